@@ -1,0 +1,105 @@
+import { access, constants } from 'node:fs/promises';
+import { ConfigError } from './config-error.js';
+import { type Env, envSchema, type Role } from './env-schema.js';
+import type { Inventory } from './inventory.js';
+import { loadInventory } from './load-inventory.js';
+
+export interface SlackConfig {
+  readonly botToken: string;
+  /** Absent in Socket Mode, where Slack does not sign anything we receive. */
+  readonly signingSecret: string | undefined;
+  readonly appToken: string | undefined;
+  readonly apiUrl: string;
+}
+
+export interface Config {
+  readonly role: Role;
+  readonly port: number;
+  readonly redisUrl: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly inventory: Inventory;
+  /** Present when the role includes the bot. */
+  readonly slack: SlackConfig | undefined;
+  readonly auditChannel: string | undefined;
+  readonly approvers: readonly string[];
+  readonly kubeconfigPath: string | undefined;
+}
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** Parses the environment alone (no I/O), so every variable error is reported at once. */
+export function parseEnv(source: EnvSource): Env {
+  const cleaned = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]] as const),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const shown = name.includes('TOKEN') || name.includes('SECRET') ? '(value hidden)' : JSON.stringify(source[name]);
+        return `${name}=${shown}: ${issue.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Validates everything once at start-up. Each role gets checked for what it needs and nothing else:
+ * a bot never needs the SSH key, a worker never needs a Slack token.
+ */
+export async function loadConfig(source: EnvSource): Promise<Config> {
+  const env = parseEnv(source);
+  const problems: string[] = [];
+  const hasBot = env.NETCHECK_ROLE !== 'worker';
+  const hasWorker = env.NETCHECK_ROLE !== 'bot';
+
+  let slack: SlackConfig | undefined;
+  if (hasBot) {
+    if (!env.SLACK_BOT_TOKEN) problems.push(`SLACK_BOT_TOKEN is not set; expected the bot token ("xoxb-…") because NETCHECK_ROLE=${env.NETCHECK_ROLE} runs the bot`);
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      problems.push('SLACK_SIGNING_SECRET is not set; expected the signing secret for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    if (env.SLACK_BOT_TOKEN) {
+      slack = { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL };
+    }
+  }
+
+  let inventory: Inventory | undefined;
+  try {
+    inventory = await loadInventory(env.NETCHECK_INVENTORY);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.map((p) => (p.startsWith('NETCHECK_INVENTORY') ? p : `NETCHECK_INVENTORY ${p}`)));
+  }
+
+  if (hasWorker && inventory) {
+    await requireReadable(inventory.ssh.privateKeyPath, `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.privateKeyPath`, 'the SSH private key the worker logs in with', problems);
+    await requireReadable(inventory.ssh.knownHostsPath, `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.knownHostsPath`, 'an OpenSSH known_hosts file pinning every node\'s host key', problems);
+  }
+  if (hasWorker && env.KUBECONFIG) {
+    await requireReadable(env.KUBECONFIG, 'KUBECONFIG', 'a kubeconfig file (or leave KUBECONFIG unset to skip Kubernetes API checks)', problems);
+  }
+
+  if (problems.length > 0 || !inventory) throw new ConfigError(problems);
+  return {
+    role: env.NETCHECK_ROLE,
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    logLevel: env.LOG_LEVEL,
+    inventory,
+    slack,
+    auditChannel: env.NETCHECK_AUDIT_CHANNEL,
+    approvers: env.NETCHECK_APPROVERS,
+    kubeconfigPath: env.KUBECONFIG,
+  };
+}
+
+async function requireReadable(filePath: string, label: string, expected: string, problems: string[]): Promise<void> {
+  try {
+    await access(filePath, constants.R_OK);
+  } catch {
+    problems.push(`${label}=${filePath}: cannot read this file; expected ${expected}`);
+  }
+}

@@ -1,0 +1,76 @@
+import { catalogRank } from './catalog.js';
+import { buildChecks } from './checks.js';
+import { FactView } from './fact-view.js';
+import type { ClusterFacts } from './facts.js';
+import { type Check, checkKey, type Confidence, type Finding, type NodeReport, type RootCause } from './node-report.js';
+import { ALL_RULES } from './rules/all-rules.js';
+import { CheckIndex, type Rule } from './rules/rule.js';
+
+const CONFIDENCE_ORDER: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
+
+/** Pure: the same facts always give the same report. */
+export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES): NodeReport {
+  const view = new FactView(facts);
+  const checks = buildChecks(view);
+  const index = new CheckIndex(checks);
+  const findings = rules.flatMap((rule) => rule.evaluate(view, index));
+
+  // A finding explained by another is folded under it; the rest are root causes.
+  const folded = new Set<Finding>();
+  for (const parent of findings) {
+    for (const child of findings) {
+      if (child !== parent && parent.explainsFindings.includes(child.id) && !child.explainsFindings.includes(parent.id)) folded.add(child);
+    }
+  }
+  const byKey = new Map(checks.map((c) => [checkKey(c), c]));
+  const explained = new Set(findings.flatMap((f) => f.explainsChecks));
+  const rootCauses: RootCause[] = findings
+    .filter((f) => !folded.has(f))
+    .sort((a, b) => CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] || catalogRank(a.id) - catalogRank(b.id))
+    .map((f) => {
+      const children = findings.filter((c) => folded.has(c) && f.explainsFindings.includes(c.id));
+      const keys = new Set([...f.explainsChecks, ...children.flatMap((c) => c.explainsChecks)]);
+      return {
+        ...f,
+        folded: children,
+        explainedChecks: [...keys].map((k) => byKey.get(k)).filter((c): c is Check => c?.status === 'fail'),
+      };
+    });
+  const unexplained = checks.filter((c) => c.status === 'fail' && !explained.has(checkKey(c)));
+  const unknowns = checks.filter((c) => c.status === 'unknown');
+
+  const notes: string[] = [];
+  const cp = view.controlPlane;
+  if (cp && !cp.connection.ok && cp.name !== facts.target) {
+    notes.push(`Facts from the control plane ${cp.name} are missing (${cp.connection.code}); causes on its side cannot be confirmed.`);
+  }
+
+  const verdict = rootCauses.length > 0 || unexplained.length > 0 ? 'faulty' : unknowns.length > 0 ? 'unknown' : 'healthy';
+  return {
+    node: facts.target,
+    verdict,
+    headline: headline(facts.target, verdict, rootCauses, unexplained, unknowns, checks.length),
+    rootCauses,
+    unexplained,
+    unknowns,
+    checks,
+    notes,
+    durationMs: facts.durationMs,
+    collectedAt: facts.collectedAt,
+  };
+}
+
+function headline(node: string, verdict: NodeReport['verdict'], roots: RootCause[], unexplained: Check[], unknowns: Check[], total: number): string {
+  const first = roots[0];
+  if (first) {
+    const more = roots.length > 1 ? ` (+${roots.length - 1} more)` : '';
+    return `\`${first.id}\` — ${first.cause}${more}`;
+  }
+  if (verdict === 'faulty') {
+    return `no known cause matched, but ${unexplained.length} check(s) failed on ${node}: ${unexplained.map((c) => c.title).join('; ')}`;
+  }
+  if (verdict === 'unknown') {
+    return `no fault found, but ${unknowns.length} check(s) could not be made, so ${node} is not confirmed healthy`;
+  }
+  return `\`healthy\` — all ${total} checks passed on ${node}`;
+}

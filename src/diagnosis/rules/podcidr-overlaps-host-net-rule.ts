@@ -1,0 +1,74 @@
+import { catalogEntry } from '../catalog.js';
+import { CHECK } from '../checks.js';
+import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
+import { PROBE } from '../facts.js';
+import type { Evidence } from '../node-report.js';
+import type { Rule } from './rule.js';
+
+const OVERLAY_DEVICES = new Set(['flannel.1', 'cni0']);
+
+/**
+ * The pod network overlaps the node network: overlay routes capture host traffic. Decisive when the
+ * kernel routes the control plane's address into flannel.1/cni0; also reported when the configured
+ * networks overlap before any traffic is hijacked.
+ */
+export const podcidrOverlapsHostNetRule: Rule = {
+  id: 'podcidr-overlaps-host-net',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const cp = view.facts.controlPlane;
+    const evidence: Evidence[] = [];
+    let hijacked = false;
+
+    const route = view.parsed(target, PROBE.routeControlPlane);
+    if (route.status === 'ok' && OVERLAY_DEVICES.has(route.value.dev ?? '')) {
+      hijacked = true;
+      evidence.push(view.evidence(target, PROBE.routeControlPlane, undefined, `traffic to ${cp} leaves through the overlay device ${route.value.dev}`));
+    }
+
+    const overlaps: string[] = [];
+    const env = view.parsed(target, PROBE.subnetEnv);
+    const flannelNetwork = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
+    const podNets = [flannelNetwork, view.facts.podNetworkCidr].filter((n): n is string => !!n);
+    const hostAddresses = view.parsed(target, PROBE.addresses);
+    for (const podNetText of new Set(podNets)) {
+      const podNet = parseCidr(podNetText);
+      if (!podNet) continue;
+      if (hostAddresses.status === 'ok') {
+        for (const a of hostAddresses.value) {
+          if (OVERLAY_DEVICES.has(a.ifname) || a.ifname === 'lo' || a.ifname.startsWith('veth')) continue;
+          const hostNet = parseCidr(`${a.address}/${a.prefixlen}`);
+          if (hostNet && cidrsOverlap(podNet, hostNet)) {
+            overlaps.push(`pod network ${podNetText} overlaps ${a.ifname} ${a.address}/${a.prefixlen} (${formatCidr(hostNet)})`);
+          }
+        }
+      }
+      for (const node of Object.values(view.facts.nodes)) {
+        const ip = parseIpv4(node.host);
+        if (ip !== undefined && cidrContains(podNet, ip)) overlaps.push(`pod network ${podNetText} contains ${node.name}'s address ${node.host}`);
+      }
+    }
+    if (!hijacked && overlaps.length === 0) return [];
+    if (flannelNetwork) evidence.push(view.evidence(target, PROBE.subnetEnv, undefined, 'the Flannel network on this node'));
+    if (overlaps.length > 0) {
+      evidence.push({ node: target, command: 'overlap check (pod network vs node addresses)', lines: [...new Set(overlaps)] });
+    }
+    const explainsChecks = [CHECK.pingControlPlane, CHECK.tcpApiServer, CHECK.httpsApiServer, CHECK.routeControlPlane]
+      .filter((id) => checks.failed(id, target))
+      .map((id) => `${id}@${target}`);
+    return [
+      {
+        id: 'podcidr-overlaps-host-net',
+        node: target,
+        cause: hijacked
+          ? `The pod network overlaps the node network, so ${target} routes traffic for ${cp} into ${route.status === 'ok' ? route.value.dev : 'the overlay'} instead of the host network.`
+          : `The pod network overlaps the node network on ${target}; overlay routes can capture host traffic.`,
+        evidence,
+        confidence: hijacked ? 'high' : 'medium',
+        explainsChecks,
+        explainsFindings: ['icmp-blocked', 'apiserver-port-blocked'],
+        fix: catalogEntry('podcidr-overlaps-host-net').fix,
+      },
+    ];
+  },
+};

@@ -1,0 +1,30 @@
+import { commonFailure, firstLine, ok, type Parsed, type ProbeOutput, parseJson, unknown } from './probe-output.js';
+
+export interface RouteDecision {
+  readonly reachable: boolean;
+  readonly dev: string | undefined;
+  readonly gateway: string | undefined;
+  readonly prefsrc: string | undefined;
+  readonly summary: string;
+}
+
+/** `ip -j route get ADDR`: which device the kernel would send traffic for ADDR through. */
+export function parseRouteGet(output: ProbeOutput): Parsed<RouteDecision> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  if (output.exitCode !== 0) {
+    const reason = firstLine(output.stderr);
+    if (/unreachable|prohibit|No route/i.test(reason)) {
+      return ok({ reachable: false, dev: undefined, gateway: undefined, prefsrc: undefined, summary: reason });
+    }
+    return unknown(`ip route get failed (exit ${output.exitCode}: ${reason})`);
+  }
+  const json = parseJson(output.stdout);
+  const route = Array.isArray(json) ? (json[0] as { dst?: string; dev?: string; gateway?: string; prefsrc?: string; type?: string } | undefined) : undefined;
+  if (!route) return unknown('ip route get printed no JSON');
+  const summary = [route.dst, route.gateway ? `via ${route.gateway}` : '', route.dev ? `dev ${route.dev}` : '', route.prefsrc ? `src ${route.prefsrc}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const blackhole = route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit';
+  return ok({ reachable: !blackhole, dev: route.dev, gateway: route.gateway, prefsrc: route.prefsrc, summary });
+}

@@ -1,0 +1,23 @@
+import type { NodeReport } from '../diagnosis/node-report.js';
+
+/** What the bot asks a worker to do. Only inventory-validated values travel here. */
+export interface ProbeJobData {
+  readonly runId: string;
+  readonly node: string;
+  readonly requestedBy: string;
+  readonly channel: string;
+  readonly requestedAt: string;
+}
+
+/**
+ * A Slack message the bot must send, as data. Workers enqueue these (they hold no Slack token);
+ * the bot renders and delivers them. Each has a stable id, so a re-delivery is recognised.
+ */
+export type OutboxMessage =
+  | { readonly kind: 'parent'; readonly runId: string; readonly channel: string; readonly node: string; readonly requestedBy: string }
+  | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
+  | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
+  | { readonly kind: 'notice'; readonly runId: string; readonly text: string };
+
+export const QUEUE_NAMES = { probe: 'probe', outbox: 'outbox' } as const;
+export const KEY_PREFIX = 'netcheck';

@@ -1,0 +1,62 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { KEY_PREFIX, type OutboxMessage, QUEUE_NAMES } from './job-types.js';
+import { outboxMessageId } from './queues.js';
+
+/** What a delivery attempt reports back; the queue turns it into BullMQ state. */
+export type DeliveryOutcome =
+  | { readonly status: 'delivered' }
+  /** Try again later without spending an attempt (Slack said 429, or the thread parent is not posted yet). */
+  | { readonly status: 'wait'; readonly ms: number; readonly reason: string };
+
+/** A send that can never succeed (channel gone, bot not in channel, invalid auth): do not retry. */
+export class PermanentDeliveryError extends Error {
+  readonly code = 'outbox-permanent';
+}
+
+export type Deliver = (message: OutboxMessage, messageId: string) => Promise<DeliveryOutcome>;
+
+export interface OutboxWorkerOptions {
+  readonly connection: Redis;
+  readonly deliver: Deliver;
+  readonly concurrency?: number;
+  readonly logger: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Delivers queued Slack messages. Because the message lives in Redis until Slack confirms it, a bot
+ * restart or a Slack outage delays it but does not lose it; `deliver` makes a re-run safe.
+ */
+export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessage> {
+  return new Worker<OutboxMessage>(
+    QUEUE_NAMES.outbox,
+    async (job: Job<OutboxMessage>, token?: string) => {
+      let outcome: DeliveryOutcome;
+      try {
+        outcome = await opts.deliver(job.data, outboxMessageId(job.data));
+      } catch (error) {
+        if (error instanceof PermanentDeliveryError) {
+          opts.logger.error({ err: error, jobId: job.id }, 'outbox message cannot be delivered; giving up');
+          throw new UnrecoverableError(error.message);
+        }
+        opts.logger.warn({ err: error, jobId: job.id, attempt: job.attemptsMade + 1 }, 'outbox delivery failed; will retry');
+        throw error;
+      }
+      if (outcome.status === 'wait') {
+        await job.moveToDelayed(Date.now() + outcome.ms, token);
+        throw new DelayedError(outcome.reason);
+      }
+      return 'delivered';
+    },
+    {
+      connection: opts.connection,
+      prefix: KEY_PREFIX,
+      concurrency: opts.concurrency ?? 4,
+      settings: {
+        backoffStrategy: (attemptsMade: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attemptsMade - 1)),
+      },
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { NodeReport } from '../diagnosis/node-report.js';
+import { KEY_PREFIX, type ProbeJobData, QUEUE_NAMES } from './job-types.js';
+import type { Queues } from './queues.js';
+
+export type ProbeHandler = (data: ProbeJobData) => Promise<NodeReport>;
+
+export interface ProbeWorkerOptions {
+  readonly connection: Redis;
+  readonly queues: Queues;
+  readonly handle: ProbeHandler;
+  readonly concurrency?: number;
+  readonly logger: { error(obj: object, msg: string): void };
+}
+
+/**
+ * Runs probe jobs. Results go back through Redis as outbox messages (this process has no Slack
+ * token). Probes are read-only, so a job that stalls because its worker died may safely run again;
+ * the outbox job ids make sure its report is still delivered once.
+ */
+export function startProbeWorker(opts: ProbeWorkerOptions): Worker<ProbeJobData> {
+  const worker = new Worker<ProbeJobData>(
+    QUEUE_NAMES.probe,
+    async (job: Job<ProbeJobData>) => {
+      try {
+        const report = await opts.handle(job.data);
+        await opts.queues.enqueueOutbox(
+          { kind: 'report', runId: job.data.runId, report },
+          { kind: 'verdict', runId: job.data.runId, report },
+        );
+        return { verdict: report.verdict };
+      } catch (error) {
+        const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        opts.logger.error({ err: error, runId: job.data.runId, node: job.data.node, final }, 'probe job failed');
+        if (final) {
+          await opts.queues.enqueueOutbox({
+            kind: 'notice',
+            runId: job.data.runId,
+            text: `:warning: netcheck could not finish checking ${job.data.node}: ${(error as Error).message}. Nothing was changed on the node. Try again, and if it keeps failing, check the worker logs for run ${job.data.runId}.`,
+          });
+        }
+        throw error;
+      }
+    },
+    { connection: opts.connection, prefix: KEY_PREFIX, concurrency: opts.concurrency ?? 8 },
+  );
+  return worker;
+}

@@ -1,0 +1,43 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { KEY_PREFIX, type OutboxMessage, type ProbeJobData, QUEUE_NAMES } from './job-types.js';
+
+/** Completed jobs are kept a day so that their ids keep de-duplicating re-adds (BullMQ dedups only while a job exists). */
+const KEEP = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
+
+/** Retries of an outbox send: ~1.5 h of capped exponential backoff covers a Slack outage without losing the message. */
+export const OUTBOX_ATTEMPTS = 200;
+
+export function outboxMessageId(message: OutboxMessage): string {
+  // BullMQ job ids must not contain ':' and must not be integers.
+  return `${message.runId}-${message.kind}`;
+}
+
+/** The producers: the bot enqueues probes, workers (and the bot) enqueue outbox messages. */
+export class Queues {
+  readonly probe: Queue<ProbeJobData>;
+  readonly outbox: Queue<OutboxMessage>;
+
+  constructor(connection: Redis) {
+    this.probe = new Queue<ProbeJobData>(QUEUE_NAMES.probe, { connection, prefix: KEY_PREFIX });
+    this.outbox = new Queue<OutboxMessage>(QUEUE_NAMES.outbox, { connection, prefix: KEY_PREFIX });
+  }
+
+  async enqueueProbe(data: ProbeJobData): Promise<void> {
+    await this.probe.add('probe', data, { jobId: `probe-${data.runId}`, attempts: 2, backoff: { type: 'fixed', delay: 1000 }, ...KEEP });
+  }
+
+  async enqueueOutbox(...messages: OutboxMessage[]): Promise<void> {
+    await this.outbox.addBulk(
+      messages.map((data) => ({
+        name: data.kind,
+        data,
+        opts: { jobId: outboxMessageId(data), attempts: OUTBOX_ATTEMPTS, backoff: { type: 'capped' }, ...KEEP },
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.probe.close(), this.outbox.close()]);
+  }
+}

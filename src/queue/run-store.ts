@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { KEY_PREFIX } from './job-types.js';
+
+/** One `/netcheck` request and what the bot has posted for it. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly node: string;
+  readonly channel: string;
+  readonly requestedBy: string;
+  readonly createdAt: string;
+  readonly parentTs: string | undefined;
+  /** Set when the parent message cannot be posted at all; replies then go to the channel top level. */
+  readonly parentFailed: boolean;
+}
+
+const RUN_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Run records live in one Redis hash per run; fields are only ever added, so concurrent writers cannot clobber each other. */
+export class RunStore {
+  constructor(private readonly redis: Redis) {}
+
+  private key(runId: string): string {
+    return `${KEY_PREFIX}:run:${runId}`;
+  }
+
+  async create(run: Omit<RunRecord, 'parentTs' | 'parentFailed'>): Promise<void> {
+    const key = this.key(run.runId);
+    await this.redis
+      .multi()
+      .hset(key, { runId: run.runId, node: run.node, channel: run.channel, requestedBy: run.requestedBy, createdAt: run.createdAt })
+      .expire(key, RUN_TTL_SECONDS)
+      .exec();
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const h = await this.redis.hgetall(this.key(runId));
+    if (!h.runId) return undefined;
+    return {
+      runId: h.runId,
+      node: h.node ?? '',
+      channel: h.channel ?? '',
+      requestedBy: h.requestedBy ?? '',
+      createdAt: h.createdAt ?? '',
+      parentTs: h['msg:parent'] || undefined,
+      parentFailed: h.parentFailed === '1',
+    };
+  }
+
+  async markParentFailed(runId: string): Promise<void> {
+    await this.redis.hset(this.key(runId), 'parentFailed', '1');
+  }
+
+  /** The ts Slack gave a delivered message, or undefined if it was never confirmed delivered. */
+  async deliveredTs(runId: string, messageId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key(runId), `msg:${messageId}`)) ?? undefined;
+  }
+
+  async recordDelivered(runId: string, messageId: string, ts: string): Promise<void> {
+    await this.redis.hset(this.key(runId), `msg:${messageId}`, ts);
+  }
+
+  /**
+   * Marks a send as started. Returns false if an earlier attempt had already started it, in which
+   * case that attempt's outcome is unknown (it may have reached Slack before the process died).
+   */
+  async beginSend(runId: string, messageId: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.key(runId), `sending:${messageId}`, new Date().toISOString())) === 1;
+  }
+}
