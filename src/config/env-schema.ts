@@ -9,25 +9,44 @@ const csv = (pattern: RegExp, what: string) =>
         .map((v) => v.trim())
         .filter((v) => v.length > 0),
     )
-    .refine((items) => items.every((v) => pattern.test(v)), { message: `expected a comma-separated list of ${what}` });
+    .refine((items) => items.every((v) => pattern.test(v)), {
+      message: `expected a comma-separated list of ${what}`,
+    });
 
 /** The environment contract of DESIGN.md. Empty strings count as unset, as shells and compose files produce them. */
 export const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'expected a bot token starting with "xoxb-"').optional(),
-  SLACK_SIGNING_SECRET: z.string().min(8, 'expected the app\'s signing secret (Basic Information → App Credentials)').optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'expected an app-level token starting with "xapp-"').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, 'expected a bot token starting with "xoxb-"')
+    .optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .min(8, "expected the app's signing secret (Basic Information → App Credentials)")
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'expected an app-level token starting with "xapp-"')
+    .optional(),
   SLACK_API_URL: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://slack.com/api/' })
     .transform((u) => (u.endsWith('/') ? u : `${u}/`))
     .default('https://slack.com/api/'),
   PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(1).max(65535).default(3000),
   REDIS_URL: z
-    .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379' })
+    .url({
+      protocol: /^rediss?$/,
+      error: 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+    })
     .default('redis://127.0.0.1:6379'),
   NETCHECK_INVENTORY: z.string().min(1).default('./inventory.yaml'),
-  NETCHECK_AUDIT_CHANNEL: z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD').optional(),
+  NETCHECK_AUDIT_CHANNEL: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD')
+    .optional(),
   NETCHECK_APPROVERS: csv(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids such as U0123ABCD').default([]),
-  NETCHECK_ROLE: z.enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' }).default('all'),
+  NETCHECK_ROLE: z
+    .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })
+    .default('all'),
   KUBECONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

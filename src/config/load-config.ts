@@ -37,7 +37,8 @@ export function parseEnv(source: EnvSource): Env {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        const shown = name.includes('TOKEN') || name.includes('SECRET') ? '(value hidden)' : JSON.stringify(source[name]);
+        const shown =
+          name.includes('TOKEN') || name.includes('SECRET') ? '(value hidden)' : JSON.stringify(source[name]);
         return `${name}=${shown}: ${issue.message}`;
       }),
     );
@@ -57,12 +58,22 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
 
   let slack: SlackConfig | undefined;
   if (hasBot) {
-    if (!env.SLACK_BOT_TOKEN) problems.push(`SLACK_BOT_TOKEN is not set; expected the bot token ("xoxb-…") because NETCHECK_ROLE=${env.NETCHECK_ROLE} runs the bot`);
+    if (!env.SLACK_BOT_TOKEN)
+      problems.push(
+        `SLACK_BOT_TOKEN is not set; expected the bot token ("xoxb-…") because NETCHECK_ROLE=${env.NETCHECK_ROLE} runs the bot`,
+      );
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      problems.push('SLACK_SIGNING_SECRET is not set; expected the signing secret for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+      problems.push(
+        'SLACK_SIGNING_SECRET is not set; expected the signing secret for HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      );
     }
     if (env.SLACK_BOT_TOKEN) {
-      slack = { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, appToken: env.SLACK_APP_TOKEN, apiUrl: env.SLACK_API_URL };
+      slack = {
+        botToken: env.SLACK_BOT_TOKEN,
+        signingSecret: env.SLACK_SIGNING_SECRET,
+        appToken: env.SLACK_APP_TOKEN,
+        apiUrl: env.SLACK_API_URL,
+      };
     }
   }
 
@@ -71,15 +82,32 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     inventory = await loadInventory(env.NETCHECK_INVENTORY);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems.map((p) => (p.startsWith('NETCHECK_INVENTORY') ? p : `NETCHECK_INVENTORY ${p}`)));
+    problems.push(
+      ...error.problems.map((p) => (p.startsWith('NETCHECK_INVENTORY') ? p : `NETCHECK_INVENTORY ${p}`)),
+    );
   }
 
   if (hasWorker && inventory) {
-    await requireReadable(inventory.ssh.privateKeyPath, `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.privateKeyPath`, 'the SSH private key the worker logs in with', problems);
-    await requireReadable(inventory.ssh.knownHostsPath, `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.knownHostsPath`, 'an OpenSSH known_hosts file pinning every node\'s host key', problems);
+    await requireReadable(
+      inventory.ssh.privateKeyPath,
+      `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.privateKeyPath`,
+      'the SSH private key the worker logs in with',
+      problems,
+    );
+    await requireReadable(
+      inventory.ssh.knownHostsPath,
+      `NETCHECK_INVENTORY ${inventory.sourcePath} ssh.knownHostsPath`,
+      "an OpenSSH known_hosts file pinning every node's host key",
+      problems,
+    );
   }
   if (hasWorker && env.KUBECONFIG) {
-    await requireReadable(env.KUBECONFIG, 'KUBECONFIG', 'a kubeconfig file (or leave KUBECONFIG unset to skip Kubernetes API checks)', problems);
+    await requireReadable(
+      env.KUBECONFIG,
+      'KUBECONFIG',
+      'a kubeconfig file (or leave KUBECONFIG unset to skip Kubernetes API checks)',
+      problems,
+    );
   }
 
   if (problems.length > 0 || !inventory) throw new ConfigError(problems);
@@ -96,7 +124,12 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
   };
 }
 
-async function requireReadable(filePath: string, label: string, expected: string, problems: string[]): Promise<void> {
+async function requireReadable(
+  filePath: string,
+  label: string,
+  expected: string,
+  problems: string[],
+): Promise<void> {
   try {
     await access(filePath, constants.R_OK);
   } catch {

@@ -16,7 +16,8 @@ export async function loadInventory(filePath: string): Promise<Inventory> {
   try {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : String(error);
     throw new ConfigError([
       `NETCHECK_INVENTORY=${filePath}: cannot read the inventory (${reason}); expected a YAML file as described in the README ("Inventory")`,
     ]);
@@ -27,7 +28,7 @@ export async function loadInventory(filePath: string): Promise<Inventory> {
 export function parseInventory(text: string, absolutePath: string): Inventory {
   const display = path.basename(absolutePath);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
@@ -38,7 +39,9 @@ export function parseInventory(text: string, absolutePath: string): Inventory {
   }
   const parsed = inventorySchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, doc.contents, lineCounter, display)));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => describeIssue(issue, doc.contents, lineCounter, display)),
+    );
   }
   const raw = parsed.data;
   const problems: string[] = [];
@@ -46,15 +49,24 @@ export function parseInventory(text: string, absolutePath: string): Inventory {
   const seenEndpoints = new Map<string, number>();
   raw.nodes.forEach((node, i) => {
     const firstName = seenNames.get(node.name);
-    if (firstName !== undefined) problems.push(`${display} nodes[${i}].name: "${node.name}" is already used by nodes[${firstName}]; node names must be unique`);
+    if (firstName !== undefined)
+      problems.push(
+        `${display} nodes[${i}].name: "${node.name}" is already used by nodes[${firstName}]; node names must be unique`,
+      );
     else seenNames.set(node.name, i);
     const endpoint = `${node.host}:${node.port}`;
     const firstEndpoint = seenEndpoints.get(endpoint);
-    if (firstEndpoint !== undefined) problems.push(`${display} nodes[${i}]: ${endpoint} is already used by nodes[${firstEndpoint}]; each node needs its own SSH endpoint`);
+    if (firstEndpoint !== undefined)
+      problems.push(
+        `${display} nodes[${i}]: ${endpoint} is already used by nodes[${firstEndpoint}]; each node needs its own SSH endpoint`,
+      );
     else seenEndpoints.set(endpoint, i);
   });
   const cp = raw.nodes.find((n) => n.role === 'control-plane');
-  if (!cp) problems.push(`${display} nodes: no node has role: control-plane; expected at least one (the probes test the path to it)`);
+  if (!cp)
+    problems.push(
+      `${display} nodes: no node has role: control-plane; expected at least one (the probes test the path to it)`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const baseDir = path.dirname(absolutePath);
@@ -69,7 +81,11 @@ export function parseInventory(text: string, absolutePath: string): Inventory {
     },
     cluster: {
       podNetworkCidr: raw.cluster.podNetworkCidr,
-      apiServer: { url: apiUrl, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : 443 },
+      apiServer: {
+        url: apiUrl,
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port ? Number(url.port) : 443,
+      },
     },
     nodes: raw.nodes,
   };

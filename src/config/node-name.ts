@@ -7,7 +7,12 @@ const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
 
 export function isDns1123Subdomain(name: string): boolean {
-  return name.length > 0 && name.length <= 253 && DNS1123_SUBDOMAIN.test(name) && !name.split('.').some((l) => l.length > 63);
+  return (
+    name.length > 0 &&
+    name.length <= 253 &&
+    DNS1123_SUBDOMAIN.test(name) &&
+    !name.split('.').some((l) => l.length > 63)
+  );
 }
 
 /** Levenshtein distance, small inputs only (node names). */

@@ -17,7 +17,14 @@ export const CHECK = {
 
 const OVERLAY_DEVICES = new Set(['flannel.1', 'cni0']);
 
-function check(id: string, node: string, title: string, status: CheckStatus, detail: string, evidence: Evidence[]): Check {
+function check(
+  id: string,
+  node: string,
+  title: string,
+  status: CheckStatus,
+  detail: string,
+  evidence: Evidence[],
+): Check {
   return { id, node, title, status, detail, evidence };
 }
 
@@ -31,10 +38,22 @@ export function buildChecks(view: FactView): Check[] {
   for (const node of Object.values(view.facts.nodes)) {
     checks.push(
       node.connection.ok
-        ? check(CHECK.ssh, node.name, `SSH to ${node.name}`, 'pass', `connected in ${node.connection.durationMs} ms`, [])
-        : check(CHECK.ssh, node.name, `SSH to ${node.name}`, 'fail', `${node.connection.code}: ${node.connection.detail}`, [
-            { node: node.name, command: `ssh ${node.host}`, lines: [node.connection.detail] },
-          ]),
+        ? check(
+            CHECK.ssh,
+            node.name,
+            `SSH to ${node.name}`,
+            'pass',
+            `connected in ${node.connection.durationMs} ms`,
+            [],
+          )
+        : check(
+            CHECK.ssh,
+            node.name,
+            `SSH to ${node.name}`,
+            'fail',
+            `${node.connection.code}: ${node.connection.detail}`,
+            [{ node: node.name, command: `ssh ${node.host}`, lines: [node.connection.detail] }],
+          ),
     );
   }
   if (!view.target.connection.ok) return checks;
@@ -54,15 +73,47 @@ export function buildChecks(view: FactView): Check[] {
   const https = view.parsed(target, PROBE.httpsApiServer);
   const httpsEvidence = [view.evidence(target, PROBE.httpsApiServer)];
   if (https.status === 'unknown') {
-    checks.push(check(CHECK.tcpApiServer, target, `TCP ${api.host}:${api.port} from ${target}`, 'unknown', https.reason, httpsEvidence));
-    checks.push(check(CHECK.httpsApiServer, target, `HTTPS ${api.url}/livez from ${target}`, 'unknown', https.reason, httpsEvidence));
+    checks.push(
+      check(
+        CHECK.tcpApiServer,
+        target,
+        `TCP ${api.host}:${api.port} from ${target}`,
+        'unknown',
+        https.reason,
+        httpsEvidence,
+      ),
+    );
+    checks.push(
+      check(
+        CHECK.httpsApiServer,
+        target,
+        `HTTPS ${api.url}/livez from ${target}`,
+        'unknown',
+        https.reason,
+        httpsEvidence,
+      ),
+    );
   } else {
     const h = https.value;
     checks.push(
-      check(CHECK.tcpApiServer, target, `TCP ${api.host}:${api.port} from ${target}`, h.tcpConnected ? 'pass' : 'fail', h.tcpConnected ? 'connected' : `${h.tcpFailure}: ${h.summary}`, httpsEvidence),
+      check(
+        CHECK.tcpApiServer,
+        target,
+        `TCP ${api.host}:${api.port} from ${target}`,
+        h.tcpConnected ? 'pass' : 'fail',
+        h.tcpConnected ? 'connected' : `${h.tcpFailure}: ${h.summary}`,
+        httpsEvidence,
+      ),
     );
     checks.push(
-      check(CHECK.httpsApiServer, target, `HTTPS ${api.url}/livez from ${target}`, h.httpStatus !== undefined ? 'pass' : 'fail', h.summary, httpsEvidence),
+      check(
+        CHECK.httpsApiServer,
+        target,
+        `HTTPS ${api.url}/livez from ${target}`,
+        h.httpStatus !== undefined ? 'pass' : 'fail',
+        h.summary,
+        httpsEvidence,
+      ),
     );
   }
 
@@ -72,7 +123,11 @@ export function buildChecks(view: FactView): Check[] {
       CHECK.routeControlPlane,
       target,
       `route from ${target} to ${cp}`,
-      route.status === 'unknown' ? 'unknown' : route.value.reachable && !OVERLAY_DEVICES.has(route.value.dev ?? '') ? 'pass' : 'fail',
+      route.status === 'unknown'
+        ? 'unknown'
+        : route.value.reachable && !OVERLAY_DEVICES.has(route.value.dev ?? '')
+          ? 'pass'
+          : 'fail',
       route.status === 'unknown' ? route.reason : route.value.summary,
       [view.evidence(target, PROBE.routeControlPlane)],
     ),
@@ -85,13 +140,20 @@ export function buildChecks(view: FactView): Check[] {
       target,
       `flannel.1 VXLAN device on ${target}`,
       link.status === 'unknown' ? 'unknown' : link.value.exists ? 'pass' : 'fail',
-      link.status === 'unknown' ? link.reason : link.value.exists ? `present (${link.value.kind ?? 'unknown kind'}, mtu ${link.value.mtu ?? '?'})` : 'flannel.1 does not exist',
+      link.status === 'unknown'
+        ? link.reason
+        : link.value.exists
+          ? `present (${link.value.kind ?? 'unknown kind'}, mtu ${link.value.mtu ?? '?'})`
+          : 'flannel.1 does not exist',
       [view.evidence(target, PROBE.flannelLink)],
     ),
   );
 
   const cni = view.parsed(target, PROBE.cniConfig);
-  const flannelConf = cni.status === 'ok' ? cni.value.files.find((f) => /flannel/i.test(f) && /\.conflist$/.test(f)) : undefined;
+  const flannelConf =
+    cni.status === 'ok'
+      ? cni.value.files.find((f) => /flannel/i.test(f) && /\.conflist$/.test(f))
+      : undefined;
   checks.push(
     check(
       CHECK.cniConfig,
@@ -116,7 +178,11 @@ export function buildChecks(view: FactView): Check[] {
       target,
       `/run/flannel/subnet.env on ${target}`,
       env.status === 'unknown' ? 'unknown' : env.value.present ? 'pass' : 'fail',
-      env.status === 'unknown' ? env.reason : env.value.present ? `FLANNEL_SUBNET=${env.value.values.FLANNEL_SUBNET ?? '?'}` : 'file is missing',
+      env.status === 'unknown'
+        ? env.reason
+        : env.value.present
+          ? `FLANNEL_SUBNET=${env.value.values.FLANNEL_SUBNET ?? '?'}`
+          : 'file is missing',
       [view.evidence(target, PROBE.subnetEnv)],
     ),
   );
@@ -147,8 +213,18 @@ export function buildChecks(view: FactView): Check[] {
         cp,
         `something listens on :${api.port} on ${cp}`,
         ports.status === 'unknown' ? 'unknown' : listening ? 'pass' : 'fail',
-        ports.status === 'unknown' ? ports.reason : listening ? `:${api.port} is listening` : `nothing listens on :${api.port}`,
-        [view.evidence(cp, PROBE.listening, ports.status === 'ok' ? ports.value.map((p) => `LISTEN :${p}`) : undefined)],
+        ports.status === 'unknown'
+          ? ports.reason
+          : listening
+            ? `:${api.port} is listening`
+            : `nothing listens on :${api.port}`,
+        [
+          view.evidence(
+            cp,
+            PROBE.listening,
+            ports.status === 'ok' ? ports.value.map((p) => `LISTEN :${p}`) : undefined,
+          ),
+        ],
       ),
     );
   }

@@ -31,12 +31,12 @@ export function parseCidr(text: string): Ipv4Net | undefined {
 }
 
 export function cidrContains(net: Ipv4Net, address: number): boolean {
-  return ((address & mask(net.prefix)) >>> 0) === net.base;
+  return (address & mask(net.prefix)) >>> 0 === net.base;
 }
 
 export function cidrsOverlap(a: Ipv4Net, b: Ipv4Net): boolean {
   const prefix = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(prefix)) >>> 0) === ((b.base & mask(prefix)) >>> 0);
+  return (a.base & mask(prefix)) >>> 0 === (b.base & mask(prefix)) >>> 0;
 }
 
 export function formatCidr(net: Ipv4Net): string {

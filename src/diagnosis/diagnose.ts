@@ -2,7 +2,14 @@ import { catalogRank } from './catalog.js';
 import { buildChecks } from './checks.js';
 import { FactView } from './fact-view.js';
 import type { ClusterFacts } from './facts.js';
-import { type Check, checkKey, type Confidence, type Finding, type NodeReport, type RootCause } from './node-report.js';
+import {
+  type Check,
+  type Confidence,
+  checkKey,
+  type Finding,
+  type NodeReport,
+  type RootCause,
+} from './node-report.js';
 import { ALL_RULES } from './rules/all-rules.js';
 import { CheckIndex, type Rule } from './rules/rule.js';
 
@@ -19,14 +26,23 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
   const folded = new Set<Finding>();
   for (const parent of findings) {
     for (const child of findings) {
-      if (child !== parent && parent.explainsFindings.includes(child.id) && !child.explainsFindings.includes(parent.id)) folded.add(child);
+      if (
+        child !== parent &&
+        parent.explainsFindings.includes(child.id) &&
+        !child.explainsFindings.includes(parent.id)
+      )
+        folded.add(child);
     }
   }
   const byKey = new Map(checks.map((c) => [checkKey(c), c]));
   const explained = new Set(findings.flatMap((f) => f.explainsChecks));
   const rootCauses: RootCause[] = findings
     .filter((f) => !folded.has(f))
-    .sort((a, b) => CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] || catalogRank(a.id) - catalogRank(b.id))
+    .sort(
+      (a, b) =>
+        CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] ||
+        catalogRank(a.id) - catalogRank(b.id),
+    )
     .map((f) => {
       const children = findings.filter((c) => folded.has(c) && f.explainsFindings.includes(c.id));
       const keys = new Set([...f.explainsChecks, ...children.flatMap((c) => c.explainsChecks)]);
@@ -42,10 +58,13 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
   const notes: string[] = [];
   const cp = view.controlPlane;
   if (cp && !cp.connection.ok && cp.name !== facts.target) {
-    notes.push(`Facts from the control plane ${cp.name} are missing (${cp.connection.code}); causes on its side cannot be confirmed.`);
+    notes.push(
+      `Facts from the control plane ${cp.name} are missing (${cp.connection.code}); causes on its side cannot be confirmed.`,
+    );
   }
 
-  const verdict = rootCauses.length > 0 || unexplained.length > 0 ? 'faulty' : unknowns.length > 0 ? 'unknown' : 'healthy';
+  const verdict =
+    rootCauses.length > 0 || unexplained.length > 0 ? 'faulty' : unknowns.length > 0 ? 'unknown' : 'healthy';
   return {
     node: facts.target,
     verdict,
@@ -60,7 +79,14 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
   };
 }
 
-function headline(node: string, verdict: NodeReport['verdict'], roots: RootCause[], unexplained: Check[], unknowns: Check[], total: number): string {
+function headline(
+  node: string,
+  verdict: NodeReport['verdict'],
+  roots: RootCause[],
+  unexplained: Check[],
+  unknowns: Check[],
+  total: number,
+): string {
   const first = roots[0];
   if (first) {
     const more = roots.length > 1 ? ` (+${roots.length - 1} more)` : '';

@@ -1,7 +1,7 @@
+import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../probes/file-probes.js';
 import { parseHttps } from '../probes/https-probe.js';
 import { parseIptablesSave } from '../probes/iptables-probe.js';
 import { parseAddresses, parseLink } from '../probes/link-probe.js';
-import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../probes/file-probes.js';
 import { parsePing } from '../probes/ping-probe.js';
 import { type Parsed, type ProbeOutput, unknown } from '../probes/probe-output.js';
 import { parseRouteGet } from '../probes/route-probe.js';
@@ -54,7 +54,8 @@ export class FactView {
       const facts = this.facts.nodes[node];
       const output = facts?.outputs[key];
       if (!facts) result = unknown(`${node} was not probed`);
-      else if (!facts.connection.ok) result = unknown(`${node} could not be reached over SSH (${facts.connection.code})`);
+      else if (!facts.connection.ok)
+        result = unknown(`${node} could not be reached over SSH (${facts.connection.code})`);
       else if (!output) result = unknown(`probe ${key} did not run on ${node}`);
       else result = (parsers[key] as (o: ProbeOutput) => Parsed<unknown>)(output);
       this.cache.set(cacheKey, result);
@@ -72,10 +73,7 @@ export class FactView {
 }
 
 function headLines(output: ProbeOutput): string[] {
-  const all = [
-    ...output.stdout.split('\n'),
-    ...output.stderr.split('\n'),
-  ].filter((l) => l.trim().length > 0);
+  const all = [...output.stdout.split('\n'), ...output.stderr.split('\n')].filter((l) => l.trim().length > 0);
   const status = output.timedOut ? `(timed out after ${output.durationMs} ms)` : `(exit ${output.exitCode})`;
   if (all.length <= MAX_EVIDENCE_LINES) return [...all, status];
   return [...all.slice(0, MAX_EVIDENCE_LINES), `… ${all.length - MAX_EVIDENCE_LINES} more lines`, status];

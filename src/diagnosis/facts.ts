@@ -5,7 +5,12 @@ export type ConnectionFact =
   | { readonly ok: true; readonly durationMs: number }
   | {
       readonly ok: false;
-      readonly code: 'node-unreachable' | 'host-key-mismatch' | 'host-key-unknown' | 'auth-failed' | 'ssh-protocol';
+      readonly code:
+        | 'node-unreachable'
+        | 'host-key-mismatch'
+        | 'host-key-unknown'
+        | 'auth-failed'
+        | 'ssh-protocol';
       readonly detail: string;
     };
 

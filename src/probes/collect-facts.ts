@@ -24,10 +24,20 @@ export interface ProbeExecResult {
 /** The slice of the SSH transport the collector needs; a test can pass anything with this shape. */
 export interface ProbeTransport {
   connect(target: ProbeTarget): Promise<void>;
-  exec(target: ProbeTarget, command: RemoteCommand, opts: { timeoutMs: number; maxOutputBytes?: number }): Promise<ProbeExecResult>;
+  exec(
+    target: ProbeTarget,
+    command: RemoteCommand,
+    opts: { timeoutMs: number; maxOutputBytes?: number },
+  ): Promise<ProbeExecResult>;
 }
 
-const CONNECTION_CODES = new Set(['node-unreachable', 'host-key-mismatch', 'host-key-unknown', 'auth-failed', 'ssh-protocol']);
+const CONNECTION_CODES = new Set([
+  'node-unreachable',
+  'host-key-mismatch',
+  'host-key-unknown',
+  'auth-failed',
+  'ssh-protocol',
+]);
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;
@@ -39,7 +49,11 @@ export interface CollectDeps {
  * Runs the probe plan: every node in parallel, every probe of a node concurrently over its one
  * pooled connection (the transport caps the channels). A failed SSH connection is a fact, not an error.
  */
-export async function collectFacts(deps: CollectDeps, inventory: Inventory, target: InventoryNode): Promise<ClusterFacts> {
+export async function collectFacts(
+  deps: CollectDeps,
+  inventory: Inventory,
+  target: InventoryNode,
+): Promise<ClusterFacts> {
   const started = deps.now();
   const plans = planProbes(inventory, target);
   const nodes = await Promise.all(plans.map((plan) => collectNode(deps, plan)));
@@ -67,7 +81,11 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
       const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-      return { ...base, connection: { ok: false, code: code as Extract<ConnectionFact, { ok: false }>['code'], detail }, outputs: {} };
+      return {
+        ...base,
+        connection: { ok: false, code: code as Extract<ConnectionFact, { ok: false }>['code'], detail },
+        outputs: {},
+      };
     }
     throw error;
   }
@@ -80,7 +98,14 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
       } catch (error) {
         // The connection broke mid-run: this probe's answer is unknown; the others still count.
         const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-        r = { exitCode: null, stdout: '', stderr: `ssh: ${detail}`, truncated: false, timedOut: false, durationMs: deps.now() - probeStarted };
+        r = {
+          exitCode: null,
+          stdout: '',
+          stderr: `ssh: ${detail}`,
+          truncated: false,
+          timedOut: false,
+          durationMs: deps.now() - probeStarted,
+        };
       }
       return [
         probe.key,

@@ -9,7 +9,10 @@ export interface CniConfigDir {
 export function parseCniConfigDir(output: ProbeOutput): Parsed<CniConfigDir> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  const lines = output.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = output.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const header = lines[0] ?? '';
   if (output.exitCode !== 0 || !/^(NO)?DIR /.test(header)) {
     return unknown(`could not list /etc/cni/net.d (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
@@ -18,14 +21,18 @@ export function parseCniConfigDir(output: ProbeOutput): Parsed<CniConfigDir> {
   return ok({ exists: true, files: lines.slice(1).sort() });
 }
 
-export type SubnetEnv = { readonly present: false } | { readonly present: true; readonly values: Readonly<Record<string, string>> };
+export type SubnetEnv =
+  | { readonly present: false }
+  | { readonly present: true; readonly values: Readonly<Record<string, string>> };
 
 export function parseSubnetEnv(output: ProbeOutput): Parsed<SubnetEnv> {
   const failure = commonFailure(output);
   if (failure) return failure;
   if (output.exitCode !== 0) {
     if (/No such file/i.test(output.stderr)) return ok({ present: false });
-    return unknown(`could not read /run/flannel/subnet.env (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
+    return unknown(
+      `could not read /run/flannel/subnet.env (exit ${output.exitCode}: ${firstLine(output.stderr)})`,
+    );
   }
   const values: Record<string, string> = {};
   for (const line of output.stdout.split('\n')) {
@@ -39,7 +46,8 @@ export function parseSubnetEnv(output: ProbeOutput): Parsed<SubnetEnv> {
 export function parseListeningPorts(output: ProbeOutput): Parsed<number[]> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (output.exitCode !== 0) return unknown(`ss failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
+  if (output.exitCode !== 0)
+    return unknown(`ss failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
   const ports = new Set<number>();
   for (const line of output.stdout.split('\n')) {
     const local = line.trim().split(/\s+/)[3];

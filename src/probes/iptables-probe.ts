@@ -22,10 +22,7 @@ export interface IptablesDump {
 
 /** Splits an iptables-save rule into words, honouring the double quotes used around comments. */
 export function tokenize(line: string): string[] {
-  const words: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] ?? m[2] ?? '');
-  return words;
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 }
 
 function optionValue(words: readonly string[], ...names: string[]): string | undefined {
@@ -77,7 +74,9 @@ export function parseIptablesSave(output: ProbeOutput): Parsed<IptablesDump> {
   const failure = commonFailure(output);
   if (failure) return failure;
   if (output.exitCode !== 0) {
-    return unknown(`iptables-save failed (exit ${output.exitCode}: ${firstLine(output.stderr)}); it needs root`);
+    return unknown(
+      `iptables-save failed (exit ${output.exitCode}: ${firstLine(output.stderr)}); it needs root`,
+    );
   }
   const policies: Record<string, Record<string, string>> = {};
   const rules: IptablesRule[] = [];
@@ -89,7 +88,11 @@ export function parseIptablesSave(output: ProbeOutput): Parsed<IptablesDump> {
       policies[table] ??= {};
     } else if (line.startsWith(':')) {
       const [chain, policy] = line.slice(1).split(/\s+/);
-      if (chain && policy) (policies[table] ??= {})[chain] = policy;
+      if (chain && policy) {
+        const tablePolicies = policies[table] ?? {};
+        tablePolicies[chain] = policy;
+        policies[table] = tablePolicies;
+      }
     } else if (line.startsWith('-A ')) {
       const words = tokenize(line);
       const pIndex = words.findIndex((w) => w === '-p' || w === '--protocol');

@@ -12,8 +12,10 @@ export function parsePing(output: ProbeOutput): Parsed<PingResult> {
   if (failure) return failure;
   const text = `${output.stdout}\n${output.stderr}`;
   const summary =
-    text.split('\n').find((l) => /packets transmitted|packet loss|unreachable|prohibited|not permitted/i.test(l))?.trim() ??
-    firstLine(text);
+    text
+      .split('\n')
+      .find((l) => /packets transmitted|packet loss|unreachable|prohibited|not permitted/i.test(l))
+      ?.trim() ?? firstLine(text);
   if (output.exitCode === 0) return ok({ replied: true, summary });
   if (output.exitCode === 1) return ok({ replied: false, summary });
   if (/Operation not permitted/i.test(text)) return ok({ replied: false, summary });

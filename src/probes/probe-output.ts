@@ -13,7 +13,9 @@ export interface ProbeOutput {
 }
 
 /** A parser's answer. "unknown" is never a pass: the check could not be made. */
-export type Parsed<T> = { readonly status: 'ok'; readonly value: T } | { readonly status: 'unknown'; readonly reason: string };
+export type Parsed<T> =
+  | { readonly status: 'ok'; readonly value: T }
+  | { readonly status: 'unknown'; readonly reason: string };
 
 export const ok = <T>(value: T): Parsed<T> => ({ status: 'ok', value });
 export const unknown = <T = never>(reason: string): Parsed<T> => ({ status: 'unknown', reason });
@@ -22,14 +24,22 @@ export const unknown = <T = never>(reason: string): Parsed<T> => ({ status: 'unk
 export function commonFailure(output: ProbeOutput): Parsed<never> | undefined {
   if (output.timedOut) return unknown(`timed out after ${output.durationMs} ms`);
   if (output.exitCode === 127 || output.exitCode === 126) {
-    return unknown(`a tool is missing on the node (${firstLine(output.stderr) || `exit ${output.exitCode}`})`);
+    return unknown(
+      `a tool is missing on the node (${firstLine(output.stderr) || `exit ${output.exitCode}`})`,
+    );
   }
-  if (output.exitCode === null) return unknown(firstLine(output.stderr) || 'the command was killed before it finished');
+  if (output.exitCode === null)
+    return unknown(firstLine(output.stderr) || 'the command was killed before it finished');
   return undefined;
 }
 
 export function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim().length > 0)?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? ''
+  );
 }
 
 export function parseJson(text: string): unknown {

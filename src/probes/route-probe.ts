@@ -1,4 +1,12 @@
-import { commonFailure, firstLine, ok, type Parsed, type ProbeOutput, parseJson, unknown } from './probe-output.js';
+import {
+  commonFailure,
+  firstLine,
+  ok,
+  type Parsed,
+  type ProbeOutput,
+  parseJson,
+  unknown,
+} from './probe-output.js';
 
 export interface RouteDecision {
   readonly reachable: boolean;
@@ -15,16 +23,37 @@ export function parseRouteGet(output: ProbeOutput): Parsed<RouteDecision> {
   if (output.exitCode !== 0) {
     const reason = firstLine(output.stderr);
     if (/unreachable|prohibit|No route/i.test(reason)) {
-      return ok({ reachable: false, dev: undefined, gateway: undefined, prefsrc: undefined, summary: reason });
+      return ok({
+        reachable: false,
+        dev: undefined,
+        gateway: undefined,
+        prefsrc: undefined,
+        summary: reason,
+      });
     }
     return unknown(`ip route get failed (exit ${output.exitCode}: ${reason})`);
   }
   const json = parseJson(output.stdout);
-  const route = Array.isArray(json) ? (json[0] as { dst?: string; dev?: string; gateway?: string; prefsrc?: string; type?: string } | undefined) : undefined;
+  const route = Array.isArray(json)
+    ? (json[0] as
+        | { dst?: string; dev?: string; gateway?: string; prefsrc?: string; type?: string }
+        | undefined)
+    : undefined;
   if (!route) return unknown('ip route get printed no JSON');
-  const summary = [route.dst, route.gateway ? `via ${route.gateway}` : '', route.dev ? `dev ${route.dev}` : '', route.prefsrc ? `src ${route.prefsrc}` : '']
+  const summary = [
+    route.dst,
+    route.gateway ? `via ${route.gateway}` : '',
+    route.dev ? `dev ${route.dev}` : '',
+    route.prefsrc ? `src ${route.prefsrc}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   const blackhole = route.type === 'unreachable' || route.type === 'blackhole' || route.type === 'prohibit';
-  return ok({ reachable: !blackhole, dev: route.dev, gateway: route.gateway, prefsrc: route.prefsrc, summary });
+  return ok({
+    reachable: !blackhole,
+    dev: route.dev,
+    gateway: route.gateway,
+    prefsrc: route.prefsrc,
+    summary,
+  });
 }

@@ -14,7 +14,13 @@ export interface ProbeJobData {
  * the bot renders and delivers them. Each has a stable id, so a re-delivery is recognised.
  */
 export type OutboxMessage =
-  | { readonly kind: 'parent'; readonly runId: string; readonly channel: string; readonly node: string; readonly requestedBy: string }
+  | {
+      readonly kind: 'parent';
+      readonly runId: string;
+      readonly channel: string;
+      readonly node: string;
+      readonly requestedBy: string;
+    }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'notice'; readonly runId: string; readonly text: string };

@@ -41,7 +41,10 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessa
           opts.logger.error({ err: error, jobId: job.id }, 'outbox message cannot be delivered; giving up');
           throw new UnrecoverableError(error.message);
         }
-        opts.logger.warn({ err: error, jobId: job.id, attempt: job.attemptsMade + 1 }, 'outbox delivery failed; will retry');
+        opts.logger.warn(
+          { err: error, jobId: job.id, attempt: job.attemptsMade + 1 },
+          'outbox delivery failed; will retry',
+        );
         throw error;
       }
       if (outcome.status === 'wait') {
@@ -55,7 +58,8 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessa
       prefix: KEY_PREFIX,
       concurrency: opts.concurrency ?? 4,
       settings: {
-        backoffStrategy: (attemptsMade: number) => Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attemptsMade - 1)),
+        backoffStrategy: (attemptsMade: number) =>
+          Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attemptsMade - 1)),
       },
     },
   );

@@ -32,7 +32,10 @@ export function startProbeWorker(opts: ProbeWorkerOptions): Worker<ProbeJobData>
         return { verdict: report.verdict };
       } catch (error) {
         const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        opts.logger.error({ err: error, runId: job.data.runId, node: job.data.node, final }, 'probe job failed');
+        opts.logger.error(
+          { err: error, runId: job.data.runId, node: job.data.node, final },
+          'probe job failed',
+        );
         if (final) {
           await opts.queues.enqueueOutbox({
             kind: 'notice',

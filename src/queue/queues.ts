@@ -24,7 +24,12 @@ export class Queues {
   }
 
   async enqueueProbe(data: ProbeJobData): Promise<void> {
-    await this.probe.add('probe', data, { jobId: `probe-${data.runId}`, attempts: 2, backoff: { type: 'fixed', delay: 1000 }, ...KEEP });
+    await this.probe.add('probe', data, {
+      jobId: `probe-${data.runId}`,
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 1000 },
+      ...KEEP,
+    });
   }
 
   async enqueueOutbox(...messages: OutboxMessage[]): Promise<void> {
@@ -32,7 +37,12 @@ export class Queues {
       messages.map((data) => ({
         name: data.kind,
         data,
-        opts: { jobId: outboxMessageId(data), attempts: OUTBOX_ATTEMPTS, backoff: { type: 'capped' }, ...KEEP },
+        opts: {
+          jobId: outboxMessageId(data),
+          attempts: OUTBOX_ATTEMPTS,
+          backoff: { type: 'capped' },
+          ...KEEP,
+        },
       })),
     );
   }

@@ -27,7 +27,13 @@ export class RunStore {
     const key = this.key(run.runId);
     await this.redis
       .multi()
-      .hset(key, { runId: run.runId, node: run.node, channel: run.channel, requestedBy: run.requestedBy, createdAt: run.createdAt })
+      .hset(key, {
+        runId: run.runId,
+        node: run.node,
+        channel: run.channel,
+        requestedBy: run.requestedBy,
+        createdAt: run.createdAt,
+      })
       .expire(key, RUN_TTL_SECONDS)
       .exec();
   }
@@ -65,5 +71,10 @@ export class RunStore {
    */
   async beginSend(runId: string, messageId: string): Promise<boolean> {
     return (await this.redis.hsetnx(this.key(runId), `sending:${messageId}`, new Date().toISOString())) === 1;
+  }
+
+  /** Forgets a send marker after Slack definitely did not post (429, ok:false). */
+  async endSend(runId: string, messageId: string): Promise<void> {
+    await this.redis.hdel(this.key(runId), `sending:${messageId}`);
   }
 }

@@ -18,7 +18,11 @@ export const apiserverDownRule: Rule = {
         cause: `Nothing listens on :${view.facts.apiServer.port} on ${cp}: the API server is not running.`,
         evidence: [...checks.get(CHECK.apiServerListening, cp)!.evidence, ...(tcp?.evidence ?? [])],
         confidence: tcp?.detail.startsWith('refused') ? 'high' : 'medium',
-        explainsChecks: [`${CHECK.tcpApiServer}@${target}`, `${CHECK.httpsApiServer}@${target}`, `${CHECK.apiServerListening}@${cp}`],
+        explainsChecks: [
+          `${CHECK.tcpApiServer}@${target}`,
+          `${CHECK.httpsApiServer}@${target}`,
+          `${CHECK.apiServerListening}@${cp}`,
+        ],
         explainsFindings: ['apiserver-port-blocked'],
         fix: catalogEntry('apiserver-down').fix,
       },

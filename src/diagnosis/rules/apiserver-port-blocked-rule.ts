@@ -13,9 +13,21 @@ export const apiserverPortBlockedRule: Rule = {
     if (!checks.failed(CHECK.tcpApiServer, target)) return [];
     const api = view.facts.apiServer;
     const apiIsCp = view.node(cp)?.host === api.host;
-    const onTarget = blockingRules(view, target, { protocol: 'tcp', dport: api.port, direction: 'out', peer: api.host });
+    const onTarget = blockingRules(view, target, {
+      protocol: 'tcp',
+      dport: api.port,
+      direction: 'out',
+      peer: api.host,
+    });
     const onCp =
-      apiIsCp && target !== cp ? blockingRules(view, cp, { protocol: 'tcp', dport: api.port, direction: 'in', peer: view.target.host }) : [];
+      apiIsCp && target !== cp
+        ? blockingRules(view, cp, {
+            protocol: 'tcp',
+            dport: api.port,
+            direction: 'in',
+            peer: view.target.host,
+          })
+        : [];
     const pingWorks = checks.passed(CHECK.pingControlPlane, target);
     const listening = checks.passed(CHECK.apiServerListening, cp);
     const tcp = checks.get(CHECK.tcpApiServer, target)!;
@@ -23,10 +35,24 @@ export const apiserverPortBlockedRule: Rule = {
     if (onTarget.length === 0 && onCp.length === 0 && !(pingWorks && listening && timedOut)) return [];
 
     const evidence = [...tcp.evidence];
-    if (pingWorks) evidence.push(...checks.get(CHECK.pingControlPlane, target)!.evidence.map((e) => ({ ...e, note: 'ping to the same host works' })));
-    if (onCp.length > 0) evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops/rejects ${api.port}/tcp`));
-    if (onTarget.length > 0) evidence.push(ruleEvidence(view, target, onTarget, `filter rule on ${target} drops/rejects ${api.port}/tcp`));
-    if (listening) evidence.push(...checks.get(CHECK.apiServerListening, cp)!.evidence.map((e) => ({ ...e, note: 'the API server is listening' })));
+    if (pingWorks)
+      evidence.push(
+        ...checks
+          .get(CHECK.pingControlPlane, target)!
+          .evidence.map((e) => ({ ...e, note: 'ping to the same host works' })),
+      );
+    if (onCp.length > 0)
+      evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops/rejects ${api.port}/tcp`));
+    if (onTarget.length > 0)
+      evidence.push(
+        ruleEvidence(view, target, onTarget, `filter rule on ${target} drops/rejects ${api.port}/tcp`),
+      );
+    if (listening)
+      evidence.push(
+        ...checks
+          .get(CHECK.apiServerListening, cp)!
+          .evidence.map((e) => ({ ...e, note: 'the API server is listening' })),
+      );
 
     const where = onCp.length > 0 ? cp : onTarget.length > 0 ? target : undefined;
     const finding: Finding = {

@@ -1,4 +1,4 @@
-import { isDropping, type IptablesRule, portMatches } from '../../probes/iptables-probe.js';
+import { type IptablesRule, isDropping, portMatches } from '../../probes/iptables-probe.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../cidr.js';
 import type { FactView } from '../fact-view.js';
 import { PROBE } from '../facts.js';
@@ -47,6 +47,16 @@ export function blockingRules(view: FactView, node: string, traffic: TrafficSpec
   });
 }
 
-export function ruleEvidence(view: FactView, node: string, rules: readonly IptablesRule[], note: string): Evidence {
-  return view.evidence(node, PROBE.iptables, rules.map((r) => (r.table === 'filter' ? r.line : `*${r.table} ${r.line}`)), note);
+export function ruleEvidence(
+  view: FactView,
+  node: string,
+  rules: readonly IptablesRule[],
+  note: string,
+): Evidence {
+  return view.evidence(
+    node,
+    PROBE.iptables,
+    rules.map((r) => (r.table === 'filter' ? r.line : `*${r.table} ${r.line}`)),
+    note,
+  );
 }

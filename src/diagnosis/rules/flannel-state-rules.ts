@@ -3,7 +3,12 @@ import { CHECK } from '../checks.js';
 import type { Finding } from '../node-report.js';
 import type { Rule } from './rule.js';
 
-function fromFailedCheck(id: string, checkId: string, cause: (node: string) => string, explainsFindings: string[] = []): Rule {
+function fromFailedCheck(
+  id: string,
+  checkId: string,
+  cause: (node: string) => string,
+  explainsFindings: string[] = [],
+): Rule {
   return {
     id,
     evaluate(view, checks) {
@@ -34,11 +39,13 @@ export const flannel1MissingRule = fromFailedCheck(
 export const cniConfigMissingRule = fromFailedCheck(
   'cni-config-missing',
   CHECK.cniConfig,
-  (node) => `${node} has no Flannel CNI config in /etc/cni/net.d, so the kubelet cannot set up pod networking.`,
+  (node) =>
+    `${node} has no Flannel CNI config in /etc/cni/net.d, so the kubelet cannot set up pod networking.`,
 );
 
 export const subnetEnvMissingRule = fromFailedCheck(
   'subnet-env-missing',
   CHECK.subnetEnv,
-  (node) => `${node} has no /run/flannel/subnet.env: Flannel is not running (or never acquired a subnet) on it.`,
+  (node) =>
+    `${node} has no /run/flannel/subnet.env: Flannel is not running (or never acquired a subnet) on it.`,
 );

@@ -1,6 +1,6 @@
-import type { Finding } from '../node-report.js';
-import { CHECK } from '../checks.js';
 import { catalogEntry } from '../catalog.js';
+import { CHECK } from '../checks.js';
+import type { Finding } from '../node-report.js';
 import { blockingRules, ruleEvidence } from './filter-rules.js';
 import type { Rule } from './rule.js';
 
@@ -14,15 +14,37 @@ export const icmpBlockedRule: Rule = {
     const targetHost = view.target.host;
     const cpHost = view.node(cp)?.host;
     const onTarget = [
-      ...blockingRules(view, target, { protocol: 'icmp', direction: 'out', peer: cpHost, explicitProtocol: true }),
-      ...(target === cp ? [] : blockingRules(view, target, { protocol: 'icmp', direction: 'in', peer: cpHost, explicitProtocol: true })),
+      ...blockingRules(view, target, {
+        protocol: 'icmp',
+        direction: 'out',
+        peer: cpHost,
+        explicitProtocol: true,
+      }),
+      ...(target === cp
+        ? []
+        : blockingRules(view, target, {
+            protocol: 'icmp',
+            direction: 'in',
+            peer: cpHost,
+            explicitProtocol: true,
+          })),
     ];
     const onCp =
       target === cp
         ? []
         : [
-            ...blockingRules(view, cp, { protocol: 'icmp', direction: 'in', peer: targetHost, explicitProtocol: true }),
-            ...blockingRules(view, cp, { protocol: 'icmp', direction: 'out', peer: targetHost, explicitProtocol: true }),
+            ...blockingRules(view, cp, {
+              protocol: 'icmp',
+              direction: 'in',
+              peer: targetHost,
+              explicitProtocol: true,
+            }),
+            ...blockingRules(view, cp, {
+              protocol: 'icmp',
+              direction: 'out',
+              peer: targetHost,
+              explicitProtocol: true,
+            }),
           ];
     const tcpWorks = checks.passed(CHECK.tcpApiServer, target);
     if (onTarget.length === 0 && onCp.length === 0 && !tcpWorks) return [];
@@ -30,9 +52,11 @@ export const icmpBlockedRule: Rule = {
     const ping = checks.get(CHECK.pingControlPlane, target)!;
     const tcp = checks.get(CHECK.tcpApiServer, target);
     const evidence = [...ping.evidence];
-    if (tcpWorks && tcp) evidence.push(...tcp.evidence.map((e) => ({ ...e, note: 'TCP to the same host works' })));
+    if (tcpWorks && tcp)
+      evidence.push(...tcp.evidence.map((e) => ({ ...e, note: 'TCP to the same host works' })));
     if (onCp.length > 0) evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops ICMP`));
-    if (onTarget.length > 0) evidence.push(ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ICMP`));
+    if (onTarget.length > 0)
+      evidence.push(ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ICMP`));
 
     const node = onCp.length > 0 ? cp : target;
     const where = onCp.length > 0 ? cp : onTarget.length > 0 ? target : undefined;

@@ -23,12 +23,20 @@ export const podcidrOverlapsHostNetRule: Rule = {
     const route = view.parsed(target, PROBE.routeControlPlane);
     if (route.status === 'ok' && OVERLAY_DEVICES.has(route.value.dev ?? '')) {
       hijacked = true;
-      evidence.push(view.evidence(target, PROBE.routeControlPlane, undefined, `traffic to ${cp} leaves through the overlay device ${route.value.dev}`));
+      evidence.push(
+        view.evidence(
+          target,
+          PROBE.routeControlPlane,
+          undefined,
+          `traffic to ${cp} leaves through the overlay device ${route.value.dev}`,
+        ),
+      );
     }
 
     const overlaps: string[] = [];
     const env = view.parsed(target, PROBE.subnetEnv);
-    const flannelNetwork = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
+    const flannelNetwork =
+      env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
     const podNets = [flannelNetwork, view.facts.podNetworkCidr].filter((n): n is string => !!n);
     const hostAddresses = view.parsed(target, PROBE.addresses);
     for (const podNetText of new Set(podNets)) {
@@ -39,21 +47,34 @@ export const podcidrOverlapsHostNetRule: Rule = {
           if (OVERLAY_DEVICES.has(a.ifname) || a.ifname === 'lo' || a.ifname.startsWith('veth')) continue;
           const hostNet = parseCidr(`${a.address}/${a.prefixlen}`);
           if (hostNet && cidrsOverlap(podNet, hostNet)) {
-            overlaps.push(`pod network ${podNetText} overlaps ${a.ifname} ${a.address}/${a.prefixlen} (${formatCidr(hostNet)})`);
+            overlaps.push(
+              `pod network ${podNetText} overlaps ${a.ifname} ${a.address}/${a.prefixlen} (${formatCidr(hostNet)})`,
+            );
           }
         }
       }
       for (const node of Object.values(view.facts.nodes)) {
         const ip = parseIpv4(node.host);
-        if (ip !== undefined && cidrContains(podNet, ip)) overlaps.push(`pod network ${podNetText} contains ${node.name}'s address ${node.host}`);
+        if (ip !== undefined && cidrContains(podNet, ip))
+          overlaps.push(`pod network ${podNetText} contains ${node.name}'s address ${node.host}`);
       }
     }
     if (!hijacked && overlaps.length === 0) return [];
-    if (flannelNetwork) evidence.push(view.evidence(target, PROBE.subnetEnv, undefined, 'the Flannel network on this node'));
+    if (flannelNetwork)
+      evidence.push(view.evidence(target, PROBE.subnetEnv, undefined, 'the Flannel network on this node'));
     if (overlaps.length > 0) {
-      evidence.push({ node: target, command: 'overlap check (pod network vs node addresses)', lines: [...new Set(overlaps)] });
+      evidence.push({
+        node: target,
+        command: 'overlap check (pod network vs node addresses)',
+        lines: [...new Set(overlaps)],
+      });
     }
-    const explainsChecks = [CHECK.pingControlPlane, CHECK.tcpApiServer, CHECK.httpsApiServer, CHECK.routeControlPlane]
+    const explainsChecks = [
+      CHECK.pingControlPlane,
+      CHECK.tcpApiServer,
+      CHECK.httpsApiServer,
+      CHECK.routeControlPlane,
+    ]
       .filter((id) => checks.failed(id, target))
       .map((id) => `${id}@${target}`);
     return [

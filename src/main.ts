@@ -1,0 +1,190 @@
+import { readFile } from 'node:fs/promises';
+import type { App } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
+import { findNode } from './config/inventory.js';
+import { type Config, type EnvSource, loadConfig } from './config/load-config.js';
+import { diagnose } from './diagnosis/diagnose.js';
+import { collectFacts } from './probes/collect-facts.js';
+import { startOutboxWorker } from './queue/outbox-worker.js';
+import { startProbeWorker } from './queue/probe-worker.js';
+import { Queues } from './queue/queues.js';
+import { RunStore } from './queue/run-store.js';
+import { registerNetcheckCommand } from './slack/commands/netcheck-command.js';
+import { createOutboxDelivery } from './slack/outbox-delivery.js';
+import { createSlackApp } from './slack/slack-app.js';
+import { parseKnownHosts } from './ssh/known-hosts.js';
+import { SshTransport } from './ssh/ssh-transport.js';
+
+export interface Netcheck {
+  readonly config: Config;
+  /** The HTTP port actually bound (differs from config.port when PORT=0). */
+  readonly port: number | undefined;
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/**
+ * The only place that creates things with side effects and wires them together (house rule 1).
+ * Everything below receives its collaborators as arguments.
+ */
+export async function startNetcheck(env: EnvSource, options: { logger?: Logger } = {}): Promise<Netcheck> {
+  const config = await loadConfig(env);
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { role: config.role } });
+  const closers: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+    }
+  };
+
+  try {
+    // Workers block on Redis and need maxRetriesPerRequest: null; the command connection fails fast instead.
+    const redis = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
+    closers.push(() => redis.quit());
+    const queues = new Queues(redis);
+    closers.push(() => queues.close());
+    const runs = new RunStore(redis);
+    const workers: Worker[] = [];
+    closers.push(() =>
+      withTimeout(Promise.all(workers.map((w) => w.close())), SHUTDOWN_TIMEOUT_MS, 'closing workers'),
+    );
+
+    if (config.role !== 'bot') {
+      const [privateKey, knownHostsText] = await Promise.all([
+        readFile(config.inventory.ssh.privateKeyPath),
+        readFile(config.inventory.ssh.knownHostsPath, 'utf8'),
+      ]);
+      const transport = new SshTransport({
+        user: config.inventory.ssh.user,
+        privateKey,
+        knownHosts: parseKnownHosts(knownHostsText),
+        logger: logger.child({ component: 'ssh' }),
+      });
+      closers.push(() => transport.close());
+      const deps = { transport, now: () => performance.now(), isoNow: () => new Date().toISOString() };
+      workers.push(
+        startProbeWorker({
+          connection: redis,
+          queues,
+          logger: logger.child({ component: 'probe-worker' }),
+          handle: async (job) => {
+            const node = findNode(config.inventory, job.node);
+            if (!node)
+              throw new Error(
+                `node ${job.node} is not in this worker's inventory (${config.inventory.sourcePath})`,
+              );
+            const facts = await collectFacts(deps, config.inventory, node);
+            const report = diagnose(facts);
+            logger.info(
+              {
+                runId: job.runId,
+                node: job.node,
+                verdict: report.verdict,
+                causes: report.rootCauses.map((c) => c.id),
+                ms: Math.round(facts.durationMs),
+              },
+              'diagnosed',
+            );
+            return report;
+          },
+        }),
+      );
+    }
+
+    let app: App | undefined;
+    let port: number | undefined;
+    if (config.role !== 'worker') {
+      const slack = config.slack!;
+      // Our own client for the outbox: no in-memory retries (a crash would lose them); the outbox retries durably.
+      const client = new WebClient(slack.botToken, {
+        slackApiUrl: slack.apiUrl,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+      });
+      workers.push(
+        startOutboxWorker({
+          connection: redis,
+          logger: logger.child({ component: 'outbox' }),
+          deliver: createOutboxDelivery({
+            client,
+            runs,
+            now: () => Date.now(),
+            logger: logger.child({ component: 'outbox' }),
+          }),
+        }),
+      );
+      app = createSlackApp({
+        slack,
+        port: config.port,
+        logger,
+        health: async () => {
+          const pong = await withTimeout(redis.ping(), 1000, 'redis ping').catch(() => 'down');
+          return {
+            ok: pong === 'PONG',
+            detail: { role: config.role, redis: pong === 'PONG' ? 'ok' : 'down' },
+          };
+        },
+      });
+      registerNetcheckCommand(app, {
+        inventory: config.inventory,
+        queues,
+        runs,
+        isoNow: () => new Date().toISOString(),
+        logger,
+      });
+      app.error(async (error) => {
+        logger.error({ err: error }, 'slack handler failed');
+      });
+      const started = (await app.start(config.port)) as unknown;
+      port = boundPort(started) ?? config.port;
+      closers.push(() => app!.stop());
+    }
+    logger.info({ role: config.role, port, nodes: config.inventory.nodes.length }, 'netcheck started');
+    return { config, port, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function connectRedis(
+  url: string,
+  options: { maxRetriesPerRequest: null },
+  logger: Logger,
+): Promise<Redis> {
+  const redis = new Redis(url, { ...options, lazyConnect: true });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  try {
+    await withTimeout(redis.connect(), 5000, 'connecting to Redis');
+  } catch (error) {
+    redis.disconnect();
+    throw Object.assign(
+      new Error(
+        `REDIS_URL=${url}: cannot connect to Redis (${(error as Error).message}); start Redis or fix REDIS_URL`,
+      ),
+      {
+        code: 'redis-unavailable',
+      },
+    );
+  }
+  return redis;
+}
+
+function boundPort(server: unknown): number | undefined {
+  const address = (server as { address?: () => unknown } | undefined)?.address?.();
+  return typeof address === 'object' && address && 'port' in address
+    ? Number((address as { port: number }).port)
+    : undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,200 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { OutboxMessage } from '../queue/job-types.js';
+import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
+import type { RunRecord, RunStore } from '../queue/run-store.js';
+import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
+import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
+
+/** Slack errors that no retry can fix. */
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'no_permission',
+  'restricted_action',
+  'msg_too_long',
+  'invalid_arguments',
+  'message_not_found',
+  'cant_update_message',
+]);
+
+const METADATA_EVENT = 'netcheck_outbox';
+/** How long a threaded reply waits for its parent before it is posted at the top level instead. */
+const PARENT_WAIT_LIMIT_MS = 15 * 60 * 1000;
+
+export interface OutboxDeliveryDeps {
+  readonly client: WebClient;
+  readonly runs: RunStore;
+  readonly now: () => number;
+  readonly logger: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * Sends one outbox message so that a re-run never duplicates it: the Slack ts is recorded once
+ * posted, and a send whose outcome is unknown (the process died mid-call, or Slack answered 5xx)
+ * is looked up in the channel by its metadata id before posting again.
+ */
+export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
+  return async (message, messageId) => {
+    try {
+      return await deliverOne(deps, message, messageId);
+    } catch (error) {
+      try {
+        return classify(error, message);
+      } catch (final) {
+        // Without a parent the replies go to the channel itself rather than wait forever.
+        if (final instanceof PermanentDeliveryError && message.kind === 'parent')
+          await deps.runs.markParentFailed(message.runId);
+        throw final;
+      }
+    }
+  };
+}
+
+async function deliverOne(
+  deps: OutboxDeliveryDeps,
+  message: OutboxMessage,
+  messageId: string,
+): Promise<DeliveryOutcome> {
+  const run = await deps.runs.get(message.runId);
+  if (!run) throw new PermanentDeliveryError(`run ${message.runId} is unknown (expired?)`);
+
+  if (message.kind === 'parent') {
+    return post(
+      deps,
+      run,
+      messageId,
+      undefined,
+      renderParentPending(run.node, run.requestedBy),
+      async (ts) => {
+        await deps.runs.recordDelivered(run.runId, 'parent', ts);
+      },
+    );
+  }
+
+  const threadTs = run.parentTs;
+  if (!threadTs && !run.parentFailed && deps.now() - Date.parse(run.createdAt) < PARENT_WAIT_LIMIT_MS) {
+    return { status: 'wait', ms: 500, reason: 'waiting for the parent message to be posted' };
+  }
+
+  if (message.kind === 'verdict') {
+    if (!threadTs) return { status: 'delivered' }; // no parent to update; the report carries the verdict
+    const body = renderParentVerdict(message.report, run.requestedBy);
+    await deps.client.chat.update({
+      channel: run.channel,
+      ts: threadTs,
+      text: body.text,
+      blocks: body.blocks as never,
+    });
+    return { status: 'delivered' };
+  }
+
+  const body: SlackMessage =
+    message.kind === 'report' ? renderReport(message.report, run.runId) : { text: message.text, blocks: [] };
+  return post(deps, run, messageId, threadTs, body);
+}
+
+async function post(
+  deps: OutboxDeliveryDeps,
+  run: RunRecord,
+  messageId: string,
+  threadTs: string | undefined,
+  body: SlackMessage,
+  onPosted?: (ts: string) => Promise<void>,
+): Promise<DeliveryOutcome> {
+  if (await deps.runs.deliveredTs(run.runId, messageId)) return { status: 'delivered' };
+  const firstTry = await deps.runs.beginSend(run.runId, messageId);
+  if (!firstTry) {
+    const ts = await findPosted(deps, run.channel, threadTs, messageId);
+    if (ts) {
+      await deps.runs.recordDelivered(run.runId, messageId, ts);
+      await onPosted?.(ts);
+      return { status: 'delivered' };
+    }
+  }
+  let result: { ts?: string };
+  try {
+    result = await deps.client.chat.postMessage({
+      channel: run.channel,
+      text: body.text,
+      ...(body.blocks.length > 0 ? { blocks: body.blocks as never } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      unfurl_links: false,
+      metadata: { event_type: METADATA_EVENT, event_payload: { id: messageId } },
+    });
+  } catch (error) {
+    // Slack definitely did not post on 429 or an ok:false answer: the next try needs no lookup.
+    const code = (error as { code?: string }).code;
+    if (code === ErrorCode.RateLimitedError || code === ErrorCode.PlatformError)
+      await deps.runs.endSend(run.runId, messageId);
+    if (
+      code === ErrorCode.PlatformError &&
+      (error as { data?: { error?: string } }).data?.error === 'invalid_blocks' &&
+      body.blocks.length > 0
+    ) {
+      // Never lose a report to a rendering bug: fall back to its plain text.
+      return post(deps, run, messageId, threadTs, { text: body.text, blocks: [] }, onPosted);
+    }
+    throw error;
+  }
+  const ts = result.ts;
+  if (!ts) throw new Error('chat.postMessage answered ok without a ts');
+  await deps.runs.recordDelivered(run.runId, messageId, ts);
+  await onPosted?.(ts);
+  return { status: 'delivered' };
+}
+
+/** Looks for a message this outbox already posted, by the id in its metadata. */
+async function findPosted(
+  deps: OutboxDeliveryDeps,
+  channel: string,
+  threadTs: string | undefined,
+  messageId: string,
+): Promise<string | undefined> {
+  try {
+    const page = threadTs
+      ? await deps.client.conversations.replies({
+          channel,
+          ts: threadTs,
+          limit: 200,
+          include_all_metadata: true,
+        })
+      : await deps.client.conversations.history({ channel, limit: 100, include_all_metadata: true });
+    const found = (page.messages ?? []).find((m) => {
+      const meta = (m as { metadata?: { event_type?: string; event_payload?: { id?: string } } }).metadata;
+      return meta?.event_type === METADATA_EVENT && meta.event_payload?.id === messageId;
+    });
+    return found?.ts;
+  } catch (error) {
+    // If we cannot look, posting again risks a duplicate; not posting risks losing it. Losing is worse.
+    deps.logger.warn(
+      { err: error, messageId },
+      'could not check whether an earlier send reached Slack; sending again',
+    );
+    return undefined;
+  }
+}
+
+function classify(error: unknown, message: OutboxMessage): DeliveryOutcome {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number };
+  if (error instanceof PermanentDeliveryError) throw error;
+  if (e.code === ErrorCode.RateLimitedError) {
+    return {
+      status: 'wait',
+      ms: Math.max(1, e.retryAfter ?? 1) * 1000,
+      reason: `Slack rate limit (429) on ${message.kind}`,
+    };
+  }
+  if (e.code === ErrorCode.PlatformError && e.data?.error && PERMANENT.has(e.data.error)) {
+    throw new PermanentDeliveryError(
+      `Slack refused the ${message.kind} message for ${message.runId}: ${e.data.error}`,
+    );
+  }
+  throw error;
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ClusterFacts, NodeFacts } from '../../src/diagnosis/facts.js';
+import { PROBE } from '../../src/diagnosis/facts.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'probes');
+
+export function fixture(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+export function output(probe: string, node: string, fields: Partial<ProbeOutput>): ProbeOutput {
+  return {
+    probe,
+    node,
+    command: `(${probe})`,
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    truncated: false,
+    durationMs: 5,
+    ...fields,
+  };
+}
+
+const CLEAN_IPTABLES = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:FLANNEL-FWD - [0:0]
+-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD
+-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT
+-A FLANNEL-FWD -d 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT
+COMMIT
+`;
+
+/** Recorded outputs of a healthy node-3 (198.18.0.13) talking to cp-1 (198.18.0.10). */
+export function healthyWorkerOutputs(node = 'node-3'): Record<string, ProbeOutput> {
+  return {
+    [PROBE.pingControlPlane]: output(PROBE.pingControlPlane, node, { stdout: fixture('ping-ok.txt') }),
+    [PROBE.httpsApiServer]: output(PROBE.httpsApiServer, node, { stdout: '200' }),
+    [PROBE.flannelLink]: output(PROBE.flannelLink, node, { stdout: fixture('ip-link-flannel-present.json') }),
+    [PROBE.addresses]: output(PROBE.addresses, node, { stdout: fixture('ip-addr.json') }),
+    [PROBE.routeControlPlane]: output(PROBE.routeControlPlane, node, {
+      stdout: fixture('ip-route-get-eth0.json'),
+    }),
+    [PROBE.cniConfig]: output(PROBE.cniConfig, node, { stdout: 'DIR /etc/cni/net.d\n10-flannel.conflist\n' }),
+    [PROBE.subnetEnv]: output(PROBE.subnetEnv, node, { stdout: fixture('subnet-env.txt') }),
+    [PROBE.iptables]: output(PROBE.iptables, node, { stdout: CLEAN_IPTABLES }),
+  };
+}
+
+export function healthyControlPlaneOutputs(node = 'cp-1'): Record<string, ProbeOutput> {
+  return {
+    [PROBE.iptables]: output(PROBE.iptables, node, { stdout: CLEAN_IPTABLES }),
+    [PROBE.listening]: output(PROBE.listening, node, { stdout: fixture('ss-listening-apiserver.txt') }),
+  };
+}
+
+export interface FactsOverrides {
+  readonly worker?: Record<string, Partial<ProbeOutput>>;
+  readonly cp?: Record<string, Partial<ProbeOutput>>;
+  readonly workerConnection?: NodeFacts['connection'];
+  readonly cpConnection?: NodeFacts['connection'];
+}
+
+function apply(
+  base: Record<string, ProbeOutput>,
+  node: string,
+  overrides: Record<string, Partial<ProbeOutput>> = {},
+): Record<string, ProbeOutput> {
+  const result = { ...base };
+  for (const [key, fields] of Object.entries(overrides))
+    result[key] = output(key, node, { ...base[key], ...fields });
+  return result;
+}
+
+export function clusterFacts(o: FactsOverrides = {}): ClusterFacts {
+  const workerConnection = o.workerConnection ?? { ok: true, durationMs: 20 };
+  const cpConnection = o.cpConnection ?? { ok: true, durationMs: 20 };
+  return {
+    target: 'node-3',
+    controlPlane: 'cp-1',
+    podNetworkCidr: '10.244.0.0/16',
+    apiServer: { url: 'https://198.18.0.10:6443', host: '198.18.0.10', port: 6443 },
+    nodes: {
+      'node-3': {
+        name: 'node-3',
+        role: 'worker',
+        host: '198.18.0.13',
+        connection: workerConnection,
+        outputs: workerConnection.ok ? apply(healthyWorkerOutputs(), 'node-3', o.worker) : {},
+      },
+      'cp-1': {
+        name: 'cp-1',
+        role: 'control-plane',
+        host: '198.18.0.10',
+        connection: cpConnection,
+        outputs: cpConnection.ok ? apply(healthyControlPlaneOutputs(), 'cp-1', o.cp) : {},
+      },
+    },
+    collectedAt: '2026-11-24T03:00:00.000Z',
+    durationMs: 42,
+  };
+}

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../../src/probes/file-probes.js';
+import { parseHttps } from '../../src/probes/https-probe.js';
+import { parseIptablesSave, portMatches, tokenize } from '../../src/probes/iptables-probe.js';
+import { parseAddresses, parseLink } from '../../src/probes/link-probe.js';
+import { parsePing } from '../../src/probes/ping-probe.js';
+import type { Parsed } from '../../src/probes/probe-output.js';
+import { parseRouteGet } from '../../src/probes/route-probe.js';
+import { fixture, output } from '../support/facts-builder.js';
+
+function value<T>(parsed: Parsed<T>): T {
+  assert.equal(parsed.status, 'ok', parsed.status === 'unknown' ? parsed.reason : '');
+  return (parsed as { value: T }).value;
+}
+
+const MISSING_TOOL = { exitCode: 127, stdout: '', stderr: 'sh: 1: curl: not found\n' };
+
+describe('parsers (recorded output)', () => {
+  it('ping: reply, no reply, tool missing, timeout', () => {
+    assert.equal(value(parsePing(output('p', 'n', { stdout: fixture('ping-ok.txt') }))).replied, true);
+    const lost = value(parsePing(output('p', 'n', { exitCode: 1, stdout: fixture('ping-timeout.txt') })));
+    assert.equal(lost.replied, false);
+    assert.match(lost.summary, /100% packet loss/);
+    assert.equal(parsePing(output('p', 'n', MISSING_TOOL)).status, 'unknown');
+    assert.equal(parsePing(output('p', 'n', { exitCode: null, timedOut: true })).status, 'unknown');
+  });
+
+  it('https: HTTP answer, refused, connect timeout, TLS failure after connect, missing curl', () => {
+    assert.deepEqual(value(parseHttps(output('h', 'n', { stdout: '200' }))).httpStatus, 200);
+    const refused = value(
+      parseHttps(
+        output('h', 'n', {
+          exitCode: 7,
+          stderr:
+            "curl: (7) Failed to connect to 198.18.0.10 port 6443 after 0 ms: Couldn't connect to server",
+        }),
+      ),
+    );
+    assert.equal(refused.tcpConnected, false);
+    assert.equal(refused.tcpFailure, 'refused');
+    const timeout = value(
+      parseHttps(
+        output('h', 'n', {
+          exitCode: 28,
+          stderr: 'curl: (28) Failed to connect to 198.18.0.10 port 6443 after 2001 ms: Timeout was reached',
+        }),
+      ),
+    );
+    assert.equal(timeout.tcpFailure, 'timeout');
+    const tls = value(
+      parseHttps(
+        output('h', 'n', {
+          exitCode: 35,
+          stderr: 'curl: (35) OpenSSL SSL_connect: Connection reset by peer',
+        }),
+      ),
+    );
+    assert.equal(tls.tcpConnected, true);
+    assert.equal(tls.httpStatus, undefined);
+    const slow = value(
+      parseHttps(
+        output('h', 'n', {
+          exitCode: 28,
+          stderr: 'curl: (28) Operation timed out after 3000 milliseconds with 0 bytes received',
+        }),
+      ),
+    );
+    assert.equal(slow.tcpConnected, true);
+    assert.equal(parseHttps(output('h', 'n', MISSING_TOOL)).status, 'unknown');
+  });
+
+  it('ip link: present vxlan device, missing device, truncated JSON', () => {
+    const link = value(
+      parseLink(output('l', 'n', { stdout: fixture('ip-link-flannel-present.json') }), 'flannel.1'),
+    );
+    assert.equal(link.exists, true);
+    assert.equal(link.kind, 'vxlan');
+    assert.deepEqual(link.vxlan, { id: 1, local: '198.18.0.13', port: 8472 });
+    assert.equal(link.mtu, 1450);
+    const missing = value(
+      parseLink(
+        output('l', 'n', { exitCode: 1, stderr: 'Device "flannel.1" does not exist.\n' }),
+        'flannel.1',
+      ),
+    );
+    assert.equal(missing.exists, false);
+    const truncated = fixture('ip-link-flannel-present.json').slice(0, 100);
+    assert.equal(
+      parseLink(output('l', 'n', { stdout: truncated, truncated: true }), 'flannel.1').status,
+      'unknown',
+    );
+  });
+
+  it('ip addr: IPv4 addresses per interface', () => {
+    const addresses = value(parseAddresses(output('a', 'n', { stdout: fixture('ip-addr.json') })));
+    assert.ok(
+      addresses.some((a) => a.ifname === 'eth0' && a.address === '198.18.0.13' && a.prefixlen === 24),
+    );
+    assert.ok(addresses.some((a) => a.ifname === 'cni0' && a.address === '10.244.3.1'));
+  });
+
+  it('ip route get: host route vs overlay route vs no route', () => {
+    assert.equal(
+      value(parseRouteGet(output('r', 'n', { stdout: fixture('ip-route-get-eth0.json') }))).dev,
+      'eth0',
+    );
+    assert.equal(
+      value(parseRouteGet(output('r', 'n', { stdout: fixture('ip-route-get-flannel.json') }))).dev,
+      'flannel.1',
+    );
+    const none = value(
+      parseRouteGet(output('r', 'n', { exitCode: 2, stderr: 'RTNETLINK answers: Network is unreachable\n' })),
+    );
+    assert.equal(none.reachable, false);
+  });
+
+  it('/etc/cni/net.d listing and subnet.env', () => {
+    assert.deepEqual(
+      value(
+        parseCniConfigDir(
+          output('c', 'n', { stdout: 'DIR /etc/cni/net.d\n10-flannel.conflist\n00-calico.conflist\n' }),
+        ),
+      ).files,
+      ['00-calico.conflist', '10-flannel.conflist'],
+    );
+    assert.equal(
+      value(parseCniConfigDir(output('c', 'n', { stdout: 'NODIR /etc/cni/net.d\n' }))).exists,
+      false,
+    );
+    const env = value(parseSubnetEnv(output('s', 'n', { stdout: fixture('subnet-env.txt') })));
+    assert.ok(env.present && env.values.FLANNEL_SUBNET === '10.244.3.1/24');
+    assert.equal(
+      value(
+        parseSubnetEnv(
+          output('s', 'n', {
+            exitCode: 1,
+            stderr: 'cat: /run/flannel/subnet.env: No such file or directory',
+          }),
+        ),
+      ).present,
+      false,
+    );
+    assert.equal(
+      parseSubnetEnv(
+        output('s', 'n', { exitCode: 1, stderr: 'cat: /run/flannel/subnet.env: Permission denied' }),
+      ).status,
+      'unknown',
+    );
+  });
+
+  it('ss -Hltn: listening ports, IPv4 and IPv6 forms', () => {
+    assert.deepEqual(
+      value(parseListeningPorts(output('s', 'n', { stdout: fixture('ss-listening-apiserver.txt') }))),
+      [22, 6443, 10248, 10250],
+    );
+    assert.deepEqual(
+      value(parseListeningPorts(output('s', 'n', { stdout: 'LISTEN 0 128 [::]:22 [::]:*\n' }))),
+      [22],
+    );
+  });
+
+  it('iptables-save: tables, policies, rules with quoted comments and port matches', () => {
+    const dump = value(
+      parseIptablesSave(output('i', 'n', { stdout: fixture('iptables-save-blocking.txt') })),
+    );
+    assert.equal(dump.policies.filter?.INPUT, 'ACCEPT');
+    const icmp = dump.rules.find((r) => r.protocol === 'icmp');
+    assert.equal(icmp?.target, 'DROP');
+    const api = dump.rules.find((r) => r.dports.length > 0)!;
+    assert.equal(api.target, 'REJECT');
+    assert.ok(portMatches(api, 6443));
+    assert.ok(!portMatches(api, 443));
+    assert.deepEqual(tokenize('-A X -m comment --comment "a \\"b\\" c" -j ACCEPT'), [
+      '-A',
+      'X',
+      '-m',
+      'comment',
+      '--comment',
+      'a \\"b\\" c',
+      '-j',
+      'ACCEPT',
+    ]);
+    assert.equal(
+      parseIptablesSave(
+        output('i', 'n', {
+          exitCode: 1,
+          stderr:
+            'iptables-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)',
+        }),
+      ).status,
+      'unknown',
+    );
+  });
+});
