@@ -1,0 +1,21 @@
+# netcheck: one image for both roles (NETCHECK_ROLE=bot|worker|all).
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# The worker reads its inventory, SSH key and known_hosts from /etc/netcheck (mounted read-only).
+ENV NETCHECK_INVENTORY=/etc/netcheck/inventory.yaml PORT=3000
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" || exit 1
+CMD ["node", "dist/src/cli.js", "start"]

@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { pino } from 'pino';
+import { type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
+import { startNetcheck, type Netcheck } from '../../src/main.js';
+import { KEY_PREFIX, QUEUE_NAMES } from '../../src/queue/job-types.js';
+import { FakeSlack, type FakeMessage } from './fake-slack.js';
+import { startRedis, type TestRedis } from './redis-server.js';
+import { postSlashCommand, type SignedRequestOptions } from './slack-signing.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+export interface Harness {
+  readonly lab: LabState;
+  readonly slack: FakeSlack;
+  readonly redis: TestRedis;
+  readonly app: Netcheck;
+  readonly appUrl: string;
+  readonly dir: string;
+  readonly inventoryPath: string;
+  command(text: string, opts?: SignedRequestOptions & { user?: string; channel?: string }): Promise<{ status: number; body: string }>;
+  /** Sends `/netcheck <node>` and resolves with the parent message and the threaded report once both exist. */
+  check(node: string, opts?: { user?: string; channel?: string; timeoutMs?: number }): Promise<{ parent: FakeMessage; report: FakeMessage }>;
+  probeJobCount(): Promise<number>;
+  restartApp(env?: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly labId: string;
+  readonly netIndex: number;
+  readonly workers?: number;
+  /** Extra environment for the app. */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * Everything real but Slack: a private Redis, a lab of network-namespace nodes with their own
+ * sshd, the app started in this process exactly as `npm start` starts it, and a fake Slack Web API.
+ */
+export async function startHarness(opts: HarnessOptions): Promise<Harness> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => console.error('harness cleanup:', e));
+  };
+  try {
+    const dir = await mkdtemp(path.join(tmpdir(), `netcheck-${opts.labId}-`));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const slack = new FakeSlack();
+    await slack.start();
+    cleanups.push(() => slack.stop());
+    cleanups.push(() => labDown({ labId: opts.labId }));
+    const lab = await labUp({ labId: opts.labId, netIndex: opts.netIndex, workers: opts.workers ?? 3 });
+    const files = await writeInventory(lab, dir);
+
+    const baseEnv: Record<string, string> = {
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.url,
+      PORT: '0',
+      REDIS_URL: redis.url,
+      NETCHECK_INVENTORY: files.inventoryPath,
+      NETCHECK_ROLE: 'all',
+      NETCHECK_APPROVERS: 'U0APPROVER',
+      LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
+      ...opts.env,
+    };
+    const logger = pino({ level: baseEnv.LOG_LEVEL ?? 'silent' });
+    let app = await startNetcheck(baseEnv, { logger });
+    cleanups.push(() => app.stop());
+    const probeQueue = new Queue(QUEUE_NAMES.probe, { connection: { url: redis.url }, prefix: KEY_PREFIX });
+    cleanups.push(() => probeQueue.close());
+
+    const harness: Harness = {
+      lab,
+      slack,
+      redis,
+      get app() {
+        return app;
+      },
+      get appUrl() {
+        return `http://127.0.0.1:${app.port}`;
+      },
+      dir,
+      inventoryPath: files.inventoryPath,
+      command: (text, o = {}) =>
+        postSlashCommand(harness.appUrl, SIGNING_SECRET, { text, user_id: o.user ?? 'U0ONCALL', channel_id: o.channel ?? 'C0INCIDENT' }, o),
+      async check(node, o = {}) {
+        const channel = o.channel ?? 'C0INCIDENT';
+        const before = new Set(slack.topLevel(channel).map((m) => m.ts));
+        const res = await harness.command(node, { ...o, channel });
+        if (res.status !== 200 || res.body !== '') throw new Error(`/netcheck ${node} was not accepted: ${res.status} ${res.body}`);
+        const parent = await slack.waitFor(
+          () => slack.topLevel(channel).find((m) => !before.has(m.ts) && m.text.includes(`*${node}*`)),
+          o.timeoutMs ?? 20_000,
+          `the parent message for ${node}`,
+        );
+        const report = await slack.waitFor(() => slack.replies(parent.ts)[0], o.timeoutMs ?? 20_000, `the report for ${node}`);
+        return { parent, report };
+      },
+      probeJobCount: async () => {
+        const counts = await probeQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+        return Object.values(counts).reduce((sum, n) => sum + n, 0);
+      },
+      async restartApp(env = {}) {
+        await app.stop();
+        app = await startNetcheck({ ...baseEnv, ...env }, { logger });
+      },
+      close: cleanup,
+    };
+    return harness;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/** Everything a message shows, as one string, for assertions. */
+export function messageText(m: FakeMessage): string {
+  return `${m.text}\n${JSON.stringify(m.blocks)}`;
+}
