@@ -111,6 +111,13 @@ export class FakeSlack extends EventEmitter {
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (params.token as string | undefined);
 
     const failure = this.failures.get(method)?.shift();
+    if (failure && 'status' in failure && failure.status === 500 && failure.applied) {
+      const { outcome } = this.answer(method, params);
+      this.record({ method, params, token, outcome: `applied-then-http-500 (${outcome})` });
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('upstream trouble');
+      return;
+    }
     if (failure) {
       const outcome = 'status' in failure ? `http-${failure.status}` : failure.error;
       this.record({ method, params, token, outcome });
