@@ -15,8 +15,6 @@ import { RunStore } from './queue/run-store.js';
 import { registerNetcheckCommand } from './slack/commands/netcheck-command.js';
 import { createOutboxDelivery } from './slack/outbox-delivery.js';
 import { createSlackApp } from './slack/slack-app.js';
-import { parseKnownHosts } from './ssh/known-hosts.js';
-import { SshTransport } from './ssh/ssh-transport.js';
 
 export interface Netcheck {
   readonly config: Config;
@@ -54,6 +52,11 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     );
 
     if (config.role !== 'bot') {
+      // Loaded only by processes that run probes: a bot never loads the SSH stack or reads the key.
+      const [{ parseKnownHosts }, { SshTransport }] = await Promise.all([
+        import('./ssh/known-hosts.js'),
+        import('./ssh/ssh-transport.js'),
+      ]);
       const [privateKey, knownHostsText] = await Promise.all([
         readFile(config.inventory.ssh.privateKeyPath),
         readFile(config.inventory.ssh.knownHostsPath, 'utf8'),

@@ -31,7 +31,12 @@ export const envSchema = z.object({
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://slack.com/api/' })
     .transform((u) => (u.endsWith('/') ? u : `${u}/`))
     .default('https://slack.com/api/'),
-  PORT: z.coerce.number({ error: 'expected a TCP port number' }).int().min(1).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ error: 'expected a TCP port number' })
+    .int()
+    .min(0, 'expected a TCP port number (0 picks a free port)')
+    .max(65535, 'expected a TCP port number')
+    .default(3000),
   REDIS_URL: z
     .url({
       protocol: /^rediss?$/,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { startNetcheck, type Netcheck } from '../../src/main.js';
+import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { KEY_PREFIX, QUEUE_NAMES } from '../../src/queue/job-types.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
@@ -62,7 +62,8 @@ describe('bot role over HTTP', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const queued = async () => (await probes.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).length;
+  const queued = async () =>
+    (await probes.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).length;
   const posts = () => slack.callsOf('chat.postMessage').length;
 
   it('GET /healthz reports Redis health', async () => {
@@ -79,9 +80,18 @@ describe('bot role over HTTP', () => {
   });
 
   it('a stale timestamp (replay older than 5 minutes) gets 401 and nothing happens', async () => {
-    const res = await postSlashCommand(url, SECRET, { text: 'node-3' }, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const res = await postSlashCommand(
+      url,
+      SECRET,
+      { text: 'node-3' },
+      { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 },
+    );
     assert.equal(res.status, 401);
-    const unsigned = await fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=node-3' });
+    const unsigned = await fetch(`${url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'text=node-3',
+    });
     assert.equal(unsigned.status, 401);
     assert.equal(await queued(), 0);
     assert.equal(posts(), 0);
@@ -118,7 +128,11 @@ describe('bot role over HTTP', () => {
 
   it('a valid node: acks at once with an empty body, posts the parent and queues one probe job', async () => {
     const started = performance.now();
-    const res = await postSlashCommand(url, SECRET, { text: 'node-3', user_id: 'U0ALICE', channel_id: 'C0VALID' });
+    const res = await postSlashCommand(url, SECRET, {
+      text: 'node-3',
+      user_id: 'U0ALICE',
+      channel_id: 'C0VALID',
+    });
     const ackMs = performance.now() - started;
     assert.equal(res.status, 200);
     assert.equal(res.body, '');
@@ -127,7 +141,10 @@ describe('bot role over HTTP', () => {
     assert.match(parent.text, /checking \*node-3\* for <@U0ALICE>/);
     const jobs = await probes.getJobs(['waiting', 'active', 'completed', 'failed', 'delayed']);
     assert.equal(jobs.length, 1);
-    assert.deepEqual({ node: jobs[0]?.data.node, requestedBy: jobs[0]?.data.requestedBy }, { node: 'node-3', requestedBy: 'U0ALICE' });
+    assert.deepEqual(
+      { node: jobs[0]?.data.node, requestedBy: jobs[0]?.data.requestedBy },
+      { node: 'node-3', requestedBy: 'U0ALICE' },
+    );
   });
 
   it('Slack 429 on chat.postMessage: the message arrives once, after Retry-After', async () => {
@@ -146,7 +163,11 @@ describe('bot role over HTTP', () => {
   it('Slack 500 after it already posted: the retry finds the message and does not post it again', async () => {
     slack.failNext('chat.postMessage', { status: 500, applied: true });
     await postSlashCommand(url, SECRET, { text: 'node-1', channel_id: 'C0LOST' });
-    await slack.waitFor(() => slack.callsOf('conversations.history').find((c) => c.params.channel === 'C0LOST'), 15_000, 'the de-duplication lookup');
+    await slack.waitFor(
+      () => slack.callsOf('conversations.history').find((c) => c.params.channel === 'C0LOST'),
+      15_000,
+      'the de-duplication lookup',
+    );
     assert.equal(slack.topLevel('C0LOST').length, 1);
     // The lookup found it, so no second chat.postMessage for this channel was made.
     assert.equal(slack.callsOf('chat.postMessage').filter((c) => c.params.channel === 'C0LOST').length, 1);
@@ -160,7 +181,12 @@ describe('bot role over HTTP', () => {
   });
 
   it('an interactive payload that is not form-encoded is not treated as a command', async () => {
-    const res = await postSigned(url, SECRET, JSON.stringify({ command: '/netcheck', text: 'node-3' }), 'application/json');
+    const res = await postSigned(
+      url,
+      SECRET,
+      JSON.stringify({ command: '/netcheck', text: 'node-3' }),
+      'application/json',
+    );
     assert.notEqual(res.status, 500);
     assert.equal(slack.topLevel().filter((m) => m.channel === 'C0INCIDENT').length, 0);
   });

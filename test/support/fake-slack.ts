@@ -34,6 +34,8 @@ export class FakeSlack extends EventEmitter {
   readonly messages: FakeMessage[] = [];
   private readonly failures = new Map<string, InjectedFailure[]>();
   private server: Server | undefined;
+  /** Set to a ws:// URL to answer apps.connections.open (Socket Mode). */
+  socketUrl: string | undefined;
   private clock = 1_700_000_000;
   private seq = 0;
   url = '';
@@ -194,6 +196,8 @@ export class FakeSlack extends EventEmitter {
         message.edits += 1;
         return okBody({ channel: message.channel, ts: message.ts });
       }
+      case 'apps.connections.open':
+        return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
       case 'conversations.history':
         return okBody({ messages: this.topLevel(String(p.channel)).reverse().map(wire), has_more: false });
       case 'conversations.replies': {
