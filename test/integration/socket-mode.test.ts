@@ -35,7 +35,7 @@ describe('Socket Mode', () => {
     wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     const address = wss.address();
-    slack.socketUrl = `ws://127.0.0.1:${typeof address === 'object' ? address.port : 0}/link`;
+    slack.socketUrl = `ws://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/link`;
     wss.on('connection', (socket) => {
       connected.push(socket);
       socket.send(

@@ -21,7 +21,8 @@ export interface FakeMessage {
 
 export type InjectedFailure =
   | { readonly status: 429; readonly retryAfter: number }
-  | { readonly status: 500 }
+  /** `applied`: Slack did the work but the answer was lost (a 5xx or a dropped connection after the post). */
+  | { readonly status: 500; readonly applied?: boolean }
   | { readonly error: string };
 
 /**

@@ -1,0 +1,35 @@
+/** What the Kubernetes API said (or that it could not be asked). Plain data, part of the recorded facts. */
+export interface KubeNode {
+  readonly name: string;
+  readonly podCIDR: string | undefined;
+  readonly internalIP: string | undefined;
+  readonly publicIp: string | undefined;
+  readonly vtepMac: string | undefined;
+  readonly ready: string | undefined;
+  readonly networkUnavailable: { readonly status: string; readonly reason: string | undefined } | undefined;
+}
+
+export interface KubeFlannelPod {
+  readonly name: string;
+  readonly node: string | undefined;
+  readonly phase: string | undefined;
+  readonly ready: boolean;
+  readonly restarts: number;
+}
+
+export type KubeFacts =
+  | { readonly status: 'disabled' }
+  | {
+      readonly status: 'reachable';
+      readonly nodes: readonly KubeNode[];
+      readonly netConfNetwork: string | undefined;
+      readonly flannelPods: readonly KubeFlannelPod[];
+      /** Recent log of the Flannel pod on the target node. */
+      readonly flannelLog: readonly string[];
+    }
+  | {
+      readonly status: 'unreachable';
+      readonly error: string;
+      /** The last node list seen, from Redis, with when it was fetched. */
+      readonly cached: { readonly nodes: readonly KubeNode[]; readonly fetchedAt: string } | undefined;
+    };

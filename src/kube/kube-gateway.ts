@@ -1,0 +1,125 @@
+import { CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { KubeFacts, KubeFlannelPod, KubeNode } from './kube-facts.js';
+
+export interface NodeListCache {
+  save(nodes: readonly KubeNode[], fetchedAt: string): Promise<void>;
+  load(): Promise<{ nodes: KubeNode[]; fetchedAt: string } | undefined>;
+}
+
+const FLANNEL_NAMESPACES = ['kube-flannel', 'kube-system'];
+
+/**
+ * A narrow, read-only gateway over @kubernetes/client-node. Every call has a deadline: the client
+ * has none by default, and a hung API server is exactly the situation netcheck is used in.
+ */
+export class KubeGateway {
+  private readonly core: CoreV1Api;
+
+  constructor(
+    kubeconfigPath: string,
+    private readonly cache: NodeListCache,
+    private readonly timeoutMs = 3000,
+    private readonly isoNow: () => string = () => new Date().toISOString(),
+  ) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  private deadline<T>(what: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async fetch(targetNode: string): Promise<KubeFacts> {
+    let nodes: KubeNode[];
+    try {
+      const list = await this.deadline('GET /api/v1/nodes', this.core.listNode());
+      nodes = list.items.map(toKubeNode);
+      await this.cache.save(nodes, this.isoNow());
+    } catch (error) {
+      return { status: 'unreachable', error: describe(error), cached: await this.cache.load() };
+    }
+    const [netConfNetwork, pods] = await Promise.all([this.netConf(), this.flannelPods()]);
+    const podOnTarget = pods.find((p) => p.pod.node === targetNode);
+    const flannelLog = podOnTarget ? await this.podLog(podOnTarget.namespace, podOnTarget.pod.name) : [];
+    return { status: 'reachable', nodes, netConfNetwork, flannelPods: pods.map((p) => p.pod), flannelLog };
+  }
+
+  private async netConf(): Promise<string | undefined> {
+    for (const namespace of FLANNEL_NAMESPACES) {
+      try {
+        const cm = await this.deadline('GET kube-flannel-cfg', this.core.readNamespacedConfigMap({ name: 'kube-flannel-cfg', namespace }));
+        const json = cm.data?.['net-conf.json'];
+        if (json) return (JSON.parse(json) as { Network?: string }).Network;
+      } catch {
+        // Not in this namespace (older manifests use kube-system); try the next.
+      }
+    }
+    return undefined;
+  }
+
+  private async flannelPods(): Promise<{ namespace: string; pod: KubeFlannelPod }[]> {
+    for (const namespace of FLANNEL_NAMESPACES) {
+      try {
+        const list = await this.deadline('GET flannel pods', this.core.listNamespacedPod({ namespace, labelSelector: 'app=flannel' }));
+        if (list.items.length > 0) return list.items.map((p) => ({ namespace, pod: toFlannelPod(p) }));
+      } catch {
+        // Try the next namespace.
+      }
+    }
+    return [];
+  }
+
+  private async podLog(namespace: string, name: string): Promise<string[]> {
+    try {
+      const text = await this.deadline(
+        'GET flannel pod log',
+        this.core.readNamespacedPodLog({ name, namespace, container: 'kube-flannel', tailLines: 50 }),
+      );
+      return String(text).split('\n').filter((l) => l.trim().length > 0);
+    } catch {
+      return [];
+    }
+  }
+}
+
+function toKubeNode(node: V1Node): KubeNode {
+  const annotations = node.metadata?.annotations ?? {};
+  let vtepMac: string | undefined;
+  try {
+    vtepMac = (JSON.parse(annotations['flannel.alpha.coreos.com/backend-data'] ?? '{}') as { VtepMAC?: string }).VtepMAC?.toLowerCase();
+  } catch {
+    vtepMac = undefined;
+  }
+  const conditions = node.status?.conditions ?? [];
+  const networkUnavailable = conditions.find((c) => c.type === 'NetworkUnavailable');
+  return {
+    name: node.metadata?.name ?? '?',
+    podCIDR: node.spec?.podCIDR,
+    internalIP: node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+    publicIp: annotations['flannel.alpha.coreos.com/public-ip'],
+    vtepMac,
+    ready: conditions.find((c) => c.type === 'Ready')?.status,
+    networkUnavailable: networkUnavailable ? { status: networkUnavailable.status, reason: networkUnavailable.reason } : undefined,
+  };
+}
+
+function toFlannelPod(pod: V1Pod): KubeFlannelPod {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return {
+    name: pod.metadata?.name ?? '?',
+    node: pod.spec?.nodeName,
+    phase: pod.status?.phase,
+    ready: statuses.length > 0 && statuses.every((s) => s.ready),
+    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+  };
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: number | string; message?: string; cause?: { code?: string } };
+  return [e.message, e.cause?.code].filter(Boolean).join(' ') || String(error);
+}
