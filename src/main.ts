@@ -7,7 +7,10 @@ import { type Logger, pino } from 'pino';
 import { findNode } from './config/inventory.js';
 import { type Config, type EnvSource, loadConfig } from './config/load-config.js';
 import { diagnose } from './diagnosis/diagnose.js';
+import type { KubeFacts } from './kube/kube-facts.js';
+import { KubeGateway } from './kube/kube-gateway.js';
 import { collectFacts } from './probes/collect-facts.js';
+import { KubeNodeCache } from './queue/kube-node-cache.js';
 import { startOutboxWorker } from './queue/outbox-worker.js';
 import { startProbeWorker } from './queue/probe-worker.js';
 import { Queues } from './queue/queues.js';
@@ -68,7 +71,13 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         logger: logger.child({ component: 'ssh' }),
       });
       closers.push(() => transport.close());
-      const deps = { transport, now: () => performance.now(), isoNow: () => new Date().toISOString() };
+      const kube = config.kubeconfigPath ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis)) : undefined;
+      const deps = {
+        transport,
+        kube: (node: string): Promise<KubeFacts> => (kube ? kube.fetch(node) : Promise.resolve({ status: 'disabled' })),
+        now: () => performance.now(),
+        isoNow: () => new Date().toISOString(),
+      };
       workers.push(
         startProbeWorker({
           connection: redis,

@@ -1,4 +1,5 @@
 import type { NodeRole } from '../config/inventory-schema.js';
+import type { KubeFacts } from '../kube/kube-facts.js';
 import type { ProbeOutput } from '../probes/probe-output.js';
 
 export type ConnectionFact =
@@ -30,6 +31,9 @@ export interface ClusterFacts {
   readonly podNetworkCidr: string;
   readonly apiServer: { readonly url: string; readonly host: string; readonly port: number };
   readonly nodes: Readonly<Record<string, NodeFacts>>;
+  /** Every inventory node (name, host, role), probed or not: rules need peers' addresses. */
+  readonly inventory: readonly { readonly name: string; readonly host: string; readonly role: NodeRole }[];
+  readonly kube: KubeFacts;
   readonly collectedAt: string;
   readonly durationMs: number;
 }
@@ -45,6 +49,18 @@ export const PROBE = {
   subnetEnv: 'subnet-env',
   iptables: 'iptables-save',
   listening: 'listening-tcp',
+  routes: 'routes',
+  fdb: 'fdb-flannel.1',
+  neigh: 'neigh-flannel.1',
+  sysctls: 'sysctls',
+  flannelLog: 'flannel-log',
 } as const;
 
-export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
+/** Per-peer probes carry the peer in their key. */
+export const PEER_PROBE = {
+  underlayPing: (peer: string) => `ping-node:${peer}`,
+  overlayPing: (peer: string) => `overlay-ping:${peer}`,
+  overlayDfPing: (peer: string) => `overlay-df-ping:${peer}`,
+} as const;
+
+export type ProbeKey = string;

@@ -2,9 +2,10 @@ import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import type { ClusterFacts, ConnectionFact, NodeFacts } from '../diagnosis/facts.js';
+import type { KubeFacts } from '../kube/kube-facts.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { ProbeOutput } from './probe-output.js';
-import { type NodePlan, planProbes } from './probe-plan.js';
+import { type NodePlan, type PlannedProbe, planProbes } from './probe-plan.js';
 
 export interface ProbeTarget {
   readonly name: string;
@@ -41,6 +42,8 @@ const CONNECTION_CODES = new Set([
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;
+  /** Kubernetes API facts for the target node, fetched in parallel with the SSH probes. */
+  readonly kube: (targetNode: string) => Promise<KubeFacts>;
   readonly now: () => number;
   readonly isoNow: () => string;
 }
@@ -56,13 +59,18 @@ export async function collectFacts(
 ): Promise<ClusterFacts> {
   const started = deps.now();
   const plans = planProbes(inventory, target);
-  const nodes = await Promise.all(plans.map((plan) => collectNode(deps, plan)));
+  const [nodes, kube] = await Promise.all([
+    Promise.all(plans.map((plan) => collectNode(deps, plan))),
+    deps.kube(target.name),
+  ]);
   return {
     target: target.name,
     controlPlane: controlPlaneNode(inventory).name,
     podNetworkCidr: inventory.cluster.podNetworkCidr,
     apiServer: inventory.cluster.apiServer,
     nodes: Object.fromEntries(nodes.map((n) => [n.name, n])),
+    inventory: inventory.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role })),
+    kube,
     collectedAt: deps.isoNow(),
     durationMs: deps.now() - started,
   };
@@ -89,39 +97,33 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     }
     throw error;
   }
-  const results = await Promise.all(
-    plan.probes.map(async (probe): Promise<[string, ProbeOutput]> => {
-      const probeStarted = deps.now();
-      let r: ProbeExecResult;
-      try {
-        r = await deps.transport.exec(target, probe.command, { timeoutMs: probe.timeoutMs });
-      } catch (error) {
-        // The connection broke mid-run: this probe's answer is unknown; the others still count.
-        const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-        r = {
-          exitCode: null,
-          stdout: '',
-          stderr: `ssh: ${detail}`,
-          truncated: false,
-          timedOut: false,
-          durationMs: deps.now() - probeStarted,
-        };
-      }
-      return [
-        probe.key,
-        {
-          probe: probe.key,
-          node: node.name,
-          command: probe.command.text,
-          exitCode: r.exitCode,
-          stdout: r.stdout,
-          stderr: r.stderr,
-          timedOut: r.timedOut,
-          truncated: r.truncated,
-          durationMs: r.durationMs,
-        },
-      ];
-    }),
-  );
-  return { ...base, connection, outputs: Object.fromEntries(results) };
+  const run = (probes: readonly PlannedProbe[]) =>
+    Promise.all(probes.map((probe) => runProbe(deps, target, probe)));
+  const first = Object.fromEntries(await run(plan.probes));
+  const second = plan.followUp ? Object.fromEntries(await run(plan.followUp(first))) : {};
+  return { ...base, connection, outputs: { ...first, ...second } };
+}
+
+async function runProbe(deps: CollectDeps, target: ProbeTarget, probe: PlannedProbe): Promise<[string, ProbeOutput]> {
+  const probeStarted = deps.now();
+  let r: ProbeExecResult;
+  try {
+    r = await deps.transport.exec(target, probe.command, { timeoutMs: probe.timeoutMs });
+  } catch (error) {
+    // The connection broke mid-run: this probe's answer is unknown; the others still count.
+    const detail = (error as { detail?: string }).detail ?? (error as Error).message;
+    r = { exitCode: null, stdout: '', stderr: `ssh: ${detail}`, truncated: false, timedOut: false, durationMs: deps.now() - probeStarted };
+  }
+  const output: ProbeOutput = {
+    probe: probe.key,
+    node: target.name,
+    command: probe.command.text,
+    exitCode: r.exitCode,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    timedOut: r.timedOut,
+    truncated: r.truncated,
+    durationMs: r.durationMs,
+  };
+  return [probe.key, output];
 }

@@ -18,4 +18,15 @@ export const probeCommands = {
   subnetEnv: (): RemoteCommand => sh`cat /run/flannel/subnet.env`,
   iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
+  routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
+  fdb: (device: string): RemoteCommand => sh`LC_ALL=C bridge -j fdb show dev ${device}`,
+  neigh: (device: string): RemoteCommand => sh`LC_ALL=C ip -j neigh show dev ${device}`,
+  /** A key that does not exist prints sysctl's error instead of a number: that is the fact (module not loaded). */
+  sysctls: (): RemoteCommand =>
+    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=' "$k"; sysctl -n "$k" 2>&1 | head -n 1; done`,
+  /** The Flannel container log on disk: readable when the API server is not. */
+  flannelLog: (): RemoteCommand =>
+    sh`set -- /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log; if [ -e "$1" ]; then tail -q -n 60 "$@"; else echo NOLOG; fi`,
+  /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
+  pingDontFragment: (host: string, payload: number): RemoteCommand => sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
 } as const;

@@ -101,6 +101,11 @@ export function clusterFacts(o: FactsOverrides = {}): ClusterFacts {
         outputs: cpConnection.ok ? apply(healthyControlPlaneOutputs(), 'cp-1', o.cp) : {},
       },
     },
+    inventory: [
+      { name: 'cp-1', host: '198.18.0.10', role: 'control-plane' },
+      { name: 'node-3', host: '198.18.0.13', role: 'worker' },
+    ],
+    kube: { status: 'disabled' },
     collectedAt: '2026-11-24T03:00:00.000Z',
     durationMs: 42,
   };

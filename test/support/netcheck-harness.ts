@@ -4,9 +4,9 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
-import { startNetcheck, type Netcheck } from '../../src/main.js';
+import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { KEY_PREFIX, QUEUE_NAMES } from '../../src/queue/job-types.js';
-import { FakeSlack, type FakeMessage } from './fake-slack.js';
+import { type FakeMessage, FakeSlack } from './fake-slack.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { postSlashCommand, type SignedRequestOptions } from './slack-signing.js';
 
@@ -20,9 +20,15 @@ export interface Harness {
   readonly appUrl: string;
   readonly dir: string;
   readonly inventoryPath: string;
-  command(text: string, opts?: SignedRequestOptions & { user?: string; channel?: string }): Promise<{ status: number; body: string }>;
+  command(
+    text: string,
+    opts?: SignedRequestOptions & { user?: string; channel?: string },
+  ): Promise<{ status: number; body: string }>;
   /** Sends `/netcheck <node>` and resolves with the parent message and the threaded report once both exist. */
-  check(node: string, opts?: { user?: string; channel?: string; timeoutMs?: number }): Promise<{ parent: FakeMessage; report: FakeMessage }>;
+  check(
+    node: string,
+    opts?: { user?: string; channel?: string; timeoutMs?: number },
+  ): Promise<{ parent: FakeMessage; report: FakeMessage }>;
   probeJobCount(): Promise<number>;
   restartApp(env?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +49,8 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => console.error('harness cleanup:', e));
+    for (const fn of cleanups.reverse())
+      await fn().catch((e: unknown) => console.error('harness cleanup:', e));
   };
   try {
     const dir = await mkdtemp(path.join(tmpdir(), `netcheck-${opts.labId}-`));
@@ -88,22 +95,39 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       dir,
       inventoryPath: files.inventoryPath,
       command: (text, o = {}) =>
-        postSlashCommand(harness.appUrl, SIGNING_SECRET, { text, user_id: o.user ?? 'U0ONCALL', channel_id: o.channel ?? 'C0INCIDENT' }, o),
+        postSlashCommand(
+          harness.appUrl,
+          SIGNING_SECRET,
+          { text, user_id: o.user ?? 'U0ONCALL', channel_id: o.channel ?? 'C0INCIDENT' },
+          o,
+        ),
       async check(node, o = {}) {
         const channel = o.channel ?? 'C0INCIDENT';
         const before = new Set(slack.topLevel(channel).map((m) => m.ts));
         const res = await harness.command(node, { ...o, channel });
-        if (res.status !== 200 || res.body !== '') throw new Error(`/netcheck ${node} was not accepted: ${res.status} ${res.body}`);
+        if (res.status !== 200 || res.body !== '')
+          throw new Error(`/netcheck ${node} was not accepted: ${res.status} ${res.body}`);
         const parent = await slack.waitFor(
           () => slack.topLevel(channel).find((m) => !before.has(m.ts) && m.text.includes(`*${node}*`)),
           o.timeoutMs ?? 20_000,
           `the parent message for ${node}`,
         );
-        const report = await slack.waitFor(() => slack.replies(parent.ts)[0], o.timeoutMs ?? 20_000, `the report for ${node}`);
+        const report = await slack.waitFor(
+          () => slack.replies(parent.ts)[0],
+          o.timeoutMs ?? 20_000,
+          `the report for ${node}`,
+        );
         return { parent, report };
       },
       probeJobCount: async () => {
-        const counts = await probeQueue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+        const counts = await probeQueue.getJobCounts(
+          'waiting',
+          'active',
+          'completed',
+          'failed',
+          'delayed',
+          'prioritized',
+        );
         return Object.values(counts).reduce((sum, n) => sum + n, 0);
       },
       async restartApp(env = {}) {
