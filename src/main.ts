@@ -71,10 +71,13 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         logger: logger.child({ component: 'ssh' }),
       });
       closers.push(() => transport.close());
-      const kube = config.kubeconfigPath ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis)) : undefined;
+      const kube = config.kubeconfigPath
+        ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis))
+        : undefined;
       const deps = {
         transport,
-        kube: (node: string): Promise<KubeFacts> => (kube ? kube.fetch(node) : Promise.resolve({ status: 'disabled' })),
+        kube: (node: string): Promise<KubeFacts> =>
+          kube ? kube.fetch(node) : Promise.resolve({ status: 'disabled' }),
         now: () => performance.now(),
         isoNow: () => new Date().toISOString(),
       };

@@ -61,6 +61,84 @@ const entries: CatalogEntry[] = [
     fix: 'Re-apply the Flannel manifest so its init container writes 10-flannel.conflist.',
     destructive: false,
   },
+  {
+    id: 'podcidr-not-assigned',
+    title: 'the node has no podCIDR',
+    fix: 'Give kube-controller-manager --allocate-node-cidrs and --cluster-cidr, or reset and re-init with --pod-network-cidr (destructive).',
+    destructive: true,
+  },
+  {
+    id: 'podcidr-netconf-mismatch',
+    title: "Flannel's Network does not contain the node's podCIDR",
+    fix: 'Fix net-conf.json Network in kube-flannel-cfg to the cluster pod CIDR, then restart the Flannel pods.',
+    destructive: false,
+  },
+  {
+    id: 'wrong-iface-public-ip',
+    title: 'Flannel is bound to the wrong interface/address',
+    fix: "Set Flannel's --iface (or --iface-can-reach) to the node network and restart the Flannel pod.",
+    destructive: false,
+  },
+  {
+    id: 'vtep-mac-mismatch',
+    title: "flannel.1's MAC differs from its VtepMAC / peers' FDB",
+    fix: 'Restart the Flannel pod on the node so it republishes its VtepMAC (and pin MACAddressPolicy=none for flannel.1).',
+    destructive: false,
+  },
+  {
+    id: 'vxlan-8472-blocked',
+    title: 'UDP 8472 (VXLAN) is dropped between nodes',
+    fix: 'Delete the rule dropping 8472/udp, or allow 8472/udp between nodes.',
+    destructive: false,
+  },
+  {
+    id: 'mtu-mismatch',
+    title: 'the overlay MTU is too large for the underlay',
+    fix: 'Set the Flannel MTU to the uplink MTU minus 50 and restart Flannel.',
+    destructive: false,
+  },
+  {
+    id: 'forward-policy-drop',
+    title: 'FORWARD policy DROP without Flannel accept rules',
+    fix: 'Restore the FLANNEL-FWD jump (restart Flannel) or accept the pod network in FORWARD.',
+    destructive: false,
+  },
+  {
+    id: 'ip-forward-disabled',
+    title: 'net.ipv4.ip_forward = 0',
+    fix: 'sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/.',
+    destructive: false,
+  },
+  {
+    id: 'br-netfilter-missing',
+    title: 'bridge netfilter is off',
+    fix: 'modprobe br_netfilter, set net.bridge.bridge-nf-call-iptables=1, persist both.',
+    destructive: false,
+  },
+  {
+    id: 'kube-proxy-missing',
+    title: 'no service rules for the API ClusterIP',
+    fix: 'Restart/fix kube-proxy on the node (its DaemonSet pod).',
+    destructive: false,
+  },
+  {
+    id: 'leftover-cni-config',
+    title: "another plugin's CNI config sorts before Flannel's",
+    fix: 'Move the foreign CNI config file to the backup folder (it is in the evidence).',
+    destructive: false,
+  },
+  {
+    id: 'stale-cni0-bridge',
+    title: "cni0's address differs from this node's Flannel subnet",
+    fix: 'Delete cni0 and restart kubelet so it is recreated with the right address (disruptive).',
+    destructive: true,
+  },
+  {
+    id: 'iptables-backend-mismatch',
+    title: 'rules split between the legacy and nft iptables backends',
+    fix: 'Align every component on one iptables backend (disruptive).',
+    destructive: true,
+  },
 ];
 
 export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map(entries.map((e) => [e.id, e]));

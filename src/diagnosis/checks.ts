@@ -1,6 +1,7 @@
 import type { FactView } from './fact-view.js';
 import { PROBE } from './facts.js';
 import type { Check, CheckStatus, Evidence } from './node-report.js';
+import { buildOverlayChecks } from './overlay-checks.js';
 
 export const CHECK = {
   ssh: 'ssh',
@@ -228,5 +229,6 @@ export function buildChecks(view: FactView): Check[] {
       ),
     );
   }
+  checks.push(...buildOverlayChecks(view));
   return checks;
 }

@@ -2,6 +2,13 @@ import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../probe
 import { parseHttps } from '../probes/https-probe.js';
 import { parseIptablesSave } from '../probes/iptables-probe.js';
 import { parseAddresses, parseLink } from '../probes/link-probe.js';
+import {
+  parseFdb,
+  parseFlannelLog,
+  parseNeigh,
+  parseRoutes,
+  parseSysctls,
+} from '../probes/overlay-probes.js';
 import { parsePing } from '../probes/ping-probe.js';
 import { type Parsed, type ProbeOutput, unknown } from '../probes/probe-output.js';
 import { parseRouteGet } from '../probes/route-probe.js';
@@ -18,6 +25,12 @@ const parsers = {
   [PROBE.subnetEnv]: parseSubnetEnv,
   [PROBE.iptables]: parseIptablesSave,
   [PROBE.listening]: parseListeningPorts,
+  [PROBE.routes]: parseRoutes,
+  [PROBE.fdb]: parseFdb,
+  [PROBE.neigh]: parseNeigh,
+  [PROBE.sysctls]: parseSysctls,
+  [PROBE.flannelLog]: parseFlannelLog,
+  ping: parsePing,
 } as const;
 
 type Parsers = typeof parsers;
@@ -43,7 +56,7 @@ export class FactView {
     return this.facts.nodes[name];
   }
 
-  output(node: string, key: keyof Parsers): ProbeOutput | undefined {
+  output(node: string, key: string): ProbeOutput | undefined {
     return this.facts.nodes[node]?.outputs[key];
   }
 
@@ -63,8 +76,21 @@ export class FactView {
     return result as Parsed<ParsedValue<K>>;
   }
 
+  /** Per-peer ping probes (`ping-node:<peer>`, `overlay-ping:<addr>`, `overlay-df-ping:<addr>`). */
+  ping(node: string, key: string): Parsed<ParsedValue<'ping'>> | undefined {
+    const output = this.facts.nodes[node]?.outputs[key];
+    if (!output) return undefined;
+    const cacheKey = `ping\u0000${node}\u0000${key}`;
+    let result = this.cache.get(cacheKey);
+    if (!result) {
+      result = parsePing(output);
+      this.cache.set(cacheKey, result);
+    }
+    return result as Parsed<ParsedValue<'ping'>>;
+  }
+
   /** Evidence from a probe: its command and either the chosen lines or the head of its output. */
-  evidence(node: string, key: keyof Parsers, lines?: readonly string[], note?: string): Evidence {
+  evidence(node: string, key: string, lines?: readonly string[], note?: string): Evidence {
     const output = this.output(node, key);
     if (!output) return { node, command: key, lines: ['(not collected)'], note };
     const shown = lines ?? headLines(output);

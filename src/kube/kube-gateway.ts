@@ -29,7 +29,10 @@ export class KubeGateway {
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
@@ -52,7 +55,10 @@ export class KubeGateway {
   private async netConf(): Promise<string | undefined> {
     for (const namespace of FLANNEL_NAMESPACES) {
       try {
-        const cm = await this.deadline('GET kube-flannel-cfg', this.core.readNamespacedConfigMap({ name: 'kube-flannel-cfg', namespace }));
+        const cm = await this.deadline(
+          'GET kube-flannel-cfg',
+          this.core.readNamespacedConfigMap({ name: 'kube-flannel-cfg', namespace }),
+        );
         const json = cm.data?.['net-conf.json'];
         if (json) return (JSON.parse(json) as { Network?: string }).Network;
       } catch {
@@ -65,7 +71,10 @@ export class KubeGateway {
   private async flannelPods(): Promise<{ namespace: string; pod: KubeFlannelPod }[]> {
     for (const namespace of FLANNEL_NAMESPACES) {
       try {
-        const list = await this.deadline('GET flannel pods', this.core.listNamespacedPod({ namespace, labelSelector: 'app=flannel' }));
+        const list = await this.deadline(
+          'GET flannel pods',
+          this.core.listNamespacedPod({ namespace, labelSelector: 'app=flannel' }),
+        );
         if (list.items.length > 0) return list.items.map((p) => ({ namespace, pod: toFlannelPod(p) }));
       } catch {
         // Try the next namespace.
@@ -80,7 +89,9 @@ export class KubeGateway {
         'GET flannel pod log',
         this.core.readNamespacedPodLog({ name, namespace, container: 'kube-flannel', tailLines: 50 }),
       );
-      return String(text).split('\n').filter((l) => l.trim().length > 0);
+      return String(text)
+        .split('\n')
+        .filter((l) => l.trim().length > 0);
     } catch {
       return [];
     }
@@ -91,7 +102,9 @@ function toKubeNode(node: V1Node): KubeNode {
   const annotations = node.metadata?.annotations ?? {};
   let vtepMac: string | undefined;
   try {
-    vtepMac = (JSON.parse(annotations['flannel.alpha.coreos.com/backend-data'] ?? '{}') as { VtepMAC?: string }).VtepMAC?.toLowerCase();
+    vtepMac = (
+      JSON.parse(annotations['flannel.alpha.coreos.com/backend-data'] ?? '{}') as { VtepMAC?: string }
+    ).VtepMAC?.toLowerCase();
   } catch {
     vtepMac = undefined;
   }
@@ -104,7 +117,9 @@ function toKubeNode(node: V1Node): KubeNode {
     publicIp: annotations['flannel.alpha.coreos.com/public-ip'],
     vtepMac,
     ready: conditions.find((c) => c.type === 'Ready')?.status,
-    networkUnavailable: networkUnavailable ? { status: networkUnavailable.status, reason: networkUnavailable.reason } : undefined,
+    networkUnavailable: networkUnavailable
+      ? { status: networkUnavailable.status, reason: networkUnavailable.reason }
+      : undefined,
   };
 }
 

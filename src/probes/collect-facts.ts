@@ -104,7 +104,11 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   return { ...base, connection, outputs: { ...first, ...second } };
 }
 
-async function runProbe(deps: CollectDeps, target: ProbeTarget, probe: PlannedProbe): Promise<[string, ProbeOutput]> {
+async function runProbe(
+  deps: CollectDeps,
+  target: ProbeTarget,
+  probe: PlannedProbe,
+): Promise<[string, ProbeOutput]> {
   const probeStarted = deps.now();
   let r: ProbeExecResult;
   try {
@@ -112,7 +116,14 @@ async function runProbe(deps: CollectDeps, target: ProbeTarget, probe: PlannedPr
   } catch (error) {
     // The connection broke mid-run: this probe's answer is unknown; the others still count.
     const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-    r = { exitCode: null, stdout: '', stderr: `ssh: ${detail}`, truncated: false, timedOut: false, durationMs: deps.now() - probeStarted };
+    r = {
+      exitCode: null,
+      stdout: '',
+      stderr: `ssh: ${detail}`,
+      truncated: false,
+      timedOut: false,
+      durationMs: deps.now() - probeStarted,
+    };
   }
   const output: ProbeOutput = {
     probe: probe.key,

@@ -78,6 +78,8 @@ export interface InterfaceAddress {
   readonly ifname: string;
   readonly address: string;
   readonly prefixlen: number;
+  /** The MTU of the interface the address is on. */
+  readonly mtu: number | undefined;
 }
 
 /** `ip -j addr show`: IPv4 addresses per interface. */
@@ -92,11 +94,12 @@ export function parseAddresses(output: ProbeOutput): Parsed<InterfaceAddress[]> 
   const result: InterfaceAddress[] = [];
   for (const link of json as {
     ifname?: string;
+    mtu?: number;
     addr_info?: { family?: string; local?: string; prefixlen?: number }[];
   }[]) {
     for (const a of link.addr_info ?? []) {
       if (a.family === 'inet' && a.local && typeof a.prefixlen === 'number') {
-        result.push({ ifname: link.ifname ?? '?', address: a.local, prefixlen: a.prefixlen });
+        result.push({ ifname: link.ifname ?? '?', address: a.local, prefixlen: a.prefixlen, mtu: link.mtu });
       }
     }
   }

@@ -1,4 +1,12 @@
-import { commonFailure, firstLine, ok, type Parsed, type ProbeOutput, parseJson, unknown } from './probe-output.js';
+import {
+  commonFailure,
+  firstLine,
+  ok,
+  type Parsed,
+  type ProbeOutput,
+  parseJson,
+  unknown,
+} from './probe-output.js';
 
 export interface FdbEntry {
   readonly mac: string;
@@ -15,7 +23,11 @@ export function parseFdb(output: ProbeOutput): Parsed<FdbEntry[]> {
   }
   const json = parseJson(output.stdout.trim() || '[]');
   if (!Array.isArray(json)) return unknown('bridge fdb printed no JSON');
-  return ok((json as { mac?: string; dst?: string }[]).filter((e) => e.mac && e.mac !== '00:00:00:00:00:00').map((e) => ({ mac: e.mac!.toLowerCase(), dst: e.dst })));
+  return ok(
+    (json as { mac?: string; dst?: string }[])
+      .filter((e) => e.mac && e.mac !== '00:00:00:00:00:00')
+      .map((e) => ({ mac: e.mac!.toLowerCase(), dst: e.dst })),
+  );
 }
 
 export interface NeighEntry {
@@ -52,9 +64,11 @@ export interface RouteEntry {
 export function parseRoutes(output: ProbeOutput): Parsed<RouteEntry[]> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (output.exitCode !== 0) return unknown(`ip route failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
+  if (output.exitCode !== 0)
+    return unknown(`ip route failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
   const json = parseJson(output.stdout);
-  if (!Array.isArray(json)) return unknown(output.truncated ? 'ip route output was truncated' : 'ip route printed no JSON');
+  if (!Array.isArray(json))
+    return unknown(output.truncated ? 'ip route output was truncated' : 'ip route printed no JSON');
   return ok(
     (json as { dst?: string; gateway?: string; dev?: string; flags?: string[] }[]).map((r) => ({
       dst: r.dst ?? '',
@@ -76,7 +90,8 @@ export function parseSysctls(output: ProbeOutput): Parsed<Record<string, string 
     const value = m[2]!.trim();
     values[m[1]!] = /^-?\d+$/.test(value) ? value : null;
   }
-  if (Object.keys(values).length === 0) return unknown(`sysctl probe printed nothing usable (${firstLine(output.stderr)})`);
+  if (Object.keys(values).length === 0)
+    return unknown(`sysctl probe printed nothing usable (${firstLine(output.stderr)})`);
   return ok(values);
 }
 

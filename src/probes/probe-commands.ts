@@ -28,5 +28,6 @@ export const probeCommands = {
   flannelLog: (): RemoteCommand =>
     sh`set -- /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log; if [ -e "$1" ]; then tail -q -n 60 "$@"; else echo NOLOG; fi`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
-  pingDontFragment: (host: string, payload: number): RemoteCommand => sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+  pingDontFragment: (host: string, payload: number): RemoteCommand =>
+    sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
 } as const;

@@ -52,18 +52,27 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
     { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000 },
     ...peers
       .filter((p) => p.name !== cp.name)
-      .map((p) => ({ key: PEER_PROBE.underlayPing(p.name), command: probeCommands.pingHost(p.host), timeoutMs: PING })),
+      .map((p) => ({
+        key: PEER_PROBE.underlayPing(p.name),
+        command: probeCommands.pingHost(p.host),
+        timeoutMs: PING,
+      })),
   ];
-  if (target.name === cp.name) targetProbes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
+  if (target.name === cp.name)
+    targetProbes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
 
-  const plans: NodePlan[] = [{ node: target, probes: targetProbes, followUp: (outputs) => overlayProbes(outputs, peers) }];
+  const plans: NodePlan[] = [
+    { node: target, probes: targetProbes, followUp: (outputs) => overlayProbes(outputs, peers) },
+  ];
   for (const peer of peers) {
     const probes: PlannedProbe[] = [
       { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000 },
       { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK },
       { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK },
+      { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK },
     ];
-    if (peer.name === cp.name) probes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
+    if (peer.name === cp.name)
+      probes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
     plans.push({ node: peer, probes });
   }
   return plans;
@@ -75,17 +84,30 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * Overlay pings to every peer's flannel.1 address (the gateway of its `… via X dev flannel.1 onlink`
  * route): a small one proves VXLAN end to end, a full-size don't-fragment one proves the MTU.
  */
-function overlayProbes(outputs: Readonly<Record<string, ProbeOutput>>, peers: readonly InventoryNode[]): PlannedProbe[] {
+function overlayProbes(
+  outputs: Readonly<Record<string, ProbeOutput>>,
+  peers: readonly InventoryNode[],
+): PlannedProbe[] {
   const routesOutput = outputs[PROBE.routes];
   const linkOutput = outputs[PROBE.flannelLink];
   const routes = routesOutput ? parseRoutes(routesOutput) : undefined;
   const link = linkOutput ? parseLink(linkOutput, 'flannel.1') : undefined;
   if (routes?.status !== 'ok' || link?.status !== 'ok' || !link.value.exists) return [];
   const mtu = link.value.mtu ?? 1450;
-  const gateways = [...new Set(routes.value.filter((r) => r.dev === 'flannel.1' && r.gateway && IPV4.test(r.gateway)).map((r) => r.gateway!))];
+  const gateways = [
+    ...new Set(
+      routes.value
+        .filter((r) => r.dev === 'flannel.1' && r.gateway && IPV4.test(r.gateway))
+        .map((r) => r.gateway!),
+    ),
+  ];
   // Keyed by the overlay address; diagnosis maps it to the peer through the peers' subnet.env. The peer count bounds the list.
   return gateways.slice(0, peers.length).flatMap((gw) => [
     { key: PEER_PROBE.overlayPing(gw), command: probeCommands.pingHost(gw), timeoutMs: PING },
-    { key: PEER_PROBE.overlayDfPing(gw), command: probeCommands.pingDontFragment(gw, Math.max(0, mtu - 28)), timeoutMs: PING },
+    {
+      key: PEER_PROBE.overlayDfPing(gw),
+      command: probeCommands.pingDontFragment(gw, Math.max(0, mtu - 28)),
+      timeoutMs: PING,
+    },
   ]);
 }

@@ -33,7 +33,11 @@ describe('netcheck end to end on the lab', () => {
     assert.match(parent.text, /checking \*node-3\*|node-3/);
     assert.equal(report.threadTs, parent.ts);
     assert.match(messageText(report), /`healthy`/);
-    const updated = await h.slack.waitFor(() => (parent.edits > 0 ? parent : undefined), 10_000, 'the verdict on the parent');
+    const updated = await h.slack.waitFor(
+      () => (parent.edits > 0 ? parent : undefined),
+      10_000,
+      'the verdict on the parent',
+    );
     assert.match(updated.text, /`healthy`/);
     assert.equal(h.slack.replies(parent.ts).length, 1, 'exactly one report in the thread');
   });
@@ -44,12 +48,37 @@ describe('netcheck end to end on the lab', () => {
   });
 
   const faults: { spec: FaultSpec; node: string; id: string; evidence?: RegExp }[] = [
-    { spec: { id: 'icmp-blocked', node: 'cp-1' }, node: 'node-3', id: 'icmp-blocked', evidence: /-A INPUT -p icmp/ },
+    {
+      spec: { id: 'icmp-blocked', node: 'cp-1' },
+      node: 'node-3',
+      id: 'icmp-blocked',
+      evidence: /-A INPUT -p icmp/,
+    },
     { spec: { id: 'icmp-blocked', node: 'node-2' }, node: 'node-2', id: 'icmp-blocked', evidence: /-p icmp/ },
-    { spec: { id: 'apiserver-port-blocked', node: 'cp-1' }, node: 'node-1', id: 'apiserver-port-blocked', evidence: /6443/ },
-    { spec: { id: 'flannel1-missing', node: 'node-3' }, node: 'node-3', id: 'flannel1-missing', evidence: /flannel\.1/ },
-    { spec: { id: 'cni-config-missing', node: 'node-3' }, node: 'node-3', id: 'cni-config-missing', evidence: /\/etc\/cni\/net\.d/ },
-    { spec: { id: 'podcidr-overlaps-host-net', node: 'node-3' }, node: 'node-3', id: 'podcidr-overlaps-host-net', evidence: /flannel\.1/ },
+    {
+      spec: { id: 'apiserver-port-blocked', node: 'cp-1' },
+      node: 'node-1',
+      id: 'apiserver-port-blocked',
+      evidence: /6443/,
+    },
+    {
+      spec: { id: 'flannel1-missing', node: 'node-3' },
+      node: 'node-3',
+      id: 'flannel1-missing',
+      evidence: /flannel\.1/,
+    },
+    {
+      spec: { id: 'cni-config-missing', node: 'node-3' },
+      node: 'node-3',
+      id: 'cni-config-missing',
+      evidence: /\/etc\/cni\/net\.d/,
+    },
+    {
+      spec: { id: 'podcidr-overlaps-host-net', node: 'node-3' },
+      node: 'node-3',
+      id: 'podcidr-overlaps-host-net',
+      evidence: /flannel\.1/,
+    },
     { spec: { id: 'node-unreachable', node: 'node-2' }, node: 'node-2', id: 'node-unreachable' },
   ];
   for (const f of faults) {
@@ -60,7 +89,11 @@ describe('netcheck end to end on the lab', () => {
         const first = JSON.stringify(report.blocks[0]);
         assert.match(first, new RegExp(`\`${f.id}\``), `root cause shown first:\n${text}`);
         if (f.evidence) assert.match(text, f.evidence);
-        const updated = await h.slack.waitFor(() => (parent.edits > 0 ? parent : undefined), 10_000, 'verdict');
+        const updated = await h.slack.waitFor(
+          () => (parent.edits > 0 ? parent : undefined),
+          10_000,
+          'verdict',
+        );
         assert.match(updated.text, new RegExp(`\`${f.id}\``));
       });
     });

@@ -34,6 +34,12 @@ const CLEAN_IPTABLES = `*filter
 -A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT
 -A FLANNEL-FWD -d 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT
 COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:KUBE-SERVICES - [0:0]
+-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y
+COMMIT
 `;
 
 /** Recorded outputs of a healthy node-3 (198.18.0.13) talking to cp-1 (198.18.0.10). */
@@ -49,6 +55,9 @@ export function healthyWorkerOutputs(node = 'node-3'): Record<string, ProbeOutpu
     [PROBE.cniConfig]: output(PROBE.cniConfig, node, { stdout: 'DIR /etc/cni/net.d\n10-flannel.conflist\n' }),
     [PROBE.subnetEnv]: output(PROBE.subnetEnv, node, { stdout: fixture('subnet-env.txt') }),
     [PROBE.iptables]: output(PROBE.iptables, node, { stdout: CLEAN_IPTABLES }),
+    [PROBE.sysctls]: output(PROBE.sysctls, node, {
+      stdout: 'net.ipv4.ip_forward=1\nnet.bridge.bridge-nf-call-iptables=1\n',
+    }),
   };
 }
 

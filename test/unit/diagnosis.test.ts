@@ -16,9 +16,12 @@ const CURL_REFUSED = {
   stderr: "curl: (7) Failed to connect to 198.18.0.10 port 6443 after 0 ms: Couldn't connect to server\n",
 };
 
+const KUBE_NAT =
+  '*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y\nCOMMIT\n';
+
 function iptablesWith(...rules: string[]): { stdout: string } {
   return {
-    stdout: `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n`,
+    stdout: `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n${KUBE_NAT}`,
   };
 }
 

@@ -2,17 +2,44 @@ import { apiserverDownRule } from './apiserver-down-rule.js';
 import { apiserverPortBlockedRule } from './apiserver-port-blocked-rule.js';
 import { cniConfigMissingRule, flannel1MissingRule, subnetEnvMissingRule } from './flannel-state-rules.js';
 import { icmpBlockedRule } from './icmp-blocked-rule.js';
+import {
+  brNetfilterMissingRule,
+  forwardPolicyDropRule,
+  ipForwardDisabledRule,
+  kubeProxyMissingRule,
+  leftoverCniConfigRule,
+  staleCni0BridgeRule,
+} from './node-config-rules.js';
+import {
+  mtuMismatchRule,
+  vtepMacMismatchRule,
+  vxlan8472BlockedRule,
+  wrongIfacePublicIpRule,
+} from './overlay-rules.js';
 import { podcidrOverlapsHostNetRule } from './podcidr-overlaps-host-net-rule.js';
+import { podcidrNetconfMismatchRule, podcidrNotAssignedRule } from './podcidr-rules.js';
 import type { Rule } from './rule.js';
 import { sshRule } from './ssh-rules.js';
 
 export const ALL_RULES: readonly Rule[] = [
   sshRule,
   podcidrOverlapsHostNetRule,
+  podcidrNotAssignedRule,
+  podcidrNetconfMismatchRule,
   apiserverDownRule,
   apiserverPortBlockedRule,
   icmpBlockedRule,
+  wrongIfacePublicIpRule,
+  vtepMacMismatchRule,
+  vxlan8472BlockedRule,
+  mtuMismatchRule,
+  forwardPolicyDropRule,
+  ipForwardDisabledRule,
+  brNetfilterMissingRule,
+  kubeProxyMissingRule,
   flannel1MissingRule,
   subnetEnvMissingRule,
   cniConfigMissingRule,
+  leftoverCniConfigRule,
+  staleCni0BridgeRule,
 ];

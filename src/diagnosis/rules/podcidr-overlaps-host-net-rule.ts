@@ -69,14 +69,12 @@ export const podcidrOverlapsHostNetRule: Rule = {
         lines: [...new Set(overlaps)],
       });
     }
-    const explainsChecks = [
-      CHECK.pingControlPlane,
-      CHECK.tcpApiServer,
-      CHECK.httpsApiServer,
-      CHECK.routeControlPlane,
-    ]
-      .filter((id) => checks.failed(id, target))
-      .map((id) => `${id}@${target}`);
+    // A hijacked host route breaks nearly everything on the node: fold those symptoms under it.
+    const consequences =
+      /^(ping-control-plane|tcp-apiserver|https-apiserver|route-control-plane|cni0-address|netconf-contains-subnet|underlay-ping:|overlay-ping:|overlay-df-ping:)/;
+    const explainsChecks = checks.all
+      .filter((c) => c.node === target && c.status === 'fail' && consequences.test(c.id))
+      .map((c) => `${c.id}@${target}`);
     return [
       {
         id: 'podcidr-overlaps-host-net',
@@ -87,7 +85,13 @@ export const podcidrOverlapsHostNetRule: Rule = {
         evidence,
         confidence: hijacked ? 'high' : 'medium',
         explainsChecks,
-        explainsFindings: ['icmp-blocked', 'apiserver-port-blocked'],
+        explainsFindings: [
+          'icmp-blocked',
+          'apiserver-port-blocked',
+          'stale-cni0-bridge',
+          'podcidr-netconf-mismatch',
+          'vxlan-8472-blocked',
+        ],
         fix: catalogEntry('podcidr-overlaps-host-net').fix,
       },
     ];

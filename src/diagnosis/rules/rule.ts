@@ -26,3 +26,35 @@ export interface Rule {
   readonly id: string;
   evaluate(view: FactView, checks: CheckIndex): Finding[];
 }
+
+export interface FromCheckOptions {
+  /** Check id (exact, or a prefix ending in ':' for per-peer checks). */
+  readonly check: string;
+  readonly cause: (node: string, detail: string) => string;
+  readonly explainsFindings?: readonly string[];
+  readonly alsoExplains?: (checks: CheckIndex, node: string) => string[];
+}
+
+/** A rule whose decisive evidence is one failed check on the target. */
+export function fromFailedCheck(id: string, fix: () => string, opts: FromCheckOptions): Rule {
+  return {
+    id,
+    evaluate(view, checks) {
+      const target = view.target.name;
+      const failed = checks.get(opts.check, target);
+      if (failed?.status !== 'fail') return [];
+      return [
+        {
+          id,
+          node: target,
+          cause: opts.cause(target, failed.detail),
+          evidence: failed.evidence,
+          confidence: 'high',
+          explainsChecks: [`${opts.check}@${target}`, ...(opts.alsoExplains?.(checks, target) ?? [])],
+          explainsFindings: [...(opts.explainsFindings ?? [])],
+          fix: fix(),
+        },
+      ];
+    },
+  };
+}

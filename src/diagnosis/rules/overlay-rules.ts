@@ -1,0 +1,256 @@
+import { catalogEntry } from '../catalog.js';
+import { CHECK } from '../checks.js';
+import type { FactView } from '../fact-view.js';
+import { PROBE } from '../facts.js';
+import type { Check, Evidence, Finding } from '../node-report.js';
+import { kubeNodes, OVERLAY_CHECK, peerForOverlayAddress } from '../overlay-checks.js';
+import { blockingRules, ruleEvidence } from './filter-rules.js';
+import type { CheckIndex, Rule } from './rule.js';
+
+const VXLAN_PORT = 8472;
+
+function failedOverlayPings(checks: CheckIndex, target: string, prefix: string): Check[] {
+  return checks.all.filter((c) => c.node === target && c.id.startsWith(`${prefix}:`) && c.status === 'fail');
+}
+
+function underlayWorks(view: FactView, checks: CheckIndex, peer: string): boolean {
+  const target = view.target.name;
+  if (peer === view.facts.controlPlane) return checks.passed(CHECK.pingControlPlane, target);
+  return checks.passed(`${OVERLAY_CHECK.underlayPing}:${peer}`, target);
+}
+
+function hostOf(view: FactView, node: string): string | undefined {
+  return view.facts.inventory.find((n) => n.name === node)?.host;
+}
+
+/** Underlay ping to a peer works, the overlay ping to its flannel.1 does not, and a rule drops UDP 8472. */
+export const vxlan8472BlockedRule: Rule = {
+  id: 'vxlan-8472-blocked',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const targetHost = view.target.host;
+    const byNode = new Map<string, { evidence: Evidence[]; explains: string[]; withRule: boolean }>();
+    const overlayExplainedElsewhere =
+      checks.failed(OVERLAY_CHECK.vxlanLocal, target) || checks.failed(OVERLAY_CHECK.vtepMac, target);
+    for (const failed of failedOverlayPings(checks, target, OVERLAY_CHECK.overlayPing)) {
+      const address = failed.id.split(':')[1] ?? '';
+      const peer = peerForOverlayAddress(view, address);
+      if (!peer || !underlayWorks(view, checks, peer)) continue;
+      const peerHost = hostOf(view, peer);
+      const onTarget = [
+        ...blockingRules(view, target, {
+          protocol: 'udp',
+          dport: VXLAN_PORT,
+          direction: 'out',
+          peer: peerHost,
+        }),
+        ...blockingRules(view, target, {
+          protocol: 'udp',
+          dport: VXLAN_PORT,
+          direction: 'in',
+          peer: peerHost,
+        }),
+      ];
+      const onPeer = [
+        ...blockingRules(view, peer, {
+          protocol: 'udp',
+          dport: VXLAN_PORT,
+          direction: 'in',
+          peer: targetHost,
+        }),
+        ...blockingRules(view, peer, {
+          protocol: 'udp',
+          dport: VXLAN_PORT,
+          direction: 'out',
+          peer: targetHost,
+        }),
+      ];
+      if (onTarget.length === 0 && onPeer.length === 0 && overlayExplainedElsewhere) continue;
+      const where = onPeer.length > 0 ? peer : target;
+      const entry = byNode.get(where) ?? { evidence: [], explains: [], withRule: false };
+      entry.evidence.push(...failed.evidence);
+      if (onPeer.length > 0)
+        entry.evidence.push(
+          ruleEvidence(view, peer, onPeer, `filter rule on ${peer} drops ${VXLAN_PORT}/udp`),
+        );
+      if (onTarget.length > 0)
+        entry.evidence.push(
+          ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ${VXLAN_PORT}/udp`),
+        );
+      entry.explains.push(`${failed.id}@${target}`, `${OVERLAY_CHECK.overlayMtu}:${address}@${target}`);
+      entry.withRule ||= onTarget.length > 0 || onPeer.length > 0;
+      byNode.set(where, entry);
+    }
+    return [...byNode].map(
+      ([node, e]): Finding => ({
+        id: 'vxlan-8472-blocked',
+        node,
+        cause: e.withRule
+          ? `An iptables rule on ${node} drops VXLAN (${VXLAN_PORT}/udp), so the overlay between ${target} and its peers is dead although the node network works.`
+          : `Overlay traffic from ${target} dies although the node network works: something on the path drops VXLAN (${VXLAN_PORT}/udp); no rule was found on either node (check firewalld/ufw or a security group).`,
+        evidence: e.evidence,
+        confidence: e.withRule ? 'high' : 'medium',
+        explainsChecks: e.explains,
+        explainsFindings: [],
+        fix: catalogEntry('vxlan-8472-blocked').fix,
+      }),
+    );
+  },
+};
+
+/** flannel.1's MTU does not fit the uplink, or full-size don't-fragment overlay pings fail while small ones pass. */
+export const mtuMismatchRule: Rule = {
+  id: 'mtu-mismatch',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const config = checks.get(OVERLAY_CHECK.overlayMtuConfig, target);
+    const dfFailures = failedOverlayPings(checks, target, OVERLAY_CHECK.overlayMtu).filter((c) =>
+      checks.passed(`${OVERLAY_CHECK.overlayPing}:${c.id.split(':')[1]}`, target),
+    );
+    if (config?.status !== 'fail' && dfFailures.length === 0) return [];
+    return [
+      {
+        id: 'mtu-mismatch',
+        node: target,
+        cause: `The overlay MTU on ${target} is too large for the node network${config?.status === 'fail' ? ` (${config.detail})` : ''}: small packets pass, full-size ones (TLS handshakes, image pulls) are dropped.`,
+        evidence: [
+          ...(config?.status === 'fail' ? config.evidence : []),
+          ...dfFailures.flatMap((c) => c.evidence),
+        ],
+        confidence: 'high',
+        explainsChecks: [
+          ...(config?.status === 'fail' ? [`${config.id}@${target}`] : []),
+          ...dfFailures.map((c) => `${c.id}@${target}`),
+        ],
+        explainsFindings: [],
+        fix: catalogEntry('mtu-mismatch').fix,
+      },
+    ];
+  },
+};
+
+/** flannel.1 is bound to an address that is not the node's, or nodes share one public-ip annotation. */
+export const wrongIfacePublicIpRule: Rule = {
+  id: 'wrong-iface-public-ip',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const local = checks.get(OVERLAY_CHECK.vxlanLocal, target);
+    const nodes = kubeNodes(view);
+    const mine = nodes.find((n) => n.name === target);
+    const wrongAnnotation = mine?.publicIp !== undefined && mine.publicIp !== view.target.host;
+    const sharing = mine?.publicIp
+      ? nodes.filter((n) => n.name !== target && n.publicIp === mine.publicIp).map((n) => n.name)
+      : [];
+    if (local?.status !== 'fail' && !wrongAnnotation && sharing.length === 0) return [];
+    const evidence: Evidence[] = [...(local?.status === 'fail' ? local.evidence : [])];
+    if (mine?.publicIp) {
+      evidence.push({
+        node: target,
+        command: 'kubectl get nodes (annotation flannel.alpha.coreos.com/public-ip)',
+        lines: nodes.map(
+          (n) => `${n.name}: public-ip ${n.publicIp ?? '(none)'}; InternalIP ${n.internalIP ?? '?'}`,
+        ),
+      });
+    }
+    const logLines = flannelLogLines(view, /Using interface with name|Determining IP address/i);
+    if (logLines) evidence.push(logLines);
+    return [
+      {
+        id: 'wrong-iface-public-ip',
+        node: target,
+        cause: `Flannel on ${target} uses ${local?.status === 'fail' ? local.detail.replace('flannel.1 local ', 'the address ') : `public-ip ${mine?.publicIp}`} instead of the node address ${view.target.host}, so peers send its overlay traffic to the wrong place.`,
+        evidence,
+        confidence: 'high',
+        explainsChecks: [
+          ...(local?.status === 'fail' ? [`${local.id}@${target}`] : []),
+          ...failedOverlayPings(checks, target, OVERLAY_CHECK.overlayPing).map((c) => `${c.id}@${target}`),
+          ...failedOverlayPings(checks, target, OVERLAY_CHECK.overlayMtu).map((c) => `${c.id}@${target}`),
+        ],
+        explainsFindings: ['vxlan-8472-blocked'],
+        fix: catalogEntry('wrong-iface-public-ip').fix,
+      },
+    ];
+  },
+};
+
+/** A node's flannel.1 MAC is not what its annotation and its peers' FDB say: overlay frames go to a MAC that no longer exists. */
+export const vtepMacMismatchRule: Rule = {
+  id: 'vtep-mac-mismatch',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const findings: Finding[] = [];
+    const own = checks.get(OVERLAY_CHECK.vtepMac, target);
+    if (own?.status === 'fail') {
+      findings.push({
+        id: 'vtep-mac-mismatch',
+        node: target,
+        cause: `flannel.1 on ${target} has a different MAC than the VtepMAC its peers know (${own.detail}), so overlay traffic to ${target} is lost.`,
+        evidence: own.evidence,
+        confidence: 'high',
+        explainsChecks: [`${own.id}@${target}`],
+        explainsFindings: ['vxlan-8472-blocked'],
+        fix: catalogEntry('vtep-mac-mismatch').fix,
+      });
+    }
+    // Seen from the target: a peer whose MAC changed while the target's FDB still holds the old one.
+    const fdb = view.parsed(target, PROBE.fdb);
+    if (fdb.status !== 'ok') return findings;
+    for (const node of Object.values(view.facts.nodes)) {
+      if (node.name === target) continue;
+      const link = view.parsed(node.name, PROBE.flannelLink);
+      if (link.status !== 'ok' || !link.value.exists || !link.value.mac) continue;
+      const actual = link.value.mac.toLowerCase();
+      const stale = fdb.value.filter((e) => e.dst === node.host && e.mac !== actual);
+      if (stale.length === 0) continue;
+      const env = view.parsed(node.name, PROBE.subnetEnv);
+      const subnet = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_SUBNET : undefined;
+      const overlayAddress = subnet ? subnet.replace(/\.\d+\/\d+$/, '.0') : undefined;
+      findings.push({
+        id: 'vtep-mac-mismatch',
+        node: node.name,
+        cause: `flannel.1 on ${node.name} now has MAC ${actual}, but ${target}'s forwarding table still sends to ${stale[0]?.mac}, so overlay traffic from ${target} to ${node.name} is lost.`,
+        evidence: [
+          view.evidence(
+            target,
+            PROBE.fdb,
+            stale.map((e) => `${e.mac} dst ${e.dst}`),
+            `${target} still points ${node.name} at the old MAC`,
+          ),
+          view.evidence(
+            node.name,
+            PROBE.flannelLink,
+            [`flannel.1 link/ether ${actual}`],
+            `the MAC ${node.name} really has`,
+          ),
+        ],
+        confidence: 'high',
+        explainsChecks: overlayAddress
+          ? [
+              `${OVERLAY_CHECK.overlayPing}:${overlayAddress}@${target}`,
+              `${OVERLAY_CHECK.overlayMtu}:${overlayAddress}@${target}`,
+            ]
+          : [],
+        explainsFindings: ['vxlan-8472-blocked'],
+        fix: catalogEntry('vtep-mac-mismatch').fix,
+      });
+    }
+    return findings;
+  },
+};
+
+export function flannelLogLines(view: FactView, pattern: RegExp): Evidence | undefined {
+  const target = view.target.name;
+  const log = view.parsed(target, PROBE.flannelLog);
+  const fromDisk = log.status === 'ok' ? log.value.lines.filter((l) => pattern.test(l)) : [];
+  if (fromDisk.length > 0)
+    return view.evidence(target, PROBE.flannelLog, fromDisk.slice(-5), 'Flannel log on disk');
+  const kube = view.facts.kube;
+  const fromApi = kube.status === 'reachable' ? kube.flannelLog.filter((l) => pattern.test(l)) : [];
+  if (fromApi.length > 0)
+    return {
+      node: target,
+      command: 'kubectl logs (kube-flannel pod on this node)',
+      lines: fromApi.slice(-5),
+    };
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { catalogEntry } from '../catalog.js';
+import { CHECK } from '../checks.js';
+import { PROBE } from '../facts.js';
+import type { Evidence } from '../node-report.js';
+import { OVERLAY_CHECK } from '../overlay-checks.js';
+import { flannelLogLines } from './overlay-rules.js';
+import type { Rule } from './rule.js';
+
+/** The node has no podCIDR: Flannel cannot get a lease, so it never writes subnet.env or creates flannel.1. */
+export const podcidrNotAssignedRule: Rule = {
+  id: 'podcidr-not-assigned',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const check = checks.get(OVERLAY_CHECK.podCidrAssigned, target);
+    const log = flannelLogLines(view, /pod cidr not assigned/i);
+    if (check?.status !== 'fail' && !log) return [];
+    const evidence: Evidence[] = [...(check?.status === 'fail' ? check.evidence : []), ...(log ? [log] : [])];
+    return [
+      {
+        id: 'podcidr-not-assigned',
+        node: target,
+        cause: `${target} has no podCIDR, so Flannel cannot acquire a lease there (the cluster was probably initialised without --pod-network-cidr).`,
+        evidence,
+        confidence: 'high',
+        explainsChecks: [OVERLAY_CHECK.podCidrAssigned, CHECK.subnetEnv, CHECK.flannelLink].map(
+          (id) => `${id}@${target}`,
+        ),
+        explainsFindings: ['subnet-env-missing', 'flannel1-missing'],
+        fix: catalogEntry('podcidr-not-assigned').fix,
+      },
+    ];
+  },
+};
+
+/** Flannel's configured Network does not contain the node's podCIDR (or is not the network the cluster is meant to have). */
+export const podcidrNetconfMismatchRule: Rule = {
+  id: 'podcidr-netconf-mismatch',
+  evaluate(view, checks) {
+    const target = view.target.name;
+    const check = checks.get(OVERLAY_CHECK.netconfContainsSubnet, target);
+    const log = flannelLogLines(view, /doesn't contain|does not contain/i);
+    const env = view.parsed(target, PROBE.subnetEnv);
+    const network = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
+    const unexpected = network !== undefined && network !== view.facts.podNetworkCidr;
+    if (check?.status !== 'fail' && !log && !unexpected) return [];
+    const evidence: Evidence[] = [
+      ...(check?.status === 'fail' ? check.evidence : [view.evidence(target, PROBE.subnetEnv)]),
+      ...(log ? [log] : []),
+    ];
+    if (unexpected) {
+      evidence.push({
+        node: target,
+        command: 'inventory cluster.podNetworkCidr',
+        lines: [`expected ${view.facts.podNetworkCidr}, Flannel uses ${network}`],
+      });
+    }
+    return [
+      {
+        id: 'podcidr-netconf-mismatch',
+        node: target,
+        cause:
+          check?.status === 'fail' || log
+            ? `Flannel's network on ${target} does not contain the node's pod subnet (${check?.detail ?? 'see the Flannel log'}), so Flannel refuses to start or routes pods wrongly.`
+            : `Flannel on ${target} uses the network ${network}, not the cluster's pod network ${view.facts.podNetworkCidr}.`,
+        evidence,
+        confidence: check?.status === 'fail' || log ? 'high' : 'medium',
+        explainsChecks: check?.status === 'fail' ? [`${check.id}@${target}`] : [],
+        explainsFindings: [],
+        fix: catalogEntry('podcidr-netconf-mismatch').fix,
+      },
+    ];
+  },
+};
