@@ -23,7 +23,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -69,7 +72,8 @@ function matches(entry: Entry, name: string): boolean {
   return positive;
 }
 
-const KEY_TYPES = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
+const KEY_TYPES =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)$/;
 
 export function parseKnownHosts(text: string, source = 'known_hosts'): KnownHosts {
   const entries: Entry[] = [];
@@ -84,7 +88,9 @@ export function parseKnownHosts(text: string, source = 'known_hosts'): KnownHost
       const m = fields.shift();
       if (m === '@revoked') marker = 'revoked';
       else {
-        problems.push(`${source}:${lineNo}: marker ${m} is not supported (only @revoked); remove the line or pin the host key itself`);
+        problems.push(
+          `${source}:${lineNo}: marker ${m} is not supported (only @revoked); remove the line or pin the host key itself`,
+        );
         return;
       }
     }
@@ -113,8 +119,17 @@ export function parseKnownHosts(text: string, source = 'known_hosts'): KnownHost
       }
       hashed = { salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
     }
-    entries.push({ line: lineNo, marker, patterns: hashed ? [] : hosts.split(','), hashed, key: { type, key } });
+    entries.push({
+      line: lineNo,
+      marker,
+      patterns: hashed ? [] : hosts.split(','),
+      hashed,
+      key: { type, key },
+    });
   });
-  if (problems.length > 0) throw new KnownHostsError(`${source} is invalid; nothing was trusted:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new KnownHostsError(
+      `${source} is invalid; nothing was trusted:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   return new KnownHosts(entries);
 }

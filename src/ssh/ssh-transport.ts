@@ -1,5 +1,5 @@
-import type { ClientChannel } from 'ssh2';
 import { NodeSSH } from 'node-ssh';
+import type { ClientChannel } from 'ssh2';
 import type { KnownHosts, PinnedKey } from './known-hosts.js';
 import { knownHostsName } from './known-hosts.js';
 import { type RemoteCommand, sh } from './remote-command.js';
@@ -48,7 +48,16 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 interface PooledConnection {
   readonly ssh: NodeSSH;
@@ -84,7 +93,8 @@ export class SshTransport {
   }
 
   private acquireConnection(target: SshTarget): Promise<PooledConnection> {
-    if (this.closing) return Promise.reject(new SshError('ssh-protocol', target.name, 'the transport is shutting down'));
+    if (this.closing)
+      return Promise.reject(new SshError('ssh-protocol', target.name, 'the transport is shutting down'));
     const key = this.key(target);
     let pending = this.pool.get(key);
     if (!pending) {
@@ -100,21 +110,33 @@ export class SshTransport {
   private async open(target: SshTarget): Promise<PooledConnection> {
     const { pinned, revoked } = this.opts.knownHosts.lookup(target.host, target.port);
     if (pinned.length === 0) {
-      throw new SshError('host-key-unknown', target.name, `no key for ${knownHostsName(target.host, target.port)} in known_hosts`);
+      throw new SshError(
+        'host-key-unknown',
+        target.name,
+        `no key for ${knownHostsName(target.host, target.port)} in known_hosts`,
+      );
     }
     let offered: Buffer | undefined;
-    const accepted = (key: Buffer) => !revoked.some((r) => r.key.equals(key)) && pinned.some((p: PinnedKey) => p.key.equals(key));
+    const accepted = (key: Buffer) =>
+      !revoked.some((r) => r.key.equals(key)) && pinned.some((p: PinnedKey) => p.key.equals(key));
     const ssh = new NodeSSH();
     try {
       await ssh.connect({
         host: target.host,
         port: target.port,
         username: this.opts.user,
-        privateKey: typeof this.opts.privateKey === 'string' ? this.opts.privateKey : this.opts.privateKey.toString('utf8'),
+        privateKey:
+          typeof this.opts.privateKey === 'string'
+            ? this.opts.privateKey
+            : this.opts.privateKey.toString('utf8'),
         readyTimeout: this.opts.connectTimeoutMs ?? 5000,
         keepaliveInterval: 15_000,
         // Negotiate only the key types we pinned, as OpenSSH does, so the server cannot pick another.
-        algorithms: { serverHostKey: [...new Set(pinned.flatMap((p) => HOST_KEY_ALGORITHMS[p.type] ?? [p.type]))] as never },
+        algorithms: {
+          serverHostKey: [
+            ...new Set(pinned.flatMap((p) => HOST_KEY_ALGORITHMS[p.type] ?? [p.type])),
+          ] as never,
+        },
         hostVerifier: (key: Buffer) => {
           offered = key;
           return accepted(key);
@@ -147,13 +169,21 @@ export class SshTransport {
     const e = error as { code?: string; level?: string; message?: string };
     const message = e.message ?? String(error);
     if (keyRejected || /Host denied|verification failed/i.test(message)) {
-      return new SshError('host-key-mismatch', target.name, `the host key offered by ${knownHostsName(target.host, target.port)} is not the pinned one`);
+      return new SshError(
+        'host-key-mismatch',
+        target.name,
+        `the host key offered by ${knownHostsName(target.host, target.port)} is not the pinned one`,
+      );
     }
     if (e.level === 'client-authentication' || /authentication methods failed/i.test(message)) {
       return new SshError('auth-failed', target.name, message);
     }
     if (e.level === 'client-timeout' || /Timed out while waiting for handshake/i.test(message)) {
-      return new SshError('node-unreachable', target.name, `timed out after ${this.opts.connectTimeoutMs ?? 5000} ms waiting for the SSH handshake`);
+      return new SshError(
+        'node-unreachable',
+        target.name,
+        `timed out after ${this.opts.connectTimeoutMs ?? 5000} ms waiting for the SSH handshake`,
+      );
     }
     if ((e.code && UNREACHABLE.has(e.code)) || e.level === 'client-socket') {
       return new SshError('node-unreachable', target.name, `${e.code ?? 'socket error'}: ${message}`);
@@ -180,7 +210,8 @@ export class SshTransport {
 
   async exec(target: SshTarget, command: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
     const conn = await this.acquireConnection(target);
-    while (conn.active >= this.maxChannels && !conn.closed) await new Promise<void>((resolve) => conn.waiting.push(resolve));
+    while (conn.active >= this.maxChannels && !conn.closed)
+      await new Promise<void>((resolve) => conn.waiting.push(resolve));
     if (conn.closed) throw new SshError('node-unreachable', target.name, 'the connection closed');
     conn.active += 1;
     if (conn.idleTimer) clearTimeout(conn.idleTimer);
@@ -193,7 +224,12 @@ export class SshTransport {
     }
   }
 
-  private run(target: SshTarget, conn: PooledConnection, command: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
+  private run(
+    target: SshTarget,
+    conn: PooledConnection,
+    command: RemoteCommand,
+    opts: ExecOptions,
+  ): Promise<ExecResult> {
     const cap = opts.maxOutputBytes ?? 256 * 1024;
     const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // The remote side kills a hung command itself; the local deadline covers a dead link.
@@ -207,7 +243,18 @@ export class SshTransport {
       }
       client.exec(wrapped.text, (error: Error | undefined, stream: ClientChannel) => {
         if (error) {
-          reject(new SshError('ssh-protocol', target.name, `cannot open a channel: ${error.message}`));
+          // A channel that cannot open on an established connection means the link is gone: drop
+          // the connection so the next call reconnects, and report the node as unreachable.
+          const lost =
+            conn.closed || /No response from server|Not connected|closed|ECONNRESET/i.test(error.message);
+          if (lost) conn.ssh.dispose();
+          reject(
+            new SshError(
+              lost ? 'node-unreachable' : 'ssh-protocol',
+              target.name,
+              `cannot open a channel: ${error.message}`,
+            ),
+          );
           return;
         }
         const out: Buffer[] = [];

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { parseKnownHosts } from '../../src/ssh/known-hosts.js';
+import { sh } from '../../src/ssh/remote-command.js';
+import type { SshError } from '../../src/ssh/ssh-error.js';
+import { SshTransport } from '../../src/ssh/ssh-transport.js';
+import { freePort } from '../support/free-port.js';
+import { startSshd, type TestSshd } from '../support/sshd.js';
+
+describe('SSH transport against a real sshd', () => {
+  let sshd: TestSshd;
+  let other: TestSshd;
+  let transport: SshTransport;
+  const target = () => ({ name: 'test-node', host: sshd.host, port: sshd.port });
+
+  before(async () => {
+    [sshd, other] = await Promise.all([startSshd(), startSshd()]);
+    transport = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(sshd.knownHostsLine),
+      connectTimeoutMs: 2000,
+    });
+  });
+  after(async () => {
+    await transport?.close();
+    await sshd?.stop();
+    await other?.stop();
+  });
+
+  it('runs a command and returns stdout, stderr and the exit code', async () => {
+    const r = await transport.exec(target(), sh`echo out; echo err >&2; exit 3`, { timeoutMs: 5000 });
+    assert.deepEqual(
+      { code: r.exitCode, out: r.stdout, err: r.stderr, timedOut: r.timedOut },
+      { code: 3, out: 'out\n', err: 'err\n', timedOut: false },
+    );
+  });
+
+  it('passes quotes and $() through literally (no second interpretation)', async () => {
+    const hostile = `it's $(echo pwned) \`echo pwned\``;
+    const r = await transport.exec(target(), sh`printf %s ${hostile}`, { timeoutMs: 5000 });
+    assert.equal(r.stdout, hostile);
+  });
+
+  it('reuses one pooled connection and runs 20 commands at once within MaxSessions', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        transport.exec(target(), sh`echo ${i}; echo $PPID`, { timeoutMs: 5000 }),
+      ),
+    );
+    assert.ok(results.every((r, i) => r.exitCode === 0 && r.stdout.startsWith(`${i}\n`)));
+    // Each command's parent is the sshd session process of one connection: count distinct connections via sshd's children.
+    const sessions = await transport.exec(target(), sh`ps -o ppid= -C sshd | sort -u | wc -l`, {
+      timeoutMs: 5000,
+    });
+    assert.ok(Number(sessions.stdout.trim()) <= 3, `expected one connection, sshd shows ${sessions.stdout}`);
+  });
+
+  it('kills a command that hangs and reports a timeout', async () => {
+    const started = performance.now();
+    const r = await transport.exec(target(), sh`sleep 30`, { timeoutMs: 500 });
+    const elapsed = performance.now() - started;
+    assert.equal(r.timedOut, true);
+    assert.ok(elapsed < 3000, `took ${elapsed} ms`);
+    const left = await transport.exec(target(), sh`pgrep -f 'slee[p] 30' || true`, { timeoutMs: 5000 });
+    assert.equal(left.stdout.trim(), '');
+  });
+
+  it('caps output and says so', async () => {
+    const r = await transport.exec(target(), sh`head -c 10000000 /dev/zero | tr '\\0' x`, {
+      timeoutMs: 10_000,
+      maxOutputBytes: 4096,
+    });
+    assert.equal(r.truncated, true);
+    assert.equal(r.stdout.length, 4096);
+  });
+
+  it('refuses a host whose key is not the pinned one, and runs nothing', async () => {
+    const wrong = other.knownHostsLine.replace(`]:${other.port} `, `]:${sshd.port} `);
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(wrong),
+    });
+    await assert.rejects(
+      t.exec(target(), sh`touch /tmp/netcheck-must-not-exist`, { timeoutMs: 2000 }),
+      (e: SshError) => e.code === 'host-key-mismatch',
+    );
+    await t.close();
+  });
+
+  it('refuses a host with no pinned key before connecting', async () => {
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(''),
+    });
+    await assert.rejects(t.connect(target()), (e: SshError) => e.code === 'host-key-unknown');
+    await t.close();
+  });
+
+  it('a closed port is node-unreachable', async () => {
+    const port = await freePort();
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(sshd.knownHostsLine.replace(`]:${sshd.port} `, `]:${port} `)),
+    });
+    await assert.rejects(
+      t.connect({ name: 'gone', host: '127.0.0.1', port }),
+      (e: SshError) => e.code === 'node-unreachable',
+    );
+    await t.close();
+  });
+
+  it('a server that never speaks SSH is node-unreachable within the connect timeout', async () => {
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const port = (silent.address() as { port: number }).port;
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(sshd.knownHostsLine.replace(`]:${sshd.port} `, `]:${port} `)),
+      connectTimeoutMs: 500,
+    });
+    const started = performance.now();
+    await assert.rejects(
+      t.connect({ name: 'silent', host: '127.0.0.1', port }),
+      (e: SshError) => e.code === 'node-unreachable',
+    );
+    assert.ok(performance.now() - started < 2500);
+    await t.close();
+    silent.close();
+  });
+
+  it('when the link dies, the next command reports node-unreachable and nothing crashes', async () => {
+    // A TCP relay in front of sshd stands in for the network: destroying its sockets cuts the link.
+    const sockets = new Set<import('node:net').Socket>();
+    const relay = createServer((inbound) => {
+      const outbound = connect({ host: sshd.host, port: sshd.port });
+      sockets.add(inbound).add(outbound);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    });
+    relay.listen(0, '127.0.0.1');
+    await once(relay, 'listening');
+    const port = (relay.address() as { port: number }).port;
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(sshd.knownHostsLine.replace(`]:${sshd.port} `, `]:${port} `)),
+      connectTimeoutMs: 1000,
+    });
+    const node = { name: 'flaky', host: '127.0.0.1', port };
+    assert.equal((await t.exec(node, sh`true`, { timeoutMs: 2000 })).exitCode, 0);
+    relay.close();
+    for (const s of sockets) s.destroy();
+    await assert.rejects(
+      t.exec(node, sh`true`, { timeoutMs: 2000 }),
+      (e: SshError) => e.code === 'node-unreachable',
+    );
+    await t.close();
+  });
+});
