@@ -1,0 +1,157 @@
+/**
+ * netcheck lab: a STAND-IN for kube-apiserver, not the real thing. It runs inside the control
+ * plane's network namespace on :6443 with a certificate from the lab CA and answers the few read
+ * endpoints netcheck and @kubernetes/client-node use, from the lab's state file (so faults such as
+ * podcidr-not-assigned show up here the way they would on a real cluster).
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import path from 'node:path';
+
+const stateDir = process.argv[2];
+if (!stateDir) {
+  console.error('usage: apiserver-standin <lab state dir>');
+  process.exit(2);
+}
+
+interface Spec {
+  name: string;
+  role: string;
+  host: string;
+  podSubnet: string;
+  vtepMac: string;
+  index: number;
+}
+interface State {
+  labId: string;
+  specs: Spec[];
+  apiToken: string;
+  apiOverrides: Record<
+    string,
+    { podCIDR?: string | null; publicIp?: string; vtepMac?: string; netConfNetwork?: string }
+  >;
+}
+
+const load = (): State => JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as State;
+
+function node(state: State, s: Spec) {
+  const o = state.apiOverrides[s.name] ?? {};
+  const podCIDR = o.podCIDR === null ? undefined : (o.podCIDR ?? s.podSubnet);
+  return {
+    kind: 'Node',
+    apiVersion: 'v1',
+    metadata: {
+      name: s.name,
+      labels: {
+        'kubernetes.io/hostname': s.name,
+        ...(s.role === 'control-plane' ? { 'node-role.kubernetes.io/control-plane': '' } : {}),
+      },
+      annotations: {
+        'flannel.alpha.coreos.com/backend-type': 'vxlan',
+        'flannel.alpha.coreos.com/backend-data': JSON.stringify({ VNI: 1, VtepMAC: o.vtepMac ?? s.vtepMac }),
+        'flannel.alpha.coreos.com/kube-subnet-manager': 'true',
+        'flannel.alpha.coreos.com/public-ip': o.publicIp ?? s.host,
+      },
+    },
+    spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {},
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: s.host },
+        { type: 'Hostname', address: s.name },
+      ],
+      conditions: [
+        {
+          type: 'NetworkUnavailable',
+          status: podCIDR ? 'False' : 'True',
+          reason: podCIDR ? 'FlannelIsUp' : 'NoRouteCreated',
+        },
+        {
+          type: 'Ready',
+          status: podCIDR ? 'True' : 'False',
+          reason: podCIDR ? 'KubeletReady' : 'KubeletNotReady',
+        },
+      ],
+    },
+  };
+}
+
+function flannelPod(s: Spec) {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: { name: `kube-flannel-ds-${s.name}`, namespace: 'kube-flannel', labels: { app: 'flannel' } },
+    spec: {
+      nodeName: s.name,
+      containers: [{ name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.26.1' }],
+    },
+    status: { phase: 'Running', containerStatuses: [{ name: 'kube-flannel', ready: true, restartCount: 0 }] },
+  };
+}
+
+const server = createServer(
+  {
+    key: readFileSync(path.join(stateDir, 'pki', 'apiserver.key')),
+    cert: readFileSync(path.join(stateDir, 'pki', 'apiserver.crt')),
+  },
+  (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://lab');
+    const send = (status: number, body: unknown, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    if (url.pathname === '/livez' || url.pathname === '/readyz' || url.pathname === '/healthz')
+      return send(200, 'ok', 'text/plain');
+    if (url.pathname === '/version')
+      return send(200, { major: '1', minor: '31', gitVersion: 'v1.31.0-netcheck-lab-standin' });
+    const state = load();
+    if (req.headers.authorization !== `Bearer ${state.apiToken}`)
+      return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    if (url.pathname === '/api/v1/nodes')
+      return send(200, {
+        kind: 'NodeList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: state.specs.map((s) => node(state, s)),
+      });
+    const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
+    if (one) {
+      const s = state.specs.find((x) => x.name === one[1]);
+      return s
+        ? send(200, node(state, s))
+        : send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+    }
+    if (url.pathname === '/api/v1/namespaces/kube-flannel/pods')
+      return send(200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: state.specs.map(flannelPod),
+      });
+    const log = /^\/api\/v1\/namespaces\/kube-flannel\/pods\/kube-flannel-ds-([^/]+)\/log$/.exec(
+      url.pathname,
+    );
+    if (log)
+      return send(
+        200,
+        `I1124 03:00:00.300100       1 match.go:263] Using interface with name eth0\n`,
+        'text/plain',
+      );
+    if (url.pathname === '/api/v1/namespaces/kube-flannel/configmaps/kube-flannel-cfg') {
+      const override = Object.values(state.apiOverrides).find((o) => o.netConfNetwork)?.netConfNetwork;
+      return send(200, {
+        kind: 'ConfigMap',
+        apiVersion: 'v1',
+        metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' },
+        data: {
+          'net-conf.json': JSON.stringify({
+            Network: override ?? '10.244.0.0/16',
+            Backend: { Type: 'vxlan' },
+          }),
+        },
+      });
+    }
+    return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+  },
+);
+const cp = load().specs[0]!;
+server.listen(6443, cp.host, () => console.log(`netcheck lab apiserver stand-in on https://${cp.host}:6443`));

@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { parseFaultSpec } from './fault-spec.js';
+import {
+  addFault,
+  clearFault,
+  DEFAULT_STATE_ROOT,
+  type FaultSpec,
+  labDown,
+  labStatus,
+  labUp,
+  loadState,
+  writeInventory,
+} from './lab.js';
+import { LabError } from './lab-exec.js';
+
+export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--lab-id ID] [--net-index N]
+       netcheck lab down [--lab-id ID]
+       netcheck lab fault add|clear ID@NODE [--lab-id ID]
+       netcheck lab status [--lab-id ID]
+       netcheck lab inventory [--dir DIR] [--lab-id ID]`;
+
+interface Flags {
+  labId: string | undefined;
+  netIndex: number | undefined;
+  workers: number | undefined;
+  dir: string | undefined;
+  faults: FaultSpec[];
+  rest: string[];
+}
+
+function intFlag(name: string, value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value))
+    throw new LabError(`${name} needs a whole number, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  return Number(value);
+}
+
+export function parseLabFlags(args: readonly string[]): Flags {
+  const flags: Flags = {
+    labId: undefined,
+    netIndex: undefined,
+    workers: undefined,
+    dir: undefined,
+    faults: [],
+    rest: [],
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new LabError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--lab-id') flags.labId = value();
+    else if (a === '--net-index') flags.netIndex = intFlag(a, value());
+    else if (a === '--workers') flags.workers = intFlag(a, value());
+    else if (a === '--dir') flags.dir = value();
+    else if (a === '--fault') flags.faults.push(parseFaultSpec(value()));
+    else if (a.startsWith('--')) throw new LabError(`unknown option ${a}\n${LAB_USAGE}`);
+    else flags.rest.push(a);
+  }
+  return flags;
+}
+
+/** `netcheck lab …`. Returns the exit status; prints what it did and how to undo it. */
+export async function runLabCli(argv: readonly string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    const f = parseLabFlags(args);
+    const id = { labId: f.labId, stateRoot: process.env.NETCHECK_LAB_ROOT ?? DEFAULT_STATE_ROOT };
+    switch (command) {
+      case 'up': {
+        const started = performance.now();
+        const state = await labUp({ ...id, netIndex: f.netIndex, workers: f.workers, faults: f.faults });
+        console.log(
+          `lab ${state.labId} is up in ${Math.round(performance.now() - started)} ms: ${state.nodes.map((n) => `${n.name}=${n.host}`).join(' ')}`,
+        );
+        if (state.faults.length > 0)
+          console.log(`faults: ${state.faults.map((x) => `${x.id}@${x.node}`).join(' ')}`);
+        console.log(
+          `next: netcheck lab inventory --dir ./lab   ·   stop: netcheck lab down${f.labId ? ` --lab-id ${f.labId}` : ''}`,
+        );
+        return 0;
+      }
+      case 'down':
+        await labDown(id);
+        console.log(`lab ${f.labId ?? 'nclab'} is down`);
+        return 0;
+      case 'fault': {
+        const [verb, text] = f.rest;
+        if ((verb !== 'add' && verb !== 'clear') || !text)
+          throw new LabError(`expected "lab fault add ID@NODE" or "lab fault clear ID@NODE"\n${LAB_USAGE}`);
+        const spec = parseFaultSpec(text);
+        await (verb === 'add' ? addFault(id, spec) : clearFault(id, spec));
+        console.log(`${verb === 'add' ? 'added' : 'cleared'} ${spec.id}@${spec.node}`);
+        return 0;
+      }
+      case 'status': {
+        const status = await labStatus(id);
+        console.log(JSON.stringify(status, null, 2));
+        return status.running ? 0 : 1;
+      }
+      case 'inventory': {
+        const state = await loadState(id);
+        if (!state)
+          throw new LabError(`no lab "${f.labId ?? 'nclab'}" is running: start one with \`netcheck lab up\``);
+        const files = await writeInventory(state, path.resolve(f.dir ?? 'lab'));
+        console.log(
+          `wrote ${files.inventoryPath}\nrun: NETCHECK_INVENTORY=${files.inventoryPath} KUBECONFIG=${files.kubeconfigPath} npm start`,
+        );
+        return 0;
+      }
+      default:
+        console.error(command ? `unknown lab command "${command}"\n${LAB_USAGE}` : LAB_USAGE);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof LabError) {
+      console.error(`netcheck lab: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
