@@ -121,31 +121,63 @@ export function clusterFacts(o: FactsOverrides = {}): ClusterFacts {
 }
 
 /** A three-node view: target node-3, control plane cp-1, and a peer node-1 (198.18.0.11, 10.244.1.0/24). */
-export function clusterFactsWithPeer(o: FactsOverrides & { peer?: Record<string, Partial<ProbeOutput>>; target?: Record<string, Partial<ProbeOutput>> } = {}): ClusterFacts {
+export function clusterFactsWithPeer(
+  o: FactsOverrides & {
+    peer?: Record<string, Partial<ProbeOutput>>;
+    target?: Record<string, Partial<ProbeOutput>>;
+  } = {},
+): ClusterFacts {
   const base = clusterFacts(o);
   const peerMac = '5a:1e:8d:1c:11:01';
-  const peerLink = fixture('ip-link-flannel-present.json').replace('"8a:2b:02:7a:5e:54"', `"${peerMac}"`).replace('"198.18.0.13"', '"198.18.0.11"');
+  const peerLink = fixture('ip-link-flannel-present.json')
+    .replace('"8a:2b:02:7a:5e:54"', `"${peerMac}"`)
+    .replace('"198.18.0.13"', '"198.18.0.11"');
   const peerOutputs: Record<string, ProbeOutput> = {
-    [PROBE.iptables]: output(PROBE.iptables, 'node-1', { stdout: healthyControlPlaneOutputs('node-1')[PROBE.iptables]!.stdout }),
+    [PROBE.iptables]: output(PROBE.iptables, 'node-1', {
+      stdout: healthyControlPlaneOutputs('node-1')[PROBE.iptables]!.stdout,
+    }),
     [PROBE.flannelLink]: output(PROBE.flannelLink, 'node-1', { stdout: peerLink }),
-    [PROBE.subnetEnv]: output(PROBE.subnetEnv, 'node-1', { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\n' }),
-    [PROBE.fdb]: output(PROBE.fdb, 'node-1', { stdout: '[{"mac":"8a:2b:02:7a:5e:54","dst":"198.18.0.13","flags":["self"],"state":"permanent"}]' }),
+    [PROBE.subnetEnv]: output(PROBE.subnetEnv, 'node-1', {
+      stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\n',
+    }),
+    [PROBE.fdb]: output(PROBE.fdb, 'node-1', {
+      stdout: '[{"mac":"8a:2b:02:7a:5e:54","dst":"198.18.0.13","flags":["self"],"state":"permanent"}]',
+    }),
   };
-  for (const [key, fields] of Object.entries(o.peer ?? {})) peerOutputs[key] = output(key, 'node-1', { command: key, ...fields });
+  for (const [key, fields] of Object.entries(o.peer ?? {}))
+    peerOutputs[key] = output(key, 'node-1', { command: key, ...fields });
   const targetExtra: Record<string, ProbeOutput> = {
-    'ping-node:node-1': output('ping-node:node-1', 'node-3', { stdout: fixture('ping-ok.txt'), command: "ping -n -c 1 -W 1 '198.18.0.11'" }),
-    'overlay-ping:10.244.1.0': output('overlay-ping:10.244.1.0', 'node-3', { stdout: fixture('ping-ok.txt'), command: "ping -n -c 1 -W 1 '10.244.1.0'" }),
-    'overlay-df-ping:10.244.1.0': output('overlay-df-ping:10.244.1.0', 'node-3', { stdout: fixture('ping-ok.txt'), command: "ping -n -M do -s 1422 -c 1 -W 1 '10.244.1.0'" }),
-    [PROBE.fdb]: output(PROBE.fdb, 'node-3', { stdout: `[{"mac":"${peerMac}","dst":"198.18.0.11","flags":["self"],"state":"permanent"}]` }),
+    'ping-node:node-1': output('ping-node:node-1', 'node-3', {
+      stdout: fixture('ping-ok.txt'),
+      command: "ping -n -c 1 -W 1 '198.18.0.11'",
+    }),
+    'overlay-ping:10.244.1.0': output('overlay-ping:10.244.1.0', 'node-3', {
+      stdout: fixture('ping-ok.txt'),
+      command: "ping -n -c 1 -W 1 '10.244.1.0'",
+    }),
+    'overlay-df-ping:10.244.1.0': output('overlay-df-ping:10.244.1.0', 'node-3', {
+      stdout: fixture('ping-ok.txt'),
+      command: "ping -n -M do -s 1422 -c 1 -W 1 '10.244.1.0'",
+    }),
+    [PROBE.fdb]: output(PROBE.fdb, 'node-3', {
+      stdout: `[{"mac":"${peerMac}","dst":"198.18.0.11","flags":["self"],"state":"permanent"}]`,
+    }),
   };
-  for (const [key, fields] of Object.entries(o.target ?? {})) targetExtra[key] = output(key, 'node-3', { command: targetExtra[key]?.command ?? key, ...fields });
+  for (const [key, fields] of Object.entries(o.target ?? {}))
+    targetExtra[key] = output(key, 'node-3', { command: targetExtra[key]?.command ?? key, ...fields });
   const target = base.nodes['node-3']!;
   return {
     ...base,
     nodes: {
       ...base.nodes,
       'node-3': { ...target, outputs: { ...target.outputs, ...targetExtra } },
-      'node-1': { name: 'node-1', role: 'worker', host: '198.18.0.11', connection: { ok: true, durationMs: 20 }, outputs: peerOutputs },
+      'node-1': {
+        name: 'node-1',
+        role: 'worker',
+        host: '198.18.0.11',
+        connection: { ok: true, durationMs: 20 },
+        outputs: peerOutputs,
+      },
     },
     inventory: [...base.inventory, { name: 'node-1', host: '198.18.0.11', role: 'worker' }],
   };

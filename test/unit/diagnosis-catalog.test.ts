@@ -5,14 +5,23 @@ import { PROBE } from '../../src/diagnosis/facts.js';
 import { clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
 
 const LOST = { exitCode: 1, stdout: fixture('ping-timeout.txt') };
-const ids = (facts: Parameters<typeof diagnose>[0]) => diagnose(facts).rootCauses.map((c) => `${c.id}@${c.node}`);
+const ids = (facts: Parameters<typeof diagnose>[0]) =>
+  diagnose(facts).rootCauses.map((c) => `${c.id}@${c.node}`);
 const FILTER = (...rules: string[]) =>
   `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-X\nCOMMIT\n`;
 
 describe('diagnose: overlay and node configuration', () => {
   it('the three-node healthy fixture is `healthy` (no false positives)', () => {
     const report = diagnose(clusterFactsWithPeer());
-    assert.equal(report.verdict, 'healthy', JSON.stringify(report.checks.filter((c) => c.status !== 'pass'), null, 1));
+    assert.equal(
+      report.verdict,
+      'healthy',
+      JSON.stringify(
+        report.checks.filter((c) => c.status !== 'pass'),
+        null,
+        1,
+      ),
+    );
   });
 
   it('vxlan-8472-blocked: overlay ping fails, underlay works, the peer drops 8472/udp → attributed to the peer', () => {
@@ -25,86 +34,182 @@ describe('diagnose: overlay and node configuration', () => {
   });
 
   it('vxlan-8472-blocked does not fire when the underlay is down too', () => {
-    const facts = clusterFactsWithPeer({ target: { 'overlay-ping:10.244.1.0': LOST, 'ping-node:node-1': LOST } });
+    const facts = clusterFactsWithPeer({
+      target: { 'overlay-ping:10.244.1.0': LOST, 'ping-node:node-1': LOST },
+    });
     assert.ok(!ids(facts).some((i) => i.startsWith('vxlan')));
   });
 
   it('mtu-mismatch: flannel.1 MTU larger than uplink − 50, full-size DF ping fails, small ping works', () => {
     const facts = clusterFactsWithPeer({
-      target: { 'overlay-df-ping:10.244.1.0': { exitCode: 1, stdout: 'ping: local error: message too long, mtu=1400\n' } },
-      worker: { [PROBE.addresses]: { stdout: fixture('ip-addr.json').replace(/"ifname":"eth0","flags":\[[^\]]*\],"mtu":1500/, (m) => m.replace('1500', '1450')) } },
+      target: {
+        'overlay-df-ping:10.244.1.0': {
+          exitCode: 1,
+          stdout: 'ping: local error: message too long, mtu=1400\n',
+        },
+      },
+      worker: {
+        [PROBE.addresses]: {
+          stdout: fixture('ip-addr.json').replace(/"ifname":"eth0","flags":\[[^\]]*\],"mtu":1500/, (m) =>
+            m.replace('1500', '1450'),
+          ),
+        },
+      },
     });
     assert.deepEqual(ids(facts), ['mtu-mismatch@node-3']);
   });
 
   it('wrong-iface-public-ip: flannel.1 local is not the node address', () => {
-    const facts = clusterFactsWithPeer({ worker: { [PROBE.flannelLink]: { stdout: fixture('ip-link-flannel-present.json').replace('"local":"198.18.0.13"', '"local":"10.0.2.15"') } } });
+    const facts = clusterFactsWithPeer({
+      worker: {
+        [PROBE.flannelLink]: {
+          stdout: fixture('ip-link-flannel-present.json').replace(
+            '"local":"198.18.0.13"',
+            '"local":"10.0.2.15"',
+          ),
+        },
+      },
+    });
     assert.deepEqual(ids(facts), ['wrong-iface-public-ip@node-3']);
   });
 
   it("vtep-mac-mismatch seen from node-3: node-1's MAC changed, node-3's FDB holds the old one → attributed to node-1", () => {
     const facts = clusterFactsWithPeer({
       target: { 'overlay-ping:10.244.1.0': LOST, 'overlay-df-ping:10.244.1.0': LOST },
-      peer: { [PROBE.flannelLink]: { stdout: fixture('ip-link-flannel-present.json').replace('"8a:2b:02:7a:5e:54"', '"7e:00:00:00:00:99"').replace('"198.18.0.13"', '"198.18.0.11"') } },
+      peer: {
+        [PROBE.flannelLink]: {
+          stdout: fixture('ip-link-flannel-present.json')
+            .replace('"8a:2b:02:7a:5e:54"', '"7e:00:00:00:00:99"')
+            .replace('"198.18.0.13"', '"198.18.0.11"'),
+        },
+      },
     });
     assert.deepEqual(ids(facts), ['vtep-mac-mismatch@node-1']);
   });
 
   it('vtep-mac-mismatch on the target itself: its peers hold another MAC for it', () => {
-    const facts = clusterFactsWithPeer({ peer: { [PROBE.fdb]: { stdout: '[{"mac":"7e:00:00:00:00:01","dst":"198.18.0.13"}]' } } });
+    const facts = clusterFactsWithPeer({
+      peer: { [PROBE.fdb]: { stdout: '[{"mac":"7e:00:00:00:00:01","dst":"198.18.0.13"}]' } },
+    });
     assert.deepEqual(ids(facts), ['vtep-mac-mismatch@node-3']);
   });
 
   it('ip-forward-disabled and br-netfilter-missing come from the sysctls; two faults are both reported', () => {
     const facts = clusterFactsWithPeer({
-      worker: { [PROBE.sysctls]: { stdout: 'net.ipv4.ip_forward=0\nnet.bridge.bridge-nf-call-iptables=sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\n' } },
+      worker: {
+        [PROBE.sysctls]: {
+          stdout:
+            'net.ipv4.ip_forward=0\nnet.bridge.bridge-nf-call-iptables=sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\n',
+        },
+      },
     });
-    assert.deepEqual(new Set(ids(facts)), new Set(['ip-forward-disabled@node-3', 'br-netfilter-missing@node-3']));
+    assert.deepEqual(
+      new Set(ids(facts)),
+      new Set(['ip-forward-disabled@node-3', 'br-netfilter-missing@node-3']),
+    );
   });
 
   it('forward-policy-drop: policy DROP with no FLANNEL-FWD jump; not when the jump is there', () => {
-    const drop = clusterFactsWithPeer({ worker: { [PROBE.iptables]: { stdout: FILTER().replace(':FORWARD ACCEPT', ':FORWARD DROP') } } });
+    const drop = clusterFactsWithPeer({
+      worker: { [PROBE.iptables]: { stdout: FILTER().replace(':FORWARD ACCEPT', ':FORWARD DROP') } },
+    });
     assert.deepEqual(ids(drop), ['forward-policy-drop@node-3']);
-    const fine = clusterFactsWithPeer({ worker: { [PROBE.iptables]: { stdout: FILTER('-A FORWARD -j FLANNEL-FWD').replace(':FORWARD ACCEPT', ':FORWARD DROP') } } });
+    const fine = clusterFactsWithPeer({
+      worker: {
+        [PROBE.iptables]: {
+          stdout: FILTER('-A FORWARD -j FLANNEL-FWD').replace(':FORWARD ACCEPT', ':FORWARD DROP'),
+        },
+      },
+    });
     assert.deepEqual(ids(fine), []);
   });
 
   it('kube-proxy-missing: no -d 10.96.0.1/32 in nat', () => {
-    const facts = clusterFactsWithPeer({ worker: { [PROBE.iptables]: { stdout: '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n' } } });
+    const facts = clusterFactsWithPeer({
+      worker: {
+        [PROBE.iptables]: {
+          stdout: '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n',
+        },
+      },
+    });
     assert.deepEqual(ids(facts), ['kube-proxy-missing@node-3']);
   });
 
   it('leftover-cni-config: a foreign config sorts first; stale-cni0-bridge: cni0 outside FLANNEL_SUBNET', () => {
-    assert.deepEqual(ids(clusterFactsWithPeer({ worker: { [PROBE.cniConfig]: { stdout: 'DIR /etc/cni/net.d\n10-calico.conflist\n10-flannel.conflist\n' } } })), [
-      'leftover-cni-config@node-3',
-    ]);
-    assert.deepEqual(ids(clusterFactsWithPeer({ worker: { [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.7.1/24\n' } } })), [
-      'stale-cni0-bridge@node-3',
-    ]);
+    assert.deepEqual(
+      ids(
+        clusterFactsWithPeer({
+          worker: {
+            [PROBE.cniConfig]: { stdout: 'DIR /etc/cni/net.d\n10-calico.conflist\n10-flannel.conflist\n' },
+          },
+        }),
+      ),
+      ['leftover-cni-config@node-3'],
+    );
+    assert.deepEqual(
+      ids(
+        clusterFactsWithPeer({
+          worker: {
+            [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.7.1/24\n' },
+          },
+        }),
+      ),
+      ['stale-cni0-bridge@node-3'],
+    );
   });
 
   it('podcidr-not-assigned from the Flannel log on disk explains the missing subnet.env and flannel.1', () => {
     const facts = clusterFactsWithPeer({
       worker: {
-        [PROBE.flannelLog]: { stdout: '2026-11-24T03:00:00Z stderr F E1124 main.go:332] Error registering network: failed to acquire lease: node "node-3" pod cidr not assigned\n' },
+        [PROBE.flannelLog]: {
+          stdout:
+            '2026-11-24T03:00:00Z stderr F E1124 main.go:332] Error registering network: failed to acquire lease: node "node-3" pod cidr not assigned\n',
+        },
         [PROBE.subnetEnv]: { exitCode: 1, stderr: 'cat: /run/flannel/subnet.env: No such file or directory' },
         [PROBE.flannelLink]: { exitCode: 1, stderr: 'Device "flannel.1" does not exist.' },
       },
     });
     const report = diagnose(facts);
-    assert.deepEqual(report.rootCauses.map((c) => c.id), ['podcidr-not-assigned']);
-    assert.deepEqual(new Set(report.rootCauses[0]?.folded.map((f) => f.id)), new Set(['subnet-env-missing', 'flannel1-missing']));
+    assert.deepEqual(
+      report.rootCauses.map((c) => c.id),
+      ['podcidr-not-assigned'],
+    );
+    assert.deepEqual(
+      new Set(report.rootCauses[0]?.folded.map((f) => f.id)),
+      new Set(['subnet-env-missing', 'flannel1-missing']),
+    );
   });
 
   it('podcidr-netconf-mismatch: the node subnet is outside Flannel’s network', () => {
-    const facts = clusterFactsWithPeer({ worker: { [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.245.0.0/16\nFLANNEL_SUBNET=10.244.3.1/24\n' } } });
+    const facts = clusterFactsWithPeer({
+      worker: {
+        [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.245.0.0/16\nFLANNEL_SUBNET=10.244.3.1/24\n' },
+      },
+    });
     assert.ok(ids(facts).includes('podcidr-netconf-mismatch@node-3'));
   });
 
   it('Kubernetes facts: podCIDR from the API; an unreachable API is a note, not a crash', () => {
     const base = clusterFactsWithPeer();
-    const kubeNode = { name: 'node-3', podCIDR: undefined, internalIP: '198.18.0.13', publicIp: '198.18.0.13', vtepMac: '8a:2b:02:7a:5e:54', ready: 'False', networkUnavailable: undefined };
-    const facts = { ...base, kube: { status: 'reachable' as const, nodes: [kubeNode], netConfNetwork: '10.244.0.0/16', flannelPods: [], flannelLog: [] } };
+    const kubeNode = {
+      name: 'node-3',
+      podCIDR: undefined,
+      internalIP: '198.18.0.13',
+      publicIp: '198.18.0.13',
+      vtepMac: '8a:2b:02:7a:5e:54',
+      ready: 'False',
+      networkUnavailable: undefined,
+    };
+    const facts = {
+      ...base,
+      kube: {
+        status: 'reachable' as const,
+        nodes: [kubeNode],
+        netConfNetwork: '10.244.0.0/16',
+        flannelPods: [],
+        flannelLog: [],
+      },
+    };
     assert.deepEqual(ids(facts), ['podcidr-not-assigned@node-3']);
   });
 });
