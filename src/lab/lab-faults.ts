@@ -17,6 +17,7 @@ import {
   criLine,
   FLANNEL_CONFLIST,
   flannelLogDir,
+  flannelStartupLog,
   nodeIptables,
   subnetEnv,
 } from './lab-node-files.js';
@@ -327,15 +328,10 @@ const FAULTS: Record<FaultId, FaultImpl> = {
     },
   },
   'mtu-mismatch': {
-    // The underlay's MTU is 1400 (a tunnel or a cloud network), but flannel.1 still says 1450.
-    add: async (_state, node) => {
-      await ip(node, 'link', 'set', 'eth0', 'mtu', '1400');
-      await run(['ip', 'link', 'set', node.hostVeth, 'mtu', '1400']);
-    },
-    clear: async (_state, node) => {
-      await ip(node, 'link', 'set', 'eth0', 'mtu', '1500');
-      await run(['ip', 'link', 'set', node.hostVeth, 'mtu', '1500']);
-    },
+    // The underlay path (here the node's switch port) carries only 1400-byte frames while flannel.1
+    // still sends 1450-byte packets (1500 on the wire): small packets pass, full-size ones vanish.
+    add: (_state, node) => run(['ip', 'link', 'set', node.hostVeth, 'mtu', '1400']).then(() => undefined),
+    clear: (_state, node) => run(['ip', 'link', 'set', node.hostVeth, 'mtu', '1500']).then(() => undefined),
   },
   'vtep-mac-mismatch': {
     // systemd-networkd gave flannel.1 a new MAC after a reboot; the annotation and peers keep the old one.
@@ -362,6 +358,22 @@ const FAULTS: Record<FaultId, FaultImpl> = {
     clear: (state, node) => startSshd(state, node),
   },
 };
+
+async function restartFlannelLog(state: LabState, node: LabNodeSpec): Promise<void> {
+  const { stdout } = await nodeRun(state, node.name, [
+    'sh',
+    '-c',
+    'ls -1 "$1" | wc -l',
+    'sh',
+    flannelLogDir(node),
+  ]);
+  await writeNodeFile(
+    state,
+    node.name,
+    `${flannelLogDir(node)}/${Number(stdout.trim()) || 1}.log`,
+    flannelStartupLog(node),
+  );
+}
 
 async function repointPeerFdb(peer: LabNodeSpec, node: LabNodeSpec, dst: string): Promise<void> {
   await tryRun(['bridge', '-n', peer.netns, 'fdb', 'del', node.vtepMac, 'dev', 'flannel.1']);
@@ -400,6 +412,8 @@ export async function clearFault(
 ): Promise<void> {
   const { state, node, impl } = await resolve(opts, spec);
   await impl.clear(state, node);
+  // Fixing a Flannel fault means Flannel restarts: kubelet starts a new container log file.
+  await restartFlannelLog(state, node);
   state.faults = state.faults.filter((f) => !(f.id === spec.id && f.node === spec.node));
   await saveState(state);
 }

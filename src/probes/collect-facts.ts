@@ -4,8 +4,9 @@ import type { InventoryNode } from '../config/inventory-schema.js';
 import type { ClusterFacts, ConnectionFact, NodeFacts } from '../diagnosis/facts.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
+import { buildBundle, parseBundle } from './probe-bundle.js';
 import type { ProbeOutput } from './probe-output.js';
-import { type NodePlan, type PlannedProbe, planProbes } from './probe-plan.js';
+import { type NodePlan, planProbes } from './probe-plan.js';
 
 export interface ProbeTarget {
   readonly name: string;
@@ -97,44 +98,37 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     }
     throw error;
   }
-  const run = (probes: readonly PlannedProbe[]) =>
-    Promise.all(probes.map((probe) => runProbe(deps, target, probe)));
-  const first = Object.fromEntries(await run(plan.probes));
-  const second = plan.followUp ? Object.fromEntries(await run(plan.followUp(first))) : {};
-  return { ...base, connection, outputs: { ...first, ...second } };
-}
-
-async function runProbe(
-  deps: CollectDeps,
-  target: ProbeTarget,
-  probe: PlannedProbe,
-): Promise<[string, ProbeOutput]> {
-  const probeStarted = deps.now();
-  let r: ProbeExecResult;
+  // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
+  const bundle = buildBundle(plan.probes, plan.overlay);
+  const started = deps.now();
+  let outputs: ProbeOutput[] = [];
+  let failure = '';
   try {
-    r = await deps.transport.exec(target, probe.command, { timeoutMs: probe.timeoutMs });
+    const r = await deps.transport.exec(target, bundle.command, {
+      timeoutMs: bundle.timeoutMs,
+      maxOutputBytes: 16 * 1024 * 1024,
+    });
+    outputs = parseBundle(node.name, bundle, plan.probes, r.stdout);
+    if (r.timedOut) failure = `the probe bundle timed out after ${bundle.timeoutMs} ms`;
+    else if (outputs.length === 0)
+      failure = `the probe bundle failed (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''})`;
   } catch (error) {
-    // The connection broke mid-run: this probe's answer is unknown; the others still count.
-    const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-    r = {
+    // The connection broke mid-run: what did not come back is unknown; nothing is guessed.
+    failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
+  }
+  const byKey = Object.fromEntries(outputs.map((o) => [o.probe, o]));
+  for (const probe of plan.probes) {
+    byKey[probe.key] ??= {
+      probe: probe.key,
+      node: node.name,
+      command: probe.command.text,
       exitCode: null,
       stdout: '',
-      stderr: `ssh: ${detail}`,
+      stderr: failure || 'no output came back for this probe',
+      timedOut: failure.includes('timed out'),
       truncated: false,
-      timedOut: false,
-      durationMs: deps.now() - probeStarted,
+      durationMs: Math.round(deps.now() - started),
     };
   }
-  const output: ProbeOutput = {
-    probe: probe.key,
-    node: target.name,
-    command: probe.command.text,
-    exitCode: r.exitCode,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    timedOut: r.timedOut,
-    truncated: r.truncated,
-    durationMs: r.durationMs,
-  };
-  return [probe.key, output];
+  return { ...base, connection, outputs: byKey };
 }

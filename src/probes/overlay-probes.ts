@@ -104,9 +104,9 @@ export interface FlannelLog {
 export function parseFlannelLog(output: ProbeOutput): Parsed<FlannelLog> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (/NOLOG/.test(output.stdout.split('\n')[0] ?? '')) return ok({ found: false, lines: [] });
-  const lines = output.stdout
-    .split('\n')
+  const [header = '', ...rest] = output.stdout.split('\n');
+  if (/^NOLOG/.test(header)) return ok({ found: false, lines: [] });
+  const lines = (header.startsWith('LOG ') ? rest : [header, ...rest])
     .filter((l) => l.trim().length > 0)
     // CRI lines: "<time> stderr F <message>"; keep the message.
     .map((l) => l.replace(/^\S+\s+(stdout|stderr)\s+[FP]\s+/, ''));

@@ -26,7 +26,9 @@ export const probeCommands = {
     sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=' "$k"; sysctl -n "$k" 2>&1 | head -n 1; done`,
   /** The Flannel container log on disk: readable when the API server is not. */
   flannelLog: (): RemoteCommand =>
-    sh`set -- /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log; if [ -e "$1" ]; then tail -q -n 60 "$@"; else echo NOLOG; fi`,
+    // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
+    // previous run (an error since fixed) must not count as current facts.
+    sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,

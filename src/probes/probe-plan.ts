@@ -3,10 +3,8 @@ import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import { PEER_PROBE, PROBE, type ProbeKey } from '../diagnosis/facts.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
-import { parseLink } from './link-probe.js';
-import { parseRoutes } from './overlay-probes.js';
+import type { OverlayPingSpec } from './probe-bundle.js';
 import { probeCommands } from './probe-commands.js';
-import type { ProbeOutput } from './probe-output.js';
 
 export interface PlannedProbe {
   readonly key: ProbeKey;
@@ -18,8 +16,8 @@ export interface PlannedProbe {
 export interface NodePlan {
   readonly node: InventoryNode;
   readonly probes: readonly PlannedProbe[];
-  /** Probes that depend on what the first round found (overlay pings need the peers' overlay addresses). */
-  readonly followUp?: (outputs: Readonly<Record<string, ProbeOutput>>) => PlannedProbe[];
+  /** Overlay pings to every peer's flannel.1 address, found on the node itself from its routes. */
+  readonly overlay?: OverlayPingSpec;
 }
 
 const QUICK = 3000;
@@ -62,7 +60,7 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
     targetProbes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
 
   const plans: NodePlan[] = [
-    { node: target, probes: targetProbes, followUp: (outputs) => overlayProbes(outputs, peers) },
+    { node: target, probes: targetProbes, overlay: { maxPeers: peers.length, timeoutMs: PING } },
   ];
   for (const peer of peers) {
     const probes: PlannedProbe[] = [
@@ -76,38 +74,4 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
     plans.push({ node: peer, probes });
   }
   return plans;
-}
-
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-/**
- * Overlay pings to every peer's flannel.1 address (the gateway of its `… via X dev flannel.1 onlink`
- * route): a small one proves VXLAN end to end, a full-size don't-fragment one proves the MTU.
- */
-function overlayProbes(
-  outputs: Readonly<Record<string, ProbeOutput>>,
-  peers: readonly InventoryNode[],
-): PlannedProbe[] {
-  const routesOutput = outputs[PROBE.routes];
-  const linkOutput = outputs[PROBE.flannelLink];
-  const routes = routesOutput ? parseRoutes(routesOutput) : undefined;
-  const link = linkOutput ? parseLink(linkOutput, 'flannel.1') : undefined;
-  if (routes?.status !== 'ok' || link?.status !== 'ok' || !link.value.exists) return [];
-  const mtu = link.value.mtu ?? 1450;
-  const gateways = [
-    ...new Set(
-      routes.value
-        .filter((r) => r.dev === 'flannel.1' && r.gateway && IPV4.test(r.gateway))
-        .map((r) => r.gateway!),
-    ),
-  ];
-  // Keyed by the overlay address; diagnosis maps it to the peer through the peers' subnet.env. The peer count bounds the list.
-  return gateways.slice(0, peers.length).flatMap((gw) => [
-    { key: PEER_PROBE.overlayPing(gw), command: probeCommands.pingHost(gw), timeoutMs: PING },
-    {
-      key: PEER_PROBE.overlayDfPing(gw),
-      command: probeCommands.pingDontFragment(gw, Math.max(0, mtu - 28)),
-      timeoutMs: PING,
-    },
-  ]);
 }

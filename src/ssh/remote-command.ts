@@ -41,3 +41,8 @@ export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Re
   });
   return { text } as RemoteCommand;
 }
+
+/** Several commands as one script, one per line (each already built with `sh`). */
+export function script(...parts: readonly RemoteCommand[]): RemoteCommand {
+  return { text: parts.map((p) => p.text).join('\n') } as RemoteCommand;
+}

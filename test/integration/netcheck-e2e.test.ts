@@ -47,19 +47,53 @@ describe('netcheck end to end on the lab', () => {
     assert.match(messageText(report), /`healthy`/);
   });
 
-  const faults: { spec: FaultSpec; node: string; id: string; evidence?: RegExp }[] = [
+  const faults: { spec: FaultSpec; node: string; id: string; at?: string; evidence?: RegExp }[] = [
     {
       spec: { id: 'icmp-blocked', node: 'cp-1' },
       node: 'node-3',
       id: 'icmp-blocked',
+      at: 'cp-1',
       evidence: /-A INPUT -p icmp/,
     },
-    { spec: { id: 'icmp-blocked', node: 'node-2' }, node: 'node-2', id: 'icmp-blocked', evidence: /-p icmp/ },
+    {
+      spec: { id: 'icmp-blocked', node: 'node-2' },
+      node: 'node-2',
+      id: 'icmp-blocked',
+      at: 'node-2',
+      evidence: /-p icmp/,
+    },
     {
       spec: { id: 'apiserver-port-blocked', node: 'cp-1' },
       node: 'node-1',
       id: 'apiserver-port-blocked',
+      at: 'cp-1',
       evidence: /6443/,
+    },
+    {
+      spec: { id: 'apiserver-port-blocked', node: 'node-1' },
+      node: 'node-1',
+      id: 'apiserver-port-blocked',
+      at: 'node-1',
+      evidence: /REJECT/,
+    },
+    { spec: { id: 'apiserver-down', node: 'cp-1' }, node: 'node-3', id: 'apiserver-down', at: 'cp-1' },
+    {
+      spec: { id: 'podcidr-overlaps-host-net', node: 'node-3' },
+      node: 'node-3',
+      id: 'podcidr-overlaps-host-net',
+      evidence: /flannel\.1/,
+    },
+    {
+      spec: { id: 'podcidr-not-assigned', node: 'node-3' },
+      node: 'node-3',
+      id: 'podcidr-not-assigned',
+      evidence: /pod cidr not assigned/,
+    },
+    {
+      spec: { id: 'podcidr-netconf-mismatch', node: 'node-3' },
+      node: 'node-3',
+      id: 'podcidr-netconf-mismatch',
+      evidence: /10\.245\.0\.0\/16/,
     },
     {
       spec: { id: 'flannel1-missing', node: 'node-3' },
@@ -68,16 +102,80 @@ describe('netcheck end to end on the lab', () => {
       evidence: /flannel\.1/,
     },
     {
+      spec: { id: 'subnet-env-missing', node: 'node-3' },
+      node: 'node-3',
+      id: 'subnet-env-missing',
+      evidence: /subnet\.env/,
+    },
+    {
       spec: { id: 'cni-config-missing', node: 'node-3' },
       node: 'node-3',
       id: 'cni-config-missing',
       evidence: /\/etc\/cni\/net\.d/,
     },
     {
-      spec: { id: 'podcidr-overlaps-host-net', node: 'node-3' },
+      spec: { id: 'leftover-cni-config', node: 'node-3' },
       node: 'node-3',
-      id: 'podcidr-overlaps-host-net',
-      evidence: /flannel\.1/,
+      id: 'leftover-cni-config',
+      evidence: /10-calico\.conflist/,
+    },
+    {
+      spec: { id: 'stale-cni0-bridge', node: 'node-3' },
+      node: 'node-3',
+      id: 'stale-cni0-bridge',
+      evidence: /10\.244\.103\.1/,
+    },
+    {
+      spec: { id: 'forward-policy-drop', node: 'node-3' },
+      node: 'node-3',
+      id: 'forward-policy-drop',
+      evidence: /FORWARD DROP/,
+    },
+    {
+      spec: { id: 'ip-forward-disabled', node: 'node-3' },
+      node: 'node-3',
+      id: 'ip-forward-disabled',
+      evidence: /ip_forward/,
+    },
+    {
+      spec: { id: 'br-netfilter-missing', node: 'node-3' },
+      node: 'node-3',
+      id: 'br-netfilter-missing',
+      evidence: /bridge-nf-call-iptables/,
+    },
+    {
+      spec: { id: 'vxlan-8472-blocked', node: 'node-3' },
+      node: 'node-3',
+      id: 'vxlan-8472-blocked',
+      at: 'node-3',
+      evidence: /8472/,
+    },
+    {
+      spec: { id: 'vxlan-8472-blocked', node: 'cp-1' },
+      node: 'node-3',
+      id: 'vxlan-8472-blocked',
+      at: 'cp-1',
+      evidence: /8472/,
+    },
+    {
+      spec: { id: 'wrong-iface-public-ip', node: 'node-3' },
+      node: 'node-3',
+      id: 'wrong-iface-public-ip',
+      evidence: /10\.0\.2\.15/,
+    },
+    { spec: { id: 'mtu-mismatch', node: 'node-3' }, node: 'node-3', id: 'mtu-mismatch', evidence: /1422/ },
+    {
+      spec: { id: 'vtep-mac-mismatch', node: 'node-3' },
+      node: 'node-3',
+      id: 'vtep-mac-mismatch',
+      at: 'node-3',
+    },
+    { spec: { id: 'vtep-mac-mismatch', node: 'cp-1' }, node: 'node-3', id: 'vtep-mac-mismatch', at: 'cp-1' },
+    {
+      spec: { id: 'kube-proxy-missing', node: 'node-3' },
+      node: 'node-3',
+      id: 'kube-proxy-missing',
+      evidence: /10\.96\.0\.1/,
     },
     { spec: { id: 'node-unreachable', node: 'node-2' }, node: 'node-2', id: 'node-unreachable' },
   ];
@@ -88,6 +186,12 @@ describe('netcheck end to end on the lab', () => {
         const text = messageText(report);
         const first = JSON.stringify(report.blocks[0]);
         assert.match(first, new RegExp(`\`${f.id}\``), `root cause shown first:\n${text}`);
+        if (f.at)
+          assert.match(
+            JSON.stringify(report.blocks),
+            new RegExp(`\`${f.id}\`\\* on \\*${f.at}\\*`),
+            `attributed to ${f.at}`,
+          );
         if (f.evidence) assert.match(text, f.evidence);
         const updated = await h.slack.waitFor(
           () => (parent.edits > 0 ? parent : undefined),
@@ -99,9 +203,22 @@ describe('netcheck end to end on the lab', () => {
     });
   }
 
-  it('after clearing the faults the node is `healthy` again (no leftover state)', async () => {
-    const { report } = await h.check('node-3');
-    assert.match(messageText(report), /`healthy`/);
+  it('after clearing the faults every node is `healthy` again (no false positives, no leftover state)', async () => {
+    for (const node of ['cp-1', 'node-1', 'node-2', 'node-3']) {
+      const { report } = await h.check(node);
+      assert.match(messageText(report), /`healthy`/, `${node}:\n${messageText(report)}`);
+    }
+  });
+
+  it('two faults on one node are both reported', async () => {
+    await withFault({ id: 'icmp-blocked', node: 'node-3' }, () =>
+      withFault({ id: 'cni-config-missing', node: 'node-3' }, async () => {
+        const { report } = await h.check('node-3');
+        const text = messageText(report);
+        assert.match(text, /`icmp-blocked`/);
+        assert.match(text, /`cni-config-missing`/);
+      }),
+    );
   });
 
   it('a host whose key is not the pinned one is refused and reported as `host-key-mismatch`', async () => {

@@ -73,6 +73,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       NETCHECK_INVENTORY: files.inventoryPath,
       NETCHECK_ROLE: 'all',
       NETCHECK_APPROVERS: 'U0APPROVER',
+      KUBECONFIG: files.kubeconfigPath,
       LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
       ...opts.env,
     };

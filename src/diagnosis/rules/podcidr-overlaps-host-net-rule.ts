@@ -1,5 +1,4 @@
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
 import { PROBE } from '../facts.js';
 import type { Evidence } from '../node-report.js';

@@ -13,7 +13,9 @@ export const podcidrNotAssignedRule: Rule = {
     const target = view.target.name;
     const check = checks.get(OVERLAY_CHECK.podCidrAssigned, target);
     const log = flannelLogLines(view, /pod cidr not assigned/i);
-    if (check?.status !== 'fail' && !log) return [];
+    // A log line alone may be history: it counts only while Flannel is still down (no subnet.env).
+    const flannelDown = checks.failed(CHECK.subnetEnv, target);
+    if (check?.status !== 'fail' && !(log && flannelDown)) return [];
     const evidence: Evidence[] = [...(check?.status === 'fail' ? check.evidence : []), ...(log ? [log] : [])];
     return [
       {
@@ -42,7 +44,8 @@ export const podcidrNetconfMismatchRule: Rule = {
     const env = view.parsed(target, PROBE.subnetEnv);
     const network = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
     const unexpected = network !== undefined && network !== view.facts.podNetworkCidr;
-    if (check?.status !== 'fail' && !log && !unexpected) return [];
+    const logCounts = !!log && (unexpected || checks.failed(CHECK.subnetEnv, target));
+    if (check?.status !== 'fail' && !logCounts && !unexpected) return [];
     const evidence: Evidence[] = [
       ...(check?.status === 'fail' ? check.evidence : [view.evidence(target, PROBE.subnetEnv)]),
       ...(log ? [log] : []),
@@ -59,11 +62,11 @@ export const podcidrNetconfMismatchRule: Rule = {
         id: 'podcidr-netconf-mismatch',
         node: target,
         cause:
-          check?.status === 'fail' || log
+          check?.status === 'fail' || logCounts
             ? `Flannel's network on ${target} does not contain the node's pod subnet (${check?.detail ?? 'see the Flannel log'}), so Flannel refuses to start or routes pods wrongly.`
             : `Flannel on ${target} uses the network ${network}, not the cluster's pod network ${view.facts.podNetworkCidr}.`,
         evidence,
-        confidence: check?.status === 'fail' || log ? 'high' : 'medium',
+        confidence: check?.status === 'fail' || logCounts ? 'high' : 'medium',
         explainsChecks: check?.status === 'fail' ? [`${check.id}@${target}`] : [],
         explainsFindings: [],
         fix: catalogEntry('podcidr-netconf-mismatch').fix,

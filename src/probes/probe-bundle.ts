@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { type RemoteCommand, script, sh } from '../ssh/remote-command.js';
+import type { ProbeOutput } from './probe-output.js';
+import type { PlannedProbe } from './probe-plan.js';
+
+/**
+ * All of a node's probes as one remote script: one SSH channel per node instead of one per probe.
+ * Every channel costs a few round trips (and, against OpenSSH, delayed-ACK stalls of ~40 ms each),
+ * so bundling is what makes a warm diagnosis fast. Inside the script every probe still runs on its
+ * own, in parallel, under its own `timeout`; output comes back framed by a random boundary.
+ */
+export interface ProbeBundle {
+  readonly command: RemoteCommand;
+  readonly boundary: string;
+  /** Deadline for the whole bundle: the slowest probe plus a margin. */
+  readonly timeoutMs: number;
+}
+
+/** Per probe, on the node: a huge iptables-save (thousands of services) is cut, not shipped whole. */
+export const PROBE_OUTPUT_CAP = 1024 * 1024;
+
+export interface OverlayPingSpec {
+  /** At most this many overlay peers are pinged (the inventory's node count bounds it). */
+  readonly maxPeers: number;
+  readonly timeoutMs: number;
+}
+
+const RUNNER = sh`d=$(mktemp -d) || exit 70
+trap 'rm -rf "$d"' EXIT
+n=0
+ms() { read -r up _ < /proc/uptime; echo "\${up%.*}\${up#*.}0"; }
+run() { n=$((n+1)); printf "%s %s" "$1" "$3" > "$d/$n.key"; ( s=$(ms); timeout --kill-after=1 "$2" sh -c "$3" > "$d/$n.out" 2> "$d/$n.err"; rc=$?; echo "$rc $(( $(ms) - s ))" > "$d/$n.rc" ) & }`;
+
+const OVERLAY = sh`mtu=$(cat /sys/class/net/flannel.1/mtu 2>/dev/null || echo 1450)
+size=$((mtu - 28))
+for gw in $(ip -4 route show dev flannel.1 2>/dev/null | sed -n "s/.* via \\([0-9.]*\\).*/\\1/p" | sort -u | head -n "$MAXPEERS"); do
+  run "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
+  run "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
+done`;
+
+const COLLECT = sh`wait
+i=1
+while [ "$i" -le "$n" ]; do
+  printf "\\n%s BEGIN %s\\n" "$B" "$(cat "$d/$i.key")"; head -c "$CAP" "$d/$i.out" 2>/dev/null
+  printf "\\n%s STDERR\\n" "$B"; head -c 65536 "$d/$i.err" 2>/dev/null
+  printf "\\n%s END %s %s\\n" "$B" "$(cat "$d/$i.rc" 2>/dev/null || echo "137 0")" "$(wc -c < "$d/$i.out" 2>/dev/null || echo 0)"
+  i=$((i+1))
+done`;
+
+export function buildBundle(
+  probes: readonly PlannedProbe[],
+  overlay: OverlayPingSpec | undefined,
+): ProbeBundle {
+  const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
+  const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  const parts: RemoteCommand[] = [
+    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}`,
+    RUNNER,
+    ...probes.map((p) => sh`run ${p.key} ${seconds(p.timeoutMs)} ${p.command.text}`),
+  ];
+  if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
+  parts.push(COLLECT);
+  const slowest = Math.max(...probes.map((p) => p.timeoutMs), overlay?.timeoutMs ?? 0);
+  return { command: script(...parts), boundary, timeoutMs: slowest + 3000 };
+}
+
+/** Splits the bundle's output back into one ProbeOutput per probe. */
+export function parseBundle(
+  node: string,
+  bundle: ProbeBundle,
+  probes: readonly PlannedProbe[],
+  stdout: string,
+): ProbeOutput[] {
+  const commands = new Map(probes.map((p) => [p.key, p.command.text]));
+  const outputs: ProbeOutput[] = [];
+  const b = bundle.boundary;
+  const re = new RegExp(
+    `\\n${b} BEGIN (\\S+) ([^\\n]*)\\n([\\s\\S]*?)\\n${b} STDERR\\n([\\s\\S]*?)\\n${b} END (\\d+) (\\d+) (\\d+)\\n`,
+    'g',
+  );
+  for (const m of stdout.matchAll(re)) {
+    const key = m[1]!;
+    const rc = Number(m[5]);
+    outputs.push({
+      probe: key,
+      node,
+      command: commands.get(key) ?? m[2]!,
+      exitCode: rc === 137 ? null : rc,
+      stdout: m[3]!,
+      stderr: m[4]!,
+      // `timeout` exits 124 when the command ran out of time, 137 when it had to be killed.
+      timedOut: rc === 124 || rc === 137,
+      truncated: Number(m[7]) > PROBE_OUTPUT_CAP,
+      durationMs: Number(m[6]),
+    });
+  }
+  return outputs;
+}
