@@ -350,8 +350,8 @@ const FAULTS: Record<FaultId, FaultImpl> = {
         `E1124 03:10:00.000000       1 vxlan.go:0] failed to configure interface flannel.1: flannel.1's mac address wanted: ${node.vtepMac}, but got: 0e:6c:ee:00:00:${node.index.toString(16).padStart(2, '0')}`,
       );
     },
-    clear: (_state, node) =>
-      ip(node, 'link', 'set', 'flannel.1', 'address', node.vtepMac).then(() => undefined),
+    // A MAC change flushes the device's neighbour entries, so restore the whole overlay state.
+    clear: (state, node) => setupOverlay(state, node),
   },
   'node-unreachable': {
     add: (state, node) => stopSshd(state, node),
