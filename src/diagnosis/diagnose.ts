@@ -62,6 +62,13 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
       `Facts from the control plane ${cp.name} are missing (${cp.connection.code}); causes on its side cannot be confirmed.`,
     );
   }
+  if (facts.kube.status === 'unreachable') {
+    notes.push(
+      facts.kube.cached
+        ? `The Kubernetes API could not be asked (${facts.kube.error}); node facts such as podCIDR come from the last node list seen at ${facts.kube.cached.fetchedAt}.`
+        : `The Kubernetes API could not be asked (${facts.kube.error}) and no earlier node list is known; only SSH facts were used.`,
+    );
+  }
 
   const verdict =
     rootCauses.length > 0 || unexplained.length > 0 ? 'faulty' : unknowns.length > 0 ? 'unknown' : 'healthy';

@@ -213,3 +213,35 @@ describe('diagnose: overlay and node configuration', () => {
     assert.deepEqual(ids(facts), ['podcidr-not-assigned@node-3']);
   });
 });
+
+describe('diagnose: Kubernetes API unreachable', () => {
+  it('says so in the report and uses the last known node list', () => {
+    const base = clusterFactsWithPeer();
+    const cachedNode = {
+      name: 'node-3',
+      podCIDR: '10.244.3.0/24',
+      internalIP: '198.18.0.13',
+      publicIp: '198.18.0.13',
+      vtepMac: '8a:2b:02:7a:5e:54',
+      ready: 'True',
+      networkUnavailable: undefined,
+    };
+    const facts = {
+      ...base,
+      kube: {
+        status: 'unreachable' as const,
+        error: 'connect ECONNREFUSED 198.18.0.10:6443',
+        cached: { nodes: [cachedNode], fetchedAt: '2026-11-24T02:55:00Z' },
+      },
+    };
+    const report = diagnose(facts);
+    assert.equal(report.verdict, 'healthy');
+    assert.ok(report.notes.some((n) => n.includes('last node list seen at 2026-11-24T02:55:00Z')));
+    assert.ok(report.checks.some((c) => c.id === 'podcidr-assigned' && c.status === 'pass'));
+    const none = diagnose({
+      ...base,
+      kube: { status: 'unreachable' as const, error: 'timeout', cached: undefined },
+    });
+    assert.ok(none.notes.some((n) => n.includes('no earlier node list is known')));
+  });
+});
