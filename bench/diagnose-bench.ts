@@ -45,7 +45,12 @@ try {
   await series('netcheck healthy node-3, warm', 'node-3', false, 'target ≤ 250 ms');
   await series('netcheck healthy node-3, cold', 'node-3', true, 'target ≤ 700 ms');
   await addFault({ labId: 'ncbench' }, { id: 'icmp-blocked', node: 'cp-1' });
-  await series('netcheck icmp-blocked@cp-1, warm', 'node-3', false, 'ping -W 1 forces 1000 ms: target ≤ 1300 ms');
+  await series(
+    'netcheck icmp-blocked@cp-1, warm',
+    'node-3',
+    false,
+    'ping -W 1 forces 1000 ms: target ≤ 1300 ms',
+  );
   await series('netcheck icmp-blocked@cp-1, cold', 'node-3', true, '');
   await clearFault({ labId: 'ncbench' }, { id: 'icmp-blocked', node: 'cp-1' });
 
@@ -59,15 +64,36 @@ try {
       return { host: plan.node.host, file };
     }),
   );
-  const sshOpts = ['-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${inventory.ssh.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-i', inventory.ssh.privateKeyPath];
+  const sshOpts = [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${inventory.ssh.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-i',
+    inventory.ssh.privateKeyPath,
+  ];
   const inside: number[] = [];
   const ssh: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     let t = performance.now();
-    await Promise.all(scripts.map((s) => exec('ip', ['netns', 'exec', `ncbench-${inventory.nodes.find((n) => n.host === s.host)!.name}`, 'sh', s.file])));
+    await Promise.all(
+      scripts.map((s) =>
+        exec('ip', [
+          'netns',
+          'exec',
+          `ncbench-${inventory.nodes.find((n) => n.host === s.host)!.name}`,
+          'sh',
+          s.file,
+        ]),
+      ),
+    );
     inside.push(performance.now() - t);
     t = performance.now();
-    await Promise.all(scripts.map((s) => exec('sh', ['-c', `ssh ${sshOpts.join(' ')} root@${s.host} sh -s < ${s.file}`])));
+    await Promise.all(
+      scripts.map((s) => exec('sh', ['-c', `ssh ${sshOpts.join(' ')} root@${s.host} sh -s < ${s.file}`])),
+    );
     ssh.push(performance.now() - t);
   }
   rows.push({ name: 'probe scripts run inside the nodes (no SSH)', ...stats(inside), note: 'floor' });
@@ -79,25 +105,46 @@ try {
   );
   if (ansible) {
     const inv = path.join(h.dir, 'ansible.ini');
-    await writeFile(inv, `[lab]\n${scripts.map((s) => `${s.host} ansible_user=root ansible_ssh_private_key_file=${inventory.ssh.privateKeyPath}`).join('\n')}\n`);
-    const env = { ...process.env, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${inventory.ssh.knownHostsPath} -o ControlMaster=no`, ANSIBLE_PYTHON_INTERPRETER: 'auto_silent' };
+    await writeFile(
+      inv,
+      `[lab]\n${scripts.map((s) => `${s.host} ansible_user=root ansible_ssh_private_key_file=${inventory.ssh.privateKeyPath}`).join('\n')}\n`,
+    );
+    const env = {
+      ...process.env,
+      ANSIBLE_HOST_KEY_CHECKING: 'True',
+      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${inventory.ssh.knownHostsPath} -o ControlMaster=no`,
+      ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
+    };
     const samples: number[] = [];
     for (let i = 0; i < Math.min(RUNS, 10); i++) {
       const t = performance.now();
       await exec('ansible', ['lab', '-i', inv, '-f', '10', '-m', 'script', '-a', scripts[0]!.file], { env });
       samples.push(performance.now() - t);
     }
-    rows.push({ name: 'ansible ad-hoc (script module, forks 10)', ...stats(samples), note: "node-3's full probe script on every node" });
+    rows.push({
+      name: 'ansible ad-hoc (script module, forks 10)',
+      ...stats(samples),
+      note: "node-3's full probe script on every node",
+    });
   } else {
-    rows.push({ name: 'ansible ad-hoc', median: Number.NaN, p95: Number.NaN, note: 'not installed: apt-get install ansible' });
+    rows.push({
+      name: 'ansible ad-hoc',
+      median: Number.NaN,
+      p95: Number.NaN,
+      note: 'not installed: apt-get install ansible',
+    });
   }
 } finally {
   await h.close();
 }
 
 const base = rows.find((r) => r.name.startsWith('netcheck healthy node-3, warm'))!.median;
-console.log(`\n${'measurement'.padEnd(48)}${'median ms'.padStart(11)}${'p95 ms'.padStart(9)}${'× warm'.padStart(9)}  note`);
+console.log(
+  `\n${'measurement'.padEnd(48)}${'median ms'.padStart(11)}${'p95 ms'.padStart(9)}${'× warm'.padStart(9)}  note`,
+);
 for (const r of rows) {
-  console.log(`${r.name.padEnd(48)}${r.median.toFixed(0).padStart(11)}${r.p95.toFixed(0).padStart(9)}${(r.median / base).toFixed(2).padStart(9)}  ${r.note}`);
+  console.log(
+    `${r.name.padEnd(48)}${r.median.toFixed(0).padStart(11)}${r.p95.toFixed(0).padStart(9)}${(r.median / base).toFixed(2).padStart(9)}  ${r.note}`,
+  );
 }
 console.log(`\n${RUNS} runs each; 4-node lab; ${new Date().toISOString()}`);

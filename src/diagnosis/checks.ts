@@ -1,6 +1,6 @@
 import type { FactView } from './fact-view.js';
 import { PROBE } from './facts.js';
-import type { Check, CheckStatus, Evidence } from './node-report.js';
+import { type Check, makeCheck } from './node-report.js';
 import { buildOverlayChecks } from './overlay-checks.js';
 
 export const CHECK = {
@@ -18,16 +18,7 @@ export const CHECK = {
 
 const OVERLAY_DEVICES = new Set(['flannel.1', 'cni0']);
 
-function check(
-  id: string,
-  node: string,
-  title: string,
-  status: CheckStatus,
-  detail: string,
-  evidence: Evidence[],
-): Check {
-  return { id, node, title, status, detail, evidence };
-}
+const check = makeCheck;
 
 /** Turns facts into pass/fail/unknown observations. A probe that could not run yields "unknown", never "pass". */
 export function buildChecks(view: FactView): Check[] {

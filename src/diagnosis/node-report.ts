@@ -60,3 +60,14 @@ export interface NodeReport {
 }
 
 export const checkKey = (c: Pick<Check, 'id' | 'node'>): string => `${c.id}@${c.node}`;
+
+export function makeCheck(
+  id: string,
+  node: string,
+  title: string,
+  status: CheckStatus,
+  detail: string,
+  evidence: Evidence[],
+): Check {
+  return { id, node, title, status, detail, evidence };
+}

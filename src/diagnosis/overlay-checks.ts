@@ -2,7 +2,7 @@ import type { KubeNode } from '../kube/kube-facts.js';
 import { cidrContains, parseCidr, parseIpv4 } from './cidr.js';
 import type { FactView } from './fact-view.js';
 import { PROBE } from './facts.js';
-import type { Check, CheckStatus, Evidence } from './node-report.js';
+import { type Check, type CheckStatus, makeCheck } from './node-report.js';
 
 export const OVERLAY_CHECK = {
   underlayPing: 'underlay-ping',
@@ -46,16 +46,7 @@ export function kubeNodes(view: FactView): readonly KubeNode[] {
   return [];
 }
 
-function check(
-  id: string,
-  node: string,
-  title: string,
-  status: CheckStatus,
-  detail: string,
-  evidence: Evidence[],
-): Check {
-  return { id, node, title, status, detail, evidence };
-}
+const check = makeCheck;
 
 /** Overlay, kernel and Flannel-state checks on the target node (issue: the whole catalog). */
 export function buildOverlayChecks(view: FactView): Check[] {

@@ -29,6 +29,9 @@ interface FaultImpl {
   clear(state: LabState, node: LabNodeSpec): Promise<void>;
 }
 
+/** Flannel's jump from FORWARD into its own chain, as iptables arguments after -A/-D. */
+const FLANNEL_FWD_JUMP = ['FORWARD', '-m', 'comment', '--comment', 'flanneld forward', '-j', 'FLANNEL-FWD'];
+
 const ipt = (node: LabNodeSpec, ...args: string[]) =>
   run(['ip', 'netns', 'exec', node.netns, 'iptables', ...args]);
 const ip = (node: LabNodeSpec, ...args: string[]) => run(['ip', '-n', node.netns, ...args]);
@@ -102,40 +105,12 @@ const FAULTS: Record<FaultId, FaultImpl> = {
     // After a reboot or a Docker restart: FORWARD policy DROP and Flannel's jump gone.
     add: async (_state, node) => {
       await ipt(node, '-P', 'FORWARD', 'DROP');
-      await tryRun([
-        'ip',
-        'netns',
-        'exec',
-        node.netns,
-        'iptables',
-        '-D',
-        'FORWARD',
-        '-m',
-        'comment',
-        '--comment',
-        'flanneld forward',
-        '-j',
-        'FLANNEL-FWD',
-      ]);
+      await tryRun(['ip', 'netns', 'exec', node.netns, 'iptables', '-D', ...FLANNEL_FWD_JUMP]);
     },
     clear: async (_state, node) => {
       await ipt(node, '-P', 'FORWARD', 'ACCEPT');
-      await tryRun([
-        'ip',
-        'netns',
-        'exec',
-        node.netns,
-        'iptables',
-        '-D',
-        'FORWARD',
-        '-m',
-        'comment',
-        '--comment',
-        'flanneld forward',
-        '-j',
-        'FLANNEL-FWD',
-      ]);
-      await ipt(node, '-A', 'FORWARD', '-m', 'comment', '--comment', 'flanneld forward', '-j', 'FLANNEL-FWD');
+      await tryRun(['ip', 'netns', 'exec', node.netns, 'iptables', '-D', ...FLANNEL_FWD_JUMP]);
+      await ipt(node, '-A', ...FLANNEL_FWD_JUMP);
     },
   },
   'kube-proxy-missing': {
