@@ -5,9 +5,11 @@ import { parseAddresses, parseLink } from '../probes/link-probe.js';
 import {
   parseFdb,
   parseFlannelLog,
+  parseIptablesBackends,
   parseNeigh,
   parseRoutes,
   parseSysctls,
+  parseTcpConnect,
 } from '../probes/overlay-probes.js';
 import { parsePing } from '../probes/ping-probe.js';
 import { type Parsed, type ProbeOutput, unknown } from '../probes/probe-output.js';
@@ -30,7 +32,9 @@ const parsers = {
   [PROBE.neigh]: parseNeigh,
   [PROBE.sysctls]: parseSysctls,
   [PROBE.flannelLog]: parseFlannelLog,
+  [PROBE.iptablesBackends]: parseIptablesBackends,
   ping: parsePing,
+  tcp: parseTcpConnect,
 } as const;
 
 type Parsers = typeof parsers;

@@ -54,11 +54,13 @@ export const PROBE = {
   neigh: 'neigh-flannel.1',
   sysctls: 'sysctls',
   flannelLog: 'flannel-log',
+  iptablesBackends: 'iptables-backends',
 } as const;
 
 /** Per-peer probes carry the peer in their key. */
 export const PEER_PROBE = {
   underlayPing: (peer: string) => `ping-node:${peer}`,
+  underlayTcp: (peer: string) => `tcp-node:${peer}`,
   overlayPing: (peer: string) => `overlay-ping:${peer}`,
   overlayDfPing: (peer: string) => `overlay-df-ping:${peer}`,
 } as const;

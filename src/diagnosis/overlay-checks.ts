@@ -1,4 +1,5 @@
 import type { KubeNode } from '../kube/kube-facts.js';
+import { parseTcpConnect } from '../probes/overlay-probes.js';
 import { cidrContains, parseCidr, parseIpv4 } from './cidr.js';
 import type { FactView } from './fact-view.js';
 import { PROBE } from './facts.js';
@@ -6,6 +7,8 @@ import { type Check, type CheckStatus, makeCheck } from './node-report.js';
 
 export const OVERLAY_CHECK = {
   underlayPing: 'underlay-ping',
+  underlayTcp: 'underlay-tcp',
+  iptablesBackends: 'iptables-backends',
   overlayPing: 'overlay-ping',
   overlayMtu: 'overlay-df-ping',
   ipForward: 'ip-forward',
@@ -55,6 +58,21 @@ export function buildOverlayChecks(view: FactView): Check[] {
   const targetHost = view.target.host;
 
   for (const [key, output] of Object.entries(view.target.outputs)) {
+    if (key.startsWith('tcp-node:')) {
+      const peer = key.slice('tcp-node:'.length);
+      const tcp = parseTcpConnect(output);
+      checks.push(
+        check(
+          `${OVERLAY_CHECK.underlayTcp}:${peer}`,
+          target,
+          `TCP to ${peer}'s SSH port from ${target}`,
+          tcp.status === 'unknown' ? 'unknown' : tcp.value.connected ? 'pass' : 'fail',
+          tcp.status === 'unknown' ? tcp.reason : tcp.value.summary,
+          [view.evidence(target, key)],
+        ),
+      );
+      continue;
+    }
     if (!/^(ping-node|overlay-ping|overlay-df-ping):/.test(key)) continue;
     const peer = key.split(':')[1] ?? '';
     const parsed = view.ping(target, key);
@@ -192,6 +210,23 @@ export function buildOverlayChecks(view: FactView): Check[] {
         ),
       );
     }
+  }
+
+  const backends = view.parsed(target, PROBE.iptablesBackends);
+  if (backends.status === 'ok' && Object.keys(backends.value).length > 1) {
+    const used = Object.entries(backends.value).filter(([, n]) => n > 0);
+    checks.push(
+      check(
+        OVERLAY_CHECK.iptablesBackends,
+        target,
+        `Kubernetes/Flannel rules live in one iptables backend on ${target}`,
+        used.length > 1 ? 'fail' : 'pass',
+        Object.entries(backends.value)
+          .map(([b, n]) => `${b}: ${n} KUBE-/FLANNEL- rules`)
+          .join('; '),
+        [view.evidence(target, PROBE.iptablesBackends)],
+      ),
+    );
   }
 
   const cni = view.parsed(target, PROBE.cniConfig);

@@ -119,3 +119,30 @@ export interface DfPing {
   readonly tooBig: boolean;
   readonly summary: string;
 }
+
+/** `bash -c 'exec 3<>/dev/tcp/H/P'` under `timeout`: 0 connected, 124 timed out, 1 refused/unreachable. */
+export function parseTcpConnect(output: ProbeOutput): Parsed<{ connected: boolean; summary: string }> {
+  if (output.exitCode === 127 || output.exitCode === 126)
+    return unknown(`bash is missing on the node (${firstLine(output.stderr)})`);
+  if (output.exitCode === 124 || output.timedOut)
+    return ok({ connected: false, summary: 'TCP connect timed out' });
+  if (output.exitCode === null)
+    return unknown(firstLine(output.stderr) || 'the command was killed before it finished');
+  if (output.exitCode === 0) return ok({ connected: true, summary: 'TCP connected' });
+  return ok({
+    connected: false,
+    summary: firstLine(output.stderr) || `TCP connect failed (exit ${output.exitCode})`,
+  });
+}
+
+/** "BACKEND <name> <count>" lines: Kubernetes/Flannel rules per iptables backend. */
+export function parseIptablesBackends(output: ProbeOutput): Parsed<Record<string, number>> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  const counts: Record<string, number> = {};
+  for (const line of output.stdout.split('\n')) {
+    const m = /^BACKEND (\S+) (\d+)$/.exec(line.trim());
+    if (m) counts[m[1]!] = Number(m[2]);
+  }
+  return ok(counts);
+}

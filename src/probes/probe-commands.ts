@@ -29,6 +29,15 @@ export const probeCommands = {
     // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
     // previous run (an error since fixed) must not count as current facts.
     sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
+  /**
+   * Kubernetes and Flannel rules per iptables backend, where both tools exist: rules split between
+   * legacy and nft black-hole traffic silently. Prints "BACKEND <name> <count of KUBE-/FLANNEL- rules>".
+   */
+  iptablesBackends: (): RemoteCommand =>
+    sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
+  /** TCP reachability of a peer's SSH port (the one service netcheck knows listens on every node). */
+  tcpConnect: (host: string, port: number): RemoteCommand =>
+    sh`timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${host} ${port}`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,

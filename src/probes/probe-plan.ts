@@ -48,13 +48,17 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
     { key: PROBE.sysctls, command: probeCommands.sysctls(), timeoutMs: QUICK },
     { key: PROBE.flannelLog, command: probeCommands.flannelLog(), timeoutMs: QUICK },
     { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000 },
+    { key: PROBE.iptablesBackends, command: probeCommands.iptablesBackends(), timeoutMs: 5000 },
     ...peers
       .filter((p) => p.name !== cp.name)
-      .map((p) => ({
-        key: PEER_PROBE.underlayPing(p.name),
-        command: probeCommands.pingHost(p.host),
-        timeoutMs: PING,
-      })),
+      .flatMap((p) => [
+        { key: PEER_PROBE.underlayPing(p.name), command: probeCommands.pingHost(p.host), timeoutMs: PING },
+        {
+          key: PEER_PROBE.underlayTcp(p.name),
+          command: probeCommands.tcpConnect(p.host, p.port),
+          timeoutMs: PING,
+        },
+      ]),
   ];
   if (target.name === cp.name)
     targetProbes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });

@@ -245,3 +245,45 @@ describe('diagnose: Kubernetes API unreachable', () => {
     assert.ok(none.notes.some((n) => n.includes('no earlier node list is known')));
   });
 });
+
+describe('diagnose: iptables backends and peer TCP', () => {
+  it('iptables-backend-mismatch when KUBE-/FLANNEL- rules live in both backends; not when one is empty', () => {
+    const split = clusterFactsWithPeer({
+      worker: { [PROBE.iptablesBackends]: { stdout: 'BACKEND legacy 12\nBACKEND nft 40\n' } },
+    });
+    assert.deepEqual(ids(split), ['iptables-backend-mismatch@node-3']);
+    const one = clusterFactsWithPeer({
+      worker: { [PROBE.iptablesBackends]: { stdout: 'BACKEND legacy 0\nBACKEND nft 40\n' } },
+    });
+    assert.deepEqual(ids(one), []);
+  });
+
+  it('a peer whose SSH port does not answer is an unexplained failure, unless netcheck itself cannot reach it', () => {
+    const refused = {
+      exitCode: 1,
+      stderr:
+        'bash: connect: Connection refused\nbash: line 1: /dev/tcp/198.18.0.11/22: Connection refused\n',
+    };
+    const report = diagnose(clusterFactsWithPeer({ target: { 'tcp-node:node-1': refused } }));
+    assert.equal(report.verdict, 'faulty');
+    assert.equal(report.unexplained[0]?.id, 'underlay-tcp:node-1');
+    const base = clusterFactsWithPeer({ target: { 'tcp-node:node-1': refused } });
+    const down = {
+      ...base,
+      nodes: {
+        ...base.nodes,
+        'node-1': {
+          ...base.nodes['node-1']!,
+          connection: { ok: false as const, code: 'node-unreachable' as const, detail: 'ECONNREFUSED' },
+          outputs: {},
+        },
+      },
+    };
+    const r2 = diagnose(down);
+    assert.deepEqual(
+      r2.rootCauses.map((c) => `${c.id}@${c.node}`),
+      ['node-unreachable@node-1'],
+    );
+    assert.deepEqual(r2.unexplained, []);
+  });
+});

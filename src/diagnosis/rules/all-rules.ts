@@ -6,6 +6,7 @@ import {
   brNetfilterMissingRule,
   forwardPolicyDropRule,
   ipForwardDisabledRule,
+  iptablesBackendMismatchRule,
   kubeProxyMissingRule,
   leftoverCniConfigRule,
   staleCni0BridgeRule,
@@ -42,4 +43,5 @@ export const ALL_RULES: readonly Rule[] = [
   cniConfigMissingRule,
   leftoverCniConfigRule,
   staleCni0BridgeRule,
+  iptablesBackendMismatchRule,
 ];

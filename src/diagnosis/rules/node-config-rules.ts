@@ -39,3 +39,13 @@ export const kubeProxyMissingRule = fromFailedCheck('kube-proxy-missing', fix('k
   cause: (node) =>
     `${node} has no kube-proxy rule for the API ClusterIP 10.96.0.1, so pods (Flannel among them) cannot reach the API server through the service.`,
 });
+
+export const iptablesBackendMismatchRule = fromFailedCheck(
+  'iptables-backend-mismatch',
+  fix('iptables-backend-mismatch'),
+  {
+    check: OVERLAY_CHECK.iptablesBackends,
+    cause: (node, detail) =>
+      `Kubernetes/Flannel rules on ${node} are split between iptables backends (${detail}), so some traffic is filtered by rules the other tools cannot see.`,
+  },
+);

@@ -35,7 +35,8 @@ export const sshRule: Rule = {
             : `netcheck cannot reach ${node.name} over SSH (${detail}), so facts from it are missing.`,
           evidence,
           confidence: 'high',
-          explainsChecks: [`ssh@${node.name}`],
+          // The target cannot reach it either: that symptom is this same fault.
+          explainsChecks: [`ssh@${node.name}`, `underlay-tcp:${node.name}@${view.facts.target}`],
           explainsFindings: [],
           fix: catalogEntry('node-unreachable').fix,
         });
