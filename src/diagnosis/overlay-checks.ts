@@ -65,9 +65,13 @@ export function buildOverlayChecks(view: FactView): Check[] {
         check(
           `${OVERLAY_CHECK.underlayTcp}:${peer}`,
           target,
-          `TCP to ${peer}'s SSH port from ${target}`,
-          tcp.status === 'unknown' ? 'unknown' : tcp.value.connected ? 'pass' : 'fail',
-          tcp.status === 'unknown' ? tcp.reason : tcp.value.summary,
+          `TCP to ${peer} (kubelet port) from ${target}`,
+          tcp.status === 'unknown' ? 'unknown' : tcp.value.connected || tcp.value.refused ? 'pass' : 'fail',
+          tcp.status === 'unknown'
+            ? tcp.reason
+            : tcp.value.refused
+              ? 'the path carries TCP (refused: nothing listens on the kubelet port)'
+              : tcp.value.summary,
           [view.evidence(target, key)],
         ),
       );

@@ -283,7 +283,7 @@ async function readPid(file: string): Promise<number | undefined> {
 
 async function createNode(state: LabState, spec: LabNodeSpec, bridge: string, prefix: string): Promise<void> {
   const dir = nodeDir(state, spec.name);
-  for (const d of ['etc', 'var', 'run']) {
+  for (const d of ['etc', 'var', 'run', 'root']) {
     await mkdir(path.join(dir, 'ov', d, 'upper'), { recursive: true });
     await mkdir(path.join(dir, 'ov', d, 'work'), { recursive: true });
   }
@@ -295,7 +295,7 @@ async function createNode(state: LabState, spec: LabNodeSpec, bridge: string, pr
   const script = [
     'set -e',
     'hostname "$1"',
-    'for d in etc var run; do mount -t overlay overlay -o "lowerdir=/$d,upperdir=$2/ov/$d/upper,workdir=$2/ov/$d/work" "/$d"; done',
+    'for d in etc var run root; do mount -t overlay overlay -o "lowerdir=/$d,upperdir=$2/ov/$d/upper,workdir=$2/ov/$d/work" "/$d"; done',
     'mount --bind "$3" /usr/local/bin',
     'mkdir -p /etc/cni/net.d /run/flannel /run/sshd /var/lib/cni /var/log/pods /etc/kubernetes /var/lib/kubelet',
   ].join('\n');
@@ -363,6 +363,9 @@ async function createNode(state: LabState, spec: LabNodeSpec, bridge: string, pr
   );
   await startSshd(state, spec);
 
+  // A node's root has its own home: the host's ~/.bashrc (sourced by bash for every SSH command)
+  // belongs to the machine running the lab, not to a Kubernetes node.
+  await writeNodeFile(state, spec.name, '/root/.bashrc', '# netcheck lab node\n');
   await writeNodeFile(state, spec.name, '/etc/cni/net.d/10-flannel.conflist', FLANNEL_CONFLIST);
   await writeNodeFile(state, spec.name, '/run/flannel/subnet.env', subnetEnv(spec));
   await writeNodeFile(state, spec.name, `${flannelLogDir(spec)}/0.log`, flannelStartupLog(spec));

@@ -121,7 +121,9 @@ export interface DfPing {
 }
 
 /** `bash -c 'exec 3<>/dev/tcp/H/P'` under `timeout`: 0 connected, 124 timed out, 1 refused/unreachable. */
-export function parseTcpConnect(output: ProbeOutput): Parsed<{ connected: boolean; summary: string }> {
+export function parseTcpConnect(
+  output: ProbeOutput,
+): Parsed<{ connected: boolean; refused: boolean; summary: string }> {
   if (output.exitCode === 127 || output.exitCode === 126)
     return unknown(`bash is missing on the node (${firstLine(output.stderr)})`);
   if (output.exitCode === 124 || output.timedOut)

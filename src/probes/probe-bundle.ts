@@ -27,25 +27,23 @@ export interface OverlayPingSpec {
 
 const RUNNER = sh`d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
-n=0
-ms() { read -r up _ < /proc/uptime; echo "\${up%.*}\${up#*.}0"; }
-run() { n=$((n+1)); printf "%s %s" "$1" "$3" > "$d/$n.key"; ( s=$(ms); timeout --kill-after=1 "$2" sh -c "$3" > "$d/$n.out" 2> "$d/$n.err"; rc=$?; echo "$rc $(( $(ms) - s ))" > "$d/$n.rc" ) & }`;
+now() { read -r up _ < /proc/uptime; t="\${up%.*}\${up#*.}0"; }
+frame() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; head -c "$CAP" "$3"; printf "\\n%s STDERR\\n" "$B"; cat "$4"; printf "\\n%s END %s %s\\n" "$B" "$5" "$6"; }
+run() { ( now; s=$t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$4" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame" ) & }
+quick() { now; s=$t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$3" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame"; }`;
 
 const OVERLAY = sh`mtu=$(cat /sys/class/net/flannel.1/mtu 2>/dev/null || echo 1450)
 size=$((mtu - 28))
+j=1000
 for gw in $(ip -4 route show dev flannel.1 2>/dev/null | sed -n "s/.* via \\([0-9.]*\\).*/\\1/p" | sort -u | head -n "$MAXPEERS"); do
-  run "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
-  run "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
+  j=$((j + 1)); run "$j" "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
+  j=$((j + 1)); run "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
 const COLLECT = sh`wait
-i=1
-while [ "$i" -le "$n" ]; do
-  printf "\\n%s BEGIN %s\\n" "$B" "$(cat "$d/$i.key")"; head -c "$CAP" "$d/$i.out" 2>/dev/null
-  printf "\\n%s STDERR\\n" "$B"; head -c 65536 "$d/$i.err" 2>/dev/null
-  printf "\\n%s END %s %s\\n" "$B" "$(cat "$d/$i.rc" 2>/dev/null || echo "137 0")" "$(wc -c < "$d/$i.out" 2>/dev/null || echo 0)"
-  i=$((i+1))
-done`;
+cat "$d"/*.frame > "$d/all"
+printf "\\n%s DONE\\n" "$B" >> "$d/all"
+cat "$d/all"`;
 
 export function buildBundle(
   probes: readonly PlannedProbe[],
@@ -56,7 +54,18 @@ export function buildBundle(
   const parts: RemoteCommand[] = [
     sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}`,
     RUNNER,
-    ...probes.map((p) => sh`run ${p.key} ${seconds(p.timeoutMs)} ${p.command.text}`),
+    // Network probes each run in the background under their own timeout; quick local reads run one
+    // after another in a single background shell (no extra processes per probe, which is most of
+    // the cost on a busy node), bounded by the bundle's deadline.
+    ...probes.flatMap((p, i) =>
+      p.quick ? [] : [sh`run ${i} ${p.key} ${seconds(p.timeoutMs)} ${p.command.text}`],
+    ),
+    script(
+      sh`(`,
+      ...probes.flatMap((p, i) => (p.quick ? [sh`quick ${i} ${p.key} ${p.command.text}`] : [])),
+      sh`true`,
+      sh`) &`,
+    ),
   ];
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
   parts.push(COLLECT);
@@ -75,7 +84,7 @@ export function parseBundle(
   const outputs: ProbeOutput[] = [];
   const b = bundle.boundary;
   const re = new RegExp(
-    `\\n${b} BEGIN (\\S+) ([^\\n]*)\\n([\\s\\S]*?)\\n${b} STDERR\\n([\\s\\S]*?)\\n${b} END (\\d+) (\\d+) (\\d+)\\n`,
+    `\\n${b} BEGIN (\\S+) ([^\\n]*)\\n([\\s\\S]*?)\\n${b} STDERR\\n([\\s\\S]*?)\\n${b} END (\\d+) (-?\\d+)\\n`,
     'g',
   );
   for (const m of stdout.matchAll(re)) {
@@ -90,7 +99,7 @@ export function parseBundle(
       stderr: m[4]!,
       // `timeout` exits 124 when the command ran out of time, 137 when it had to be killed.
       timedOut: rc === 124 || rc === 137,
-      truncated: Number(m[7]) > PROBE_OUTPUT_CAP,
+      truncated: m[3]!.length >= PROBE_OUTPUT_CAP,
       durationMs: Number(m[6]),
     });
   }

@@ -35,7 +35,7 @@ export const probeCommands = {
    */
   iptablesBackends: (): RemoteCommand =>
     sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
-  /** TCP reachability of a peer's SSH port (the one service netcheck knows listens on every node). */
+  /** TCP reachability of a peer port: exit 0 connected, 1 refused (the path works, nothing listens), 124 timed out. */
   tcpConnect: (host: string, port: number): RemoteCommand =>
     sh`timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${host} ${port}`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */

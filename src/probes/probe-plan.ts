@@ -11,6 +11,8 @@ export interface PlannedProbe {
   readonly command: RemoteCommand;
   /** Per-probe budget: a dropped packet costs its own timeout, nothing else waits on it. */
   readonly timeoutMs: number;
+  /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
+  readonly quick?: boolean;
 }
 
 export interface NodePlan {
@@ -21,6 +23,8 @@ export interface NodePlan {
 }
 
 const QUICK = 3000;
+/** TCP to every peer goes to the kubelet port: a SYN-ACK or a RST both prove the path carries TCP. */
+const KUBELET_PORT = 10250;
 const PING = 3000;
 
 /**
@@ -37,44 +41,54 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
   const targetProbes: PlannedProbe[] = [
     { key: PROBE.pingControlPlane, command: probeCommands.pingHost(cp.host), timeoutMs: PING },
     { key: PROBE.httpsApiServer, command: probeCommands.httpsGet(livez), timeoutMs: 5000 },
-    { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK },
-    { key: PROBE.addresses, command: probeCommands.addrShow(), timeoutMs: QUICK },
-    { key: PROBE.routeControlPlane, command: probeCommands.routeGet(cp.host), timeoutMs: QUICK },
-    { key: PROBE.routes, command: probeCommands.routes(), timeoutMs: QUICK },
-    { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK },
-    { key: PROBE.neigh, command: probeCommands.neigh('flannel.1'), timeoutMs: QUICK },
-    { key: PROBE.cniConfig, command: probeCommands.cniConfigDir(), timeoutMs: QUICK },
-    { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK },
-    { key: PROBE.sysctls, command: probeCommands.sysctls(), timeoutMs: QUICK },
-    { key: PROBE.flannelLog, command: probeCommands.flannelLog(), timeoutMs: QUICK },
-    { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000 },
-    { key: PROBE.iptablesBackends, command: probeCommands.iptablesBackends(), timeoutMs: 5000 },
+    { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK, quick: true },
+    { key: PROBE.addresses, command: probeCommands.addrShow(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.routeControlPlane, command: probeCommands.routeGet(cp.host), timeoutMs: QUICK, quick: true },
+    { key: PROBE.routes, command: probeCommands.routes(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK, quick: true },
+    { key: PROBE.neigh, command: probeCommands.neigh('flannel.1'), timeoutMs: QUICK, quick: true },
+    { key: PROBE.cniConfig, command: probeCommands.cniConfigDir(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.sysctls, command: probeCommands.sysctls(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.flannelLog, command: probeCommands.flannelLog(), timeoutMs: QUICK, quick: true },
+    { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000, quick: true },
+    { key: PROBE.iptablesBackends, command: probeCommands.iptablesBackends(), timeoutMs: 5000, quick: true },
     ...peers
       .filter((p) => p.name !== cp.name)
       .flatMap((p) => [
         { key: PEER_PROBE.underlayPing(p.name), command: probeCommands.pingHost(p.host), timeoutMs: PING },
         {
           key: PEER_PROBE.underlayTcp(p.name),
-          command: probeCommands.tcpConnect(p.host, p.port),
+          command: probeCommands.tcpConnect(p.host, KUBELET_PORT),
           timeoutMs: PING,
         },
       ]),
   ];
   if (target.name === cp.name)
-    targetProbes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
+    targetProbes.push({
+      key: PROBE.listening,
+      command: probeCommands.listeningTcp(),
+      timeoutMs: QUICK,
+      quick: true,
+    });
 
   const plans: NodePlan[] = [
     { node: target, probes: targetProbes, overlay: { maxPeers: peers.length, timeoutMs: PING } },
   ];
   for (const peer of peers) {
     const probes: PlannedProbe[] = [
-      { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000 },
-      { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK },
-      { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK },
-      { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK },
+      { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000, quick: true },
+      { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK, quick: true },
+      { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK, quick: true },
+      { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK, quick: true },
     ];
     if (peer.name === cp.name)
-      probes.push({ key: PROBE.listening, command: probeCommands.listeningTcp(), timeoutMs: QUICK });
+      probes.push({
+        key: PROBE.listening,
+        command: probeCommands.listeningTcp(),
+        timeoutMs: QUICK,
+        quick: true,
+      });
     plans.push({ node: peer, probes });
   }
   return plans;
