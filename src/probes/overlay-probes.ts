@@ -127,12 +127,14 @@ export function parseTcpConnect(
   if (output.exitCode === 127 || output.exitCode === 126)
     return unknown(`bash is missing on the node (${firstLine(output.stderr)})`);
   if (output.exitCode === 124 || output.timedOut)
-    return ok({ connected: false, summary: 'TCP connect timed out' });
+    return ok({ connected: false, refused: false, summary: 'TCP connect timed out' });
   if (output.exitCode === null)
     return unknown(firstLine(output.stderr) || 'the command was killed before it finished');
-  if (output.exitCode === 0) return ok({ connected: true, summary: 'TCP connected' });
+  if (output.exitCode === 0) return ok({ connected: true, refused: false, summary: 'TCP connected' });
+  const refused = /Connection refused/i.test(output.stderr);
   return ok({
     connected: false,
+    refused,
     summary: firstLine(output.stderr) || `TCP connect failed (exit ${output.exitCode})`,
   });
 }

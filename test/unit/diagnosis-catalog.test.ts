@@ -258,12 +258,13 @@ describe('diagnose: iptables backends and peer TCP', () => {
     assert.deepEqual(ids(one), []);
   });
 
-  it('a peer whose SSH port does not answer is an unexplained failure, unless netcheck itself cannot reach it', () => {
-    const refused = {
-      exitCode: 1,
-      stderr:
-        'bash: connect: Connection refused\nbash: line 1: /dev/tcp/198.18.0.11/22: Connection refused\n',
-    };
+  it('TCP to a peer: refused proves the path; a timeout is an unexplained failure unless netcheck cannot reach the peer either', () => {
+    const refusedOnly = { exitCode: 1, stderr: 'bash: connect: Connection refused\n' };
+    assert.equal(
+      diagnose(clusterFactsWithPeer({ target: { 'tcp-node:node-1': refusedOnly } })).verdict,
+      'healthy',
+    );
+    const refused = { exitCode: 124, stderr: '' };
     const report = diagnose(clusterFactsWithPeer({ target: { 'tcp-node:node-1': refused } }));
     assert.equal(report.verdict, 'faulty');
     assert.equal(report.unexplained[0]?.id, 'underlay-tcp:node-1');
