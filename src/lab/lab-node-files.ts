@@ -85,3 +85,33 @@ COMMIT
 COMMIT
 `;
 }
+
+/**
+ * What the stand-in `kubeadm join`/`init` runs on a node to bring back the state `reset` removed:
+ * the same flannel.1, cni0, peer entries, files and iptables rules `lab up` made for it.
+ */
+export function restoreScript(node: LabNodeSpec, peers: readonly LabNodeSpec[], apiHost: string): string {
+  const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return [
+    '#!/bin/sh',
+    '# netcheck lab: node state as Flannel and kubeadm would recreate it (used by the kubeadm stand-in)',
+    'ip link del flannel.1 2>/dev/null',
+    `ip link add flannel.1 type vxlan id 1 local ${node.host} dev eth0 dstport 8472 nolearning`,
+    `ip link set flannel.1 address ${node.vtepMac} mtu 1450`,
+    `ip addr add ${node.overlayAddress}/32 dev flannel.1`,
+    'ip link set flannel.1 up',
+    `ip link show cni0 >/dev/null 2>&1 || { ip link add cni0 type bridge; ip addr add ${node.cni0Address}/24 dev cni0; ip link set cni0 up; }`,
+    'ip link show vethpod0 >/dev/null 2>&1 && ip link set vethpod0 master cni0 up',
+    ...peers.flatMap((p) => [
+      `bridge fdb append ${p.vtepMac} dev flannel.1 dst ${p.host}`,
+      `ip neigh replace ${p.overlayAddress} lladdr ${p.vtepMac} dev flannel.1 nud permanent`,
+      `ip route replace ${p.podSubnet} via ${p.overlayAddress} dev flannel.1 onlink`,
+    ]),
+    'mkdir -p /etc/cni/net.d /run/flannel /etc/kubernetes',
+    `printf '%s' ${q(FLANNEL_CONFLIST)} > /etc/cni/net.d/10-flannel.conflist`,
+    `printf '%s' ${q(subnetEnv(node))} > /run/flannel/subnet.env`,
+    `printf '%s' ${q(nodeIptables(node, apiHost))} | iptables-restore`,
+    `echo "# netcheck lab stand-in kubelet.conf for ${node.name}" > /etc/kubernetes/kubelet.conf`,
+    '',
+  ].join('\n');
+}

@@ -12,6 +12,7 @@ import {
   flannelLogDir,
   flannelStartupLog,
   nodeIptables,
+  restoreScript,
   subnetEnv,
 } from './lab-node-files.js';
 import { type LabNodeSpec, labNet, nodeSpecs, stateDirFor } from './lab-topology.js';
@@ -366,6 +367,16 @@ async function createNode(state: LabState, spec: LabNodeSpec, bridge: string, pr
   // A node's root has its own home: the host's ~/.bashrc (sourced by bash for every SSH command)
   // belongs to the machine running the lab, not to a Kubernetes node.
   await writeNodeFile(state, spec.name, '/root/.bashrc', '# netcheck lab node\n');
+  await writeNodeFile(
+    state,
+    spec.name,
+    '/var/lib/netcheck-lab/restore.sh',
+    restoreScript(
+      spec,
+      state.specs.filter((p) => p.name !== spec.name),
+      state.specs[0]!.host,
+    ),
+  );
   await writeNodeFile(state, spec.name, '/etc/cni/net.d/10-flannel.conflist', FLANNEL_CONFLIST);
   await writeNodeFile(state, spec.name, '/run/flannel/subnet.env', subnetEnv(spec));
   await writeNodeFile(state, spec.name, `${flannelLogDir(spec)}/0.log`, flannelStartupLog(spec));
@@ -614,9 +625,10 @@ function kubeadmStandIn(): string {
 echo "$(date -u +%FT%TZ) kubeadm $*" >> /var/log/netcheck-lab-kubeadm.log
 case "$1" in
   reset) rm -rf /etc/kubernetes/* /etc/cni/net.d/* /run/flannel/* /var/lib/cni/*; ip link del flannel.1 2>/dev/null; ip link del cni0 2>/dev/null; echo "[reset] Stopped kubelet (lab stand-in)";;
+  join|init) sh /var/lib/netcheck-lab/restore.sh && echo "[netcheck lab stand-in] kubeadm $1: node state recreated";;
   token) echo "kubeadm join $(hostname -I 2>/dev/null | awk '{print $1}'):6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:$(printf '%064d' 0)";;
   version) echo 'kubeadm version: &version.Info{Major:"1", Minor:"31", GitVersion:"v1.31.0-netcheck-lab-standin"}';;
-  *) echo "[netcheck lab stand-in] kubeadm $1 accepted";;
+  *) echo "[netcheck lab stand-in] kubeadm: unsupported command $1" >&2; exit 1;;
 esac
 `;
 }

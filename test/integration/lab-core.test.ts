@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { labDown, labStatus, labUp } from '../../src/lab/lab.js';
+import { labDown, labExec, labStatus, labUp } from '../../src/lab/lab.js';
 import { tryRun } from '../../src/lab/lab-exec.js';
 
 const exec = promisify(execFile);
@@ -113,5 +113,35 @@ describe('lab up / down', () => {
       true,
       'taking the second lab down leaves the first alone',
     );
+  });
+});
+
+describe('lab: the stand-in kubeadm', () => {
+  after(async () => {
+    await labDown({ labId: 'nckadm' });
+  });
+
+  it('reset removes the node state, join recreates it, every call is logged, token prints a join command', async () => {
+    const lab = await labUp({ labId: 'nckadm', netIndex: 64, workers: 1 });
+    const run = (...argv: string[]) => labExec(lab, 'node-1', argv);
+    const podPing = () =>
+      tryRun(['ip', 'netns', 'exec', 'nckadm-node-1-pod', 'ping', '-n', '-c', '1', '-W', '1', '10.244.0.2']);
+    assert.equal((await podPing()).code, 0);
+    assert.equal((await run('kubeadm', 'reset', '--force')).code, 0);
+    assert.notEqual((await run('ip', 'link', 'show', 'flannel.1')).code, 0);
+    assert.notEqual((await run('test', '-e', '/etc/cni/net.d/10-flannel.conflist')).code, 0);
+    assert.notEqual((await podPing()).code, 0);
+    assert.equal(
+      (await run('kubeadm', 'join', '198.18.64.10:6443', '--token', 'abcdef.0123456789abcdef')).code,
+      0,
+    );
+    assert.equal((await run('test', '-e', '/run/flannel/subnet.env')).code, 0);
+    assert.equal((await podPing()).code, 0, 'pod-to-pod across the overlay works again after join');
+    assert.match(
+      (await run('kubeadm', 'token', 'create', '--print-join-command')).stdout,
+      /^kubeadm join .*--token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}/,
+    );
+    const log = (await run('cat', '/var/log/netcheck-lab-kubeadm.log')).stdout;
+    assert.match(log, /kubeadm reset --force\n.*kubeadm join 198\.18\.64\.10:6443/);
   });
 });
