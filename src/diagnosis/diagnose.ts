@@ -1,7 +1,7 @@
 import { catalogRank } from './catalog.js';
 import { buildChecks } from './checks.js';
 import { FactView } from './fact-view.js';
-import type { ClusterFacts } from './facts.js';
+import { type ClusterFacts, PROBE } from './facts.js';
 import {
   type Check,
   type Confidence,
@@ -60,6 +60,15 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
   if (cp && !cp.connection.ok && cp.name !== facts.target) {
     notes.push(
       `Facts from the control plane ${cp.name} are missing (${cp.connection.code}); causes on its side cannot be confirmed.`,
+    );
+  }
+  const services = view.parsed(facts.target, PROBE.services);
+  if (services.status === 'ok' && Object.keys(services.value).length > 0) {
+    const down = Object.entries(services.value).filter(([, state]) => state !== 'active');
+    notes.push(
+      down.length > 0
+        ? `On ${facts.target}: ${down.map(([s, state]) => `${s} is ${state}`).join(', ')} (systemctl is-active).`
+        : `On ${facts.target}: ${Object.keys(services.value).join(' and ')} active.`,
     );
   }
   if (facts.kube.status === 'unreachable') {

@@ -8,6 +8,7 @@ import {
   parseIptablesBackends,
   parseNeigh,
   parseRoutes,
+  parseServices,
   parseSysctls,
   parseTcpConnect,
 } from '../probes/overlay-probes.js';
@@ -33,6 +34,7 @@ const parsers = {
   [PROBE.sysctls]: parseSysctls,
   [PROBE.flannelLog]: parseFlannelLog,
   [PROBE.iptablesBackends]: parseIptablesBackends,
+  [PROBE.services]: parseServices,
   ping: parsePing,
   tcp: parseTcpConnect,
 } as const;

@@ -55,6 +55,7 @@ export const PROBE = {
   sysctls: 'sysctls',
   flannelLog: 'flannel-log',
   iptablesBackends: 'iptables-backends',
+  services: 'services',
 } as const;
 
 /** Per-peer probes carry the peer in their key. */

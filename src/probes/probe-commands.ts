@@ -38,6 +38,9 @@ export const probeCommands = {
   /** TCP reachability of a peer port: exit 0 connected, 1 refused (the path works, nothing listens), 124 timed out. */
   tcpConnect: (host: string, port: number): RemoteCommand =>
     sh`timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${host} ${port}`,
+  /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
+  services: (): RemoteCommand =>
+    sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,

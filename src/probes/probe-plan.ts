@@ -53,6 +53,7 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
     { key: PROBE.flannelLog, command: probeCommands.flannelLog(), timeoutMs: QUICK, quick: true },
     { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000, quick: true },
     { key: PROBE.iptablesBackends, command: probeCommands.iptablesBackends(), timeoutMs: 5000, quick: true },
+    { key: PROBE.services, command: probeCommands.services(), timeoutMs: QUICK, quick: true },
     ...peers
       .filter((p) => p.name !== cp.name)
       .flatMap((p) => [

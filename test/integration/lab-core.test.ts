@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -67,6 +67,14 @@ describe('lab up / down', () => {
     assert.deepEqual(await snapshot(), before);
     assert.equal((await labStatus({ labId: 'nccore' })).running, false);
     assert.ok(lab.nodes.length === 4);
+  });
+
+  it('down cleans up even when the state file is gone (a crash half way)', async () => {
+    const before = await snapshot();
+    const lab = await labUp({ labId: 'nccore', netIndex: 62, workers: 1 });
+    await rm(`${lab.stateDir}/state.json`);
+    await labDown({ labId: 'nccore' });
+    assert.deepEqual(await snapshot(), before);
   });
 
   it('up is idempotent, a second lab does not collide, SSH and the API stand-in work', async () => {

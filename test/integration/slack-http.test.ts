@@ -31,6 +31,15 @@ describe('bot role over HTTP', () => {
   let app: Netcheck;
   let probes: Queue;
   let url: string;
+  const env = () => ({
+    NETCHECK_ROLE: 'bot',
+    SLACK_BOT_TOKEN: 'xoxb-test',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.url,
+    PORT: '0',
+    REDIS_URL: redis.url,
+    NETCHECK_INVENTORY: path.join(dir, 'inventory.yaml'),
+  });
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'netcheck-http-'));
@@ -38,18 +47,7 @@ describe('bot role over HTTP', () => {
     redis = await startRedis();
     slack = new FakeSlack();
     await slack.start();
-    app = await startNetcheck(
-      {
-        NETCHECK_ROLE: 'bot',
-        SLACK_BOT_TOKEN: 'xoxb-test',
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: slack.url,
-        PORT: '0',
-        REDIS_URL: redis.url,
-        NETCHECK_INVENTORY: path.join(dir, 'inventory.yaml'),
-      },
-      { logger: pino({ level: process.env.NETCHECK_TEST_LOG ?? 'silent' }) },
-    );
+    app = await startNetcheck(env(), { logger: pino({ level: process.env.NETCHECK_TEST_LOG ?? 'silent' }) });
     url = `http://127.0.0.1:${app.port}`;
     probes = new Queue(QUEUE_NAMES.probe, { connection: { url: redis.url }, prefix: KEY_PREFIX });
   });
@@ -178,6 +176,22 @@ describe('bot role over HTTP', () => {
     await postSlashCommand(url, SECRET, { text: 'node-1', channel_id: 'C0FLAKY' });
     await slack.waitFor(() => slack.topLevel('C0FLAKY')[0], 15_000, 'parent after 500s');
     assert.equal(slack.topLevel('C0FLAKY').length, 1);
+  });
+
+  it('a bot restart while Slack is failing delays the message but neither loses nor duplicates it', async () => {
+    slack.failNext('chat.postMessage', { status: 500 }, 1000);
+    await postSlashCommand(url, SECRET, { text: 'node-1', channel_id: 'C0RESTART' });
+    await slack.waitFor(
+      () => slack.callsOf('chat.postMessage').find((c) => c.params.channel === 'C0RESTART'),
+      10_000,
+      'a failing attempt',
+    );
+    await app.stop();
+    slack.clearFailures();
+    app = await startNetcheck(env(), { logger: pino({ level: process.env.NETCHECK_TEST_LOG ?? 'silent' }) });
+    url = `http://127.0.0.1:${app.port}`;
+    await slack.waitFor(() => slack.topLevel('C0RESTART')[0], 20_000, 'the parent after the restart');
+    assert.equal(slack.topLevel('C0RESTART').length, 1);
   });
 
   it('an interactive payload that is not form-encoded is not treated as a command', async () => {

@@ -67,6 +67,11 @@ export class FakeSlack extends EventEmitter {
     this.failures.set(method, queue);
   }
 
+  /** Slack is healthy again: forget every queued failure. */
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }

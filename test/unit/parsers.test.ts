@@ -193,3 +193,13 @@ describe('parsers (recorded output)', () => {
     );
   });
 });
+
+describe('services probe', () => {
+  it('keeps the units systemd knows and drops empty answers (no systemd)', async () => {
+    const { parseServices } = await import('../../src/probes/overlay-probes.js');
+    const parsed = parseServices(output('s', 'n', { stdout: 'kubelet=failed\ncontainerd=active\n' }));
+    assert.deepEqual(parsed.status === 'ok' && parsed.value, { kubelet: 'failed', containerd: 'active' });
+    const none = parseServices(output('s', 'n', { stdout: 'kubelet=\ncontainerd=\n' }));
+    assert.deepEqual(none.status === 'ok' && none.value, {});
+  });
+});
