@@ -120,23 +120,33 @@ export interface DfPing {
   readonly summary: string;
 }
 
-/** `bash -c 'exec 3<>/dev/tcp/H/P'` under `timeout`: 0 connected, 124 timed out, 1 refused/unreachable. */
+/**
+ * curl to http://peer:port/: any HTTP answer or an empty/reset reply means TCP connected; exit 7 with
+ * "Connection refused" means the path works and nothing listens; exit 28 is a timeout.
+ */
 export function parseTcpConnect(
   output: ProbeOutput,
 ): Parsed<{ connected: boolean; refused: boolean; summary: string }> {
-  if (output.exitCode === 127 || output.exitCode === 126)
-    return unknown(`bash is missing on the node (${firstLine(output.stderr)})`);
-  if (output.exitCode === 124 || output.timedOut)
-    return ok({ connected: false, refused: false, summary: 'TCP connect timed out' });
-  if (output.exitCode === null)
-    return unknown(firstLine(output.stderr) || 'the command was killed before it finished');
-  if (output.exitCode === 0) return ok({ connected: true, refused: false, summary: 'TCP connected' });
-  const refused = /Connection refused/i.test(output.stderr);
-  return ok({
-    connected: false,
-    refused,
-    summary: firstLine(output.stderr) || `TCP connect failed (exit ${output.exitCode})`,
-  });
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  const code = output.exitCode ?? -1;
+  const stderr = firstLine(output.stderr);
+  if (code === 0 || code === 52 || code === 56 || code === 35 || code === 8) {
+    return ok({
+      connected: true,
+      refused: false,
+      summary: code === 0 ? 'TCP connected (HTTP answered)' : `TCP connected (${stderr})`,
+    });
+  }
+  if (code === 7 && /refused/i.test(stderr)) return ok({ connected: false, refused: true, summary: stderr });
+  if (code === 7 && /Couldn't connect to server/i.test(stderr) && /after \d{1,2} ms/.test(stderr)) {
+    // An immediate failure is a RST: curl 7.88 words a refused connection this way.
+    return ok({ connected: false, refused: true, summary: stderr });
+  }
+  if (code === 28)
+    return ok({ connected: false, refused: false, summary: stderr || 'TCP connect timed out' });
+  if (code === 7) return ok({ connected: false, refused: false, summary: stderr });
+  return unknown(`curl failed (exit ${code}: ${stderr})`);
 }
 
 /** "BACKEND <name> <count>" lines: Kubernetes/Flannel rules per iptables backend. */

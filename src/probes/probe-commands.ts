@@ -35,9 +35,9 @@ export const probeCommands = {
    */
   iptablesBackends: (): RemoteCommand =>
     sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
-  /** TCP reachability of a peer port: exit 0 connected, 1 refused (the path works, nothing listens), 124 timed out. */
+  /** TCP reachability of a peer port with curl (already needed for HTTPS): 0/52/56 connected, 7 refused, 28 timed out. */
   tcpConnect: (host: string, port: number): RemoteCommand =>
-    sh`timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${host} ${port}`,
+    sh`LC_ALL=C curl -sS -o /dev/null --connect-timeout 2 --max-time 3 ${`http://${host}:${port}/`}`,
   /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
   services: (): RemoteCommand =>
     sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,

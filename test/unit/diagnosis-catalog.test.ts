@@ -259,12 +259,19 @@ describe('diagnose: iptables backends and peer TCP', () => {
   });
 
   it('TCP to a peer: refused proves the path; a timeout is an unexplained failure unless netcheck cannot reach the peer either', () => {
-    const refusedOnly = { exitCode: 1, stderr: 'bash: connect: Connection refused\n' };
+    const refusedOnly = {
+      exitCode: 7,
+      stderr:
+        "curl: (7) Failed to connect to 198.18.0.11 port 10250 after 0 ms: Couldn't connect to server\n",
+    };
     assert.equal(
       diagnose(clusterFactsWithPeer({ target: { 'tcp-node:node-1': refusedOnly } })).verdict,
       'healthy',
     );
-    const refused = { exitCode: 124, stderr: '' };
+    const refused = {
+      exitCode: 28,
+      stderr: 'curl: (28) Failed to connect to 198.18.0.11 port 10250 after 2002 ms: Timeout was reached\n',
+    };
     const report = diagnose(clusterFactsWithPeer({ target: { 'tcp-node:node-1': refused } }));
     assert.equal(report.verdict, 'faulty');
     assert.equal(report.unexplained[0]?.id, 'underlay-tcp:node-1');
