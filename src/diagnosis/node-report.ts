@@ -34,7 +34,18 @@ export interface Finding {
   readonly explainsFindings: readonly string[];
   /** What fixing it looks like (DESIGN.md fix column); remediation plans come later and run only on approval. */
   readonly fix: string;
+  /** Structured data a runbook needs to fix exactly this (the offending rule, the file…); absent when no safe fix is known. */
+  readonly remedy?: Remedy | undefined;
 }
+
+export type Remedy =
+  | {
+      readonly kind: 'delete-iptables-rules';
+      readonly node: string;
+      readonly rules: readonly { readonly table: string; readonly line: string }[];
+    }
+  | { readonly kind: 'set-sysctl'; readonly node: string; readonly key: string; readonly value: string }
+  | { readonly kind: 'move-cni-config'; readonly node: string; readonly file: string };
 
 export interface RootCause extends Finding {
   readonly folded: readonly Finding[];

@@ -66,6 +66,13 @@ export const apiserverPortBlockedRule: Rule = {
       explainsChecks: [`${CHECK.tcpApiServer}@${target}`, `${CHECK.httpsApiServer}@${target}`],
       explainsFindings: [],
       fix: catalogEntry('apiserver-port-blocked').fix,
+      remedy: where
+        ? {
+            kind: 'delete-iptables-rules',
+            node: where,
+            rules: (onCp.length > 0 ? onCp : onTarget).map((r) => ({ table: r.table, line: r.line })),
+          }
+        : undefined,
     };
     return [finding];
   },

@@ -72,6 +72,13 @@ export const icmpBlockedRule: Rule = {
       explainsChecks: [`${CHECK.pingControlPlane}@${target}`],
       explainsFindings: [],
       fix: catalogEntry('icmp-blocked').fix,
+      remedy: where
+        ? {
+            kind: 'delete-iptables-rules',
+            node: where,
+            rules: (onCp.length > 0 ? onCp : onTarget).map((r) => ({ table: r.table, line: r.line })),
+          }
+        : undefined,
     };
     return [finding];
   },

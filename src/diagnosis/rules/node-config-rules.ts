@@ -1,4 +1,5 @@
 import { catalogEntry } from '../catalog.js';
+import { PROBE } from '../facts.js';
 import { OVERLAY_CHECK } from '../overlay-checks.js';
 import { fromFailedCheck } from './rule.js';
 
@@ -8,6 +9,7 @@ export const ipForwardDisabledRule = fromFailedCheck('ip-forward-disabled', fix(
   check: OVERLAY_CHECK.ipForward,
   cause: (node) =>
     `IP forwarding is off on ${node} (net.ipv4.ip_forward = 0), so it does not route pod traffic to other nodes.`,
+  remedy: (_view, node) => ({ kind: 'set-sysctl', node, key: 'net.ipv4.ip_forward', value: '1' }),
 });
 
 export const brNetfilterMissingRule = fromFailedCheck('br-netfilter-missing', fix('br-netfilter-missing'), {
@@ -26,6 +28,12 @@ export const leftoverCniConfigRule = fromFailedCheck('leftover-cni-config', fix(
   check: OVERLAY_CHECK.cniFirstConfig,
   cause: (node, detail) =>
     `Another CNI plugin's config sorts before Flannel's in /etc/cni/net.d on ${node} (${detail}), so new pods get the wrong network.`,
+  remedy: (view, node) => {
+    const cni = view.parsed(node, PROBE.cniConfig);
+    const first =
+      cni.status === 'ok' ? cni.value.files.filter((f) => /\.(conf|conflist|json)$/.test(f))[0] : undefined;
+    return first ? { kind: 'move-cni-config', node, file: first } : undefined;
+  },
 });
 
 export const staleCni0BridgeRule = fromFailedCheck('stale-cni0-bridge', fix('stale-cni0-bridge'), {

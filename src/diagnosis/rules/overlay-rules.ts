@@ -1,3 +1,4 @@
+import type { IptablesRule } from '../../probes/iptables-probe.js';
 import { catalogEntry } from '../catalog.js';
 import { CHECK } from '../checks.js';
 import type { FactView } from '../fact-view.js';
@@ -29,7 +30,10 @@ export const vxlan8472BlockedRule: Rule = {
   evaluate(view, checks) {
     const target = view.target.name;
     const targetHost = view.target.host;
-    const byNode = new Map<string, { evidence: Evidence[]; explains: string[]; withRule: boolean }>();
+    const byNode = new Map<
+      string,
+      { evidence: Evidence[]; explains: string[]; withRule: boolean; rules: IptablesRule[] }
+    >();
     const overlayExplainedElsewhere =
       checks.failed(OVERLAY_CHECK.vxlanLocal, target) || checks.failed(OVERLAY_CHECK.vtepMac, target);
     for (const failed of failedOverlayPings(checks, target, OVERLAY_CHECK.overlayPing)) {
@@ -67,7 +71,10 @@ export const vxlan8472BlockedRule: Rule = {
       ];
       if (onTarget.length === 0 && onPeer.length === 0 && overlayExplainedElsewhere) continue;
       const where = onPeer.length > 0 ? peer : target;
-      const entry = byNode.get(where) ?? { evidence: [], explains: [], withRule: false };
+      const entry = byNode.get(where) ?? { evidence: [], explains: [], withRule: false, rules: [] };
+      entry.rules.push(
+        ...(onPeer.length > 0 ? onPeer : onTarget).filter((r) => !entry.rules.some((x) => x.line === r.line)),
+      );
       entry.evidence.push(...failed.evidence);
       if (onPeer.length > 0)
         entry.evidence.push(
@@ -93,6 +100,14 @@ export const vxlan8472BlockedRule: Rule = {
         explainsChecks: e.explains,
         explainsFindings: [],
         fix: catalogEntry('vxlan-8472-blocked').fix,
+        remedy:
+          e.rules.length > 0
+            ? {
+                kind: 'delete-iptables-rules',
+                node,
+                rules: e.rules.map((r) => ({ table: r.table, line: r.line })),
+              }
+            : undefined,
       }),
     );
   },

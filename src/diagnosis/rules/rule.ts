@@ -1,5 +1,5 @@
 import type { FactView } from '../fact-view.js';
-import { type Check, checkKey, type Finding } from '../node-report.js';
+import { type Check, checkKey, type Finding, type Remedy } from '../node-report.js';
 
 export class CheckIndex {
   private readonly byKey: Map<string, Check>;
@@ -33,6 +33,7 @@ export interface FromCheckOptions {
   readonly cause: (node: string, detail: string) => string;
   readonly explainsFindings?: readonly string[];
   readonly alsoExplains?: (checks: CheckIndex, node: string) => string[];
+  readonly remedy?: (view: FactView, node: string) => Remedy | undefined;
 }
 
 /** A rule whose decisive evidence is one failed check on the target. */
@@ -53,6 +54,7 @@ export function fromFailedCheck(id: string, fix: () => string, opts: FromCheckOp
           explainsChecks: [`${opts.check}@${target}`, ...(opts.alsoExplains?.(checks, target) ?? [])],
           explainsFindings: [...(opts.explainsFindings ?? [])],
           fix: fix(),
+          remedy: opts.remedy?.(view, target),
         },
       ];
     },
