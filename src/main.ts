@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
@@ -12,9 +13,14 @@ import { KubeGateway } from './kube/kube-gateway.js';
 import { collectFacts } from './probes/collect-facts.js';
 import { KubeNodeCache } from './queue/kube-node-cache.js';
 import { startOutboxWorker } from './queue/outbox-worker.js';
+import { PlanStore } from './queue/plan-store.js';
 import { startProbeWorker } from './queue/probe-worker.js';
 import { Queues } from './queue/queues.js';
+import { startRemediationWorker } from './queue/remediation-worker.js';
 import { RunStore } from './queue/run-store.js';
+import { executePlan } from './remediation/executor.js';
+import { planFor } from './remediation/runbooks.js';
+import { registerPlanActions } from './slack/actions/plan-actions.js';
 import { registerNetcheckCommand } from './slack/commands/netcheck-command.js';
 import { createOutboxDelivery } from './slack/outbox-delivery.js';
 import { createSlackApp } from './slack/slack-app.js';
@@ -49,6 +55,10 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     const queues = new Queues(redis);
     closers.push(() => queues.close());
     const runs = new RunStore(redis);
+    const plans = new PlanStore(redis);
+    let executeRemediation: (planId: string, hash: string) => Promise<void> = async () => {
+      throw new Error('this process has no SSH access (NETCHECK_ROLE=bot)');
+    };
     const workers: Worker[] = [];
     closers.push(() =>
       withTimeout(Promise.all(workers.map((w) => w.close())), SHUTDOWN_TIMEOUT_MS, 'closing workers'),
@@ -71,6 +81,10 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         logger: logger.child({ component: 'ssh' }),
       });
       closers.push(() => transport.close());
+      const target = (name: string) => {
+        const n = findNode(config.inventory, name);
+        return n ? { name: n.name, host: n.host, port: n.port } : undefined;
+      };
       const kube = config.kubeconfigPath
         ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis))
         : undefined;
@@ -81,6 +95,20 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         now: () => performance.now(),
         isoNow: () => new Date().toISOString(),
       };
+      executeRemediation = (planId, hash) =>
+        executePlan(
+          {
+            plans,
+            target,
+            exec: (t, command, opts) => transport.exec(t, command, opts),
+            post: (message) => queues.enqueueOutbox(message),
+            diagnose: async (name) =>
+              diagnose(await collectFacts(deps, config.inventory, findNode(config.inventory, name)!)),
+            runNode: async (runId) => (await runs.get(runId))?.node,
+          },
+          planId,
+          hash,
+        );
       workers.push(
         startProbeWorker({
           connection: redis,
@@ -93,7 +121,16 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
                 `node ${job.node} is not in this worker's inventory (${config.inventory.sourcePath})`,
               );
             const facts = await collectFacts(deps, config.inventory, node);
-            const report = diagnose(facts);
+            const diagnosis = diagnose(facts);
+            // The plan is stored before the report goes out, so its buttons always find it.
+            const plan = planFor(diagnosis, {
+              planId: `plan-${randomUUID()}`,
+              runId: job.runId,
+              requestedBy: job.requestedBy,
+              createdAt: new Date().toISOString(),
+            });
+            if (plan) await plans.save(plan, Date.now());
+            const report = { ...diagnosis, plan };
             logger.info(
               {
                 runId: job.runId,
@@ -106,6 +143,16 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
             );
             return report;
           },
+        }),
+      );
+    }
+
+    if (config.role !== 'bot') {
+      workers.push(
+        startRemediationWorker({
+          connection: redis,
+          logger: logger.child({ component: 'remediation' }),
+          handle: (job) => executeRemediation(job.planId, job.hash),
         }),
       );
     }
@@ -148,6 +195,14 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         inventory: config.inventory,
         queues,
         runs,
+        isoNow: () => new Date().toISOString(),
+        logger,
+      });
+      registerPlanActions(app, {
+        plans,
+        queues,
+        approvers: config.approvers,
+        now: () => Date.now(),
         isoNow: () => new Date().toISOString(),
         logger,
       });

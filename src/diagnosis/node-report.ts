@@ -1,3 +1,5 @@
+import type { Plan } from '../remediation/plan.js';
+
 /** Evidence a human can check: the command that ran on which node, and the lines of its output that matter. */
 export interface Evidence {
   readonly node: string;
@@ -68,6 +70,8 @@ export interface NodeReport {
   readonly notes: readonly string[];
   readonly durationMs: number;
   readonly collectedAt: string;
+  /** The fix on offer, attached by the worker after diagnosis (runs only on approval). */
+  readonly plan?: Plan | undefined;
 }
 
 export const checkKey = (c: Pick<Check, 'id' | 'node'>): string => `${c.id}@${c.node}`;

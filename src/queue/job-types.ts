@@ -23,7 +23,16 @@ export type OutboxMessage =
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
-  | { readonly kind: 'notice'; readonly runId: string; readonly text: string };
+  | { readonly kind: 'notice'; readonly runId: string; readonly text: string }
+  /** A step-by-step line of a remediation run, in the run's thread; `seq` makes each one distinct. */
+  | { readonly kind: 'progress'; readonly runId: string; readonly seq: string; readonly text: string }
+  /** The plan was decided: the buttons go, who decided and when is shown. */
+  | { readonly kind: 'plan-decided'; readonly runId: string; readonly planId: string; readonly text: string };
 
-export const QUEUE_NAMES = { probe: 'probe', outbox: 'outbox' } as const;
+export interface RemediationJobData {
+  readonly planId: string;
+  readonly hash: string;
+}
+
+export const QUEUE_NAMES = { probe: 'probe', outbox: 'outbox', remediation: 'remediation' } as const;
 export const KEY_PREFIX = 'netcheck';

@@ -1,6 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX, type OutboxMessage, type ProbeJobData, QUEUE_NAMES } from './job-types.js';
+import {
+  KEY_PREFIX,
+  type OutboxMessage,
+  type ProbeJobData,
+  QUEUE_NAMES,
+  type RemediationJobData,
+} from './job-types.js';
 
 /** Completed jobs are kept a day so that their ids keep de-duplicating re-adds (BullMQ dedups only while a job exists). */
 const KEEP = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
@@ -10,6 +16,8 @@ export const OUTBOX_ATTEMPTS = 200;
 
 export function outboxMessageId(message: OutboxMessage): string {
   // BullMQ job ids must not contain ':' and must not be integers.
+  if (message.kind === 'progress') return `${message.runId}-progress-${message.seq}`;
+  if (message.kind === 'plan-decided') return `${message.runId}-plan-decided-${message.planId}`;
   return `${message.runId}-${message.kind}`;
 }
 
@@ -17,10 +25,15 @@ export function outboxMessageId(message: OutboxMessage): string {
 export class Queues {
   readonly probe: Queue<ProbeJobData>;
   readonly outbox: Queue<OutboxMessage>;
+  readonly remediation: Queue<RemediationJobData>;
 
   constructor(connection: Redis) {
     this.probe = new Queue<ProbeJobData>(QUEUE_NAMES.probe, { connection, prefix: KEY_PREFIX });
     this.outbox = new Queue<OutboxMessage>(QUEUE_NAMES.outbox, { connection, prefix: KEY_PREFIX });
+    this.remediation = new Queue<RemediationJobData>(QUEUE_NAMES.remediation, {
+      connection,
+      prefix: KEY_PREFIX,
+    });
   }
 
   async enqueueProbe(data: ProbeJobData): Promise<void> {
@@ -47,7 +60,16 @@ export class Queues {
     );
   }
 
+  /** A fix runs at most once: no attempts, no automatic re-run (the worker sets maxStalledCount 0). */
+  async enqueueRemediation(data: RemediationJobData): Promise<void> {
+    await this.remediation.add('remediate', data, {
+      jobId: `remediate-${data.planId}`,
+      attempts: 1,
+      ...KEEP,
+    });
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.probe.close(), this.outbox.close()]);
+    await Promise.all([this.probe.close(), this.outbox.close(), this.remediation.close()]);
   }
 }

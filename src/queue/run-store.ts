@@ -77,4 +77,21 @@ export class RunStore {
   async endSend(runId: string, messageId: string): Promise<void> {
     await this.redis.hdel(this.key(runId), `sending:${messageId}`);
   }
+
+  /** The rendered message, so a later edit (the plan decided) can rebuild it without the buttons. */
+  async saveMessage(
+    runId: string,
+    name: string,
+    body: { text: string; blocks: Record<string, unknown>[] },
+  ): Promise<void> {
+    await this.redis.hset(this.key(runId), `body:${name}`, JSON.stringify(body));
+  }
+
+  async savedMessage(
+    runId: string,
+    name: string,
+  ): Promise<{ text: string; blocks: Record<string, unknown>[] } | undefined> {
+    const raw = await this.redis.hget(this.key(runId), `body:${name}`);
+    return raw ? (JSON.parse(raw) as { text: string; blocks: Record<string, unknown>[] }) : undefined;
+  }
 }

@@ -95,9 +95,29 @@ async function deliverOne(
     return { status: 'delivered' };
   }
 
-  const body: SlackMessage =
-    message.kind === 'report' ? renderReport(message.report, run.runId) : { text: message.text, blocks: [] };
-  return post(deps, run, messageId, threadTs, body);
+  if (message.kind === 'plan-decided') {
+    // The report message loses its buttons and says who decided and when.
+    const reportTs = await deps.runs.deliveredTs(run.runId, `${run.runId}-report`);
+    const saved = await deps.runs.savedMessage(run.runId, 'report');
+    if (!reportTs || !saved)
+      return { status: 'wait', ms: 500, reason: 'waiting for the report to be posted' };
+    const blocks = saved.blocks.filter((b) => b.block_id !== `plan-${message.planId}`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: message.text }] });
+    await deps.client.chat.update({
+      channel: run.channel,
+      ts: reportTs,
+      text: saved.text,
+      blocks: blocks as never,
+    });
+    return { status: 'delivered' };
+  }
+
+  if (message.kind === 'report') {
+    const body = renderReport(message.report, run.runId);
+    await deps.runs.saveMessage(run.runId, 'report', body);
+    return post(deps, run, messageId, threadTs, body);
+  }
+  return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
 }
 
 async function post(

@@ -46,3 +46,14 @@ export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Re
 export function script(...parts: readonly RemoteCommand[]): RemoteCommand {
   return { text: parts.map((p) => p.text).join('\n') } as RemoteCommand;
 }
+
+/** A command from words, each quoted: for argv built from a node's own output (an iptables rule spec). */
+export function argv(words: readonly string[]): RemoteCommand {
+  if (words.length === 0) throw new Error('argv: empty command');
+  return { text: words.map(shellQuote).join(' ') } as RemoteCommand;
+}
+
+/** Succeeds exactly when `command` fails (its stderr silenced): "this rule is gone". */
+export function negate(command: RemoteCommand): RemoteCommand {
+  return { text: `! { ${command.text}; } 2>/dev/null` } as RemoteCommand;
+}

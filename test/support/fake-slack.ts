@@ -202,6 +202,8 @@ export class FakeSlack extends EventEmitter {
         message.edits += 1;
         return okBody({ channel: message.channel, ts: message.ts });
       }
+      case 'chat.postEphemeral':
+        return p.channel && p.user ? okBody({ message_ts: this.nextTs() }) : fail('channel_not_found');
       case 'apps.connections.open':
         return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
       case 'conversations.history':

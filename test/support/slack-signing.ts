@@ -65,3 +65,44 @@ export async function postSigned(
   });
   return { status: res.status, body: await res.text() };
 }
+
+/** POSTs a button click (block_actions) as Slack does: form field `payload` with JSON. */
+export async function postButtonClick(
+  appUrl: string,
+  secret: string,
+  click: { actionId: string; value: string; user: string; channel: string; messageTs: string },
+): Promise<{ status: number; body: string }> {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0001', domain: 'lab' },
+    user: { id: click.user, username: click.user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0NETCHECK',
+    token: 'deprecated-verification-token',
+    container: {
+      type: 'message',
+      message_ts: click.messageTs,
+      channel_id: click.channel,
+      is_ephemeral: false,
+    },
+    trigger_id: '1.2.3',
+    channel: { id: click.channel, name: 'incident' },
+    message: { type: 'message', ts: click.messageTs, text: '' },
+    response_url: 'http://127.0.0.1:9/actions/unused',
+    actions: [
+      {
+        type: 'button',
+        action_id: click.actionId,
+        block_id: `plan-${click.value}`,
+        value: click.value,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
+  };
+  return postSigned(
+    appUrl,
+    secret,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    'application/x-www-form-urlencoded',
+  );
+}

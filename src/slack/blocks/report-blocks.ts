@@ -1,5 +1,6 @@
 import type { Check, Evidence, NodeReport, RootCause } from '../../diagnosis/node-report.js';
 import { codeBlock, escapeMrkdwn, truncate } from './mrkdwn.js';
+import { planBlocks } from './plan-blocks.js';
 
 // Block Kit limits (docs and bolt-js #2509): 50 blocks, 3,000 characters per section text. We stay
 // well below both, so a big report is cut with a note rather than rejected by Slack.
@@ -90,14 +91,19 @@ export function renderReport(report: NodeReport, runId: string): SlackMessage {
     const steps = report.rootCauses.map(
       (c, i) => `${i + 1}. \`${c.id}\` on ${escapeMrkdwn(c.node)}: ${escapeMrkdwn(c.fix)}`,
     );
-    blocks.push(divider, section(`*Fix plan* (nothing has been changed on any node)\n${steps.join('\n')}`));
+    blocks.push(
+      divider,
+      section(`*How each is fixed* (nothing has been changed on any node)\n${steps.join('\n')}`),
+    );
   }
   if (report.verdict === 'healthy') {
     blocks.push(context(report.checks.map(checkLine).join('\n')));
   }
   blocks.push(context(`${report.checks.length} checks in ${report.durationMs} ms · run \`${runId}\``));
 
-  return { text: fallbackText(report), blocks: capBlocks(blocks) };
+  // The plan and its buttons always survive the cut: they are what the reader acts on.
+  const plan = report.plan ? planBlocks(report.plan) : [];
+  return { text: fallbackText(report), blocks: [...capBlocks(blocks, MAX_BLOCKS - plan.length), ...plan] };
 }
 
 /** The plain-text fallback (notifications, screen readers): verdict and every root-cause id. */
@@ -109,9 +115,9 @@ function fallbackText(report: NodeReport): string {
   );
 }
 
-function capBlocks(blocks: Block[]): Block[] {
-  if (blocks.length <= MAX_BLOCKS) return blocks;
-  const kept = blocks.slice(0, MAX_BLOCKS - 1);
+function capBlocks(blocks: Block[], max: number): Block[] {
+  if (blocks.length <= max) return blocks;
+  const kept = blocks.slice(0, max - 1);
   kept.push(
     context(
       `… ${blocks.length - kept.length} more blocks cut to stay within Slack's limits; the full report is in the worker log for this run.`,

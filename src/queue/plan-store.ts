@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { Plan, PlanState } from '../remediation/plan.js';
+import { KEY_PREFIX } from './job-types.js';
+
+export const APPROVAL_TTL_MS = 15 * 60 * 1000;
+
+export interface StoredPlan {
+  readonly plan: Plan;
+  readonly state: PlanState;
+  readonly decidedBy: string | undefined;
+  readonly decidedAt: string | undefined;
+  readonly expiresAt: number;
+  readonly steps: Readonly<Record<number, string>>;
+}
+
+// One atomic decision: only a proposed, unexpired plan with the same hash can be decided, once.
+const DECIDE = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state ~= 'proposed' then return 'state:' .. state end
+if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) < tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[1], 'state', 'expired')
+  return 'expired'
+end
+if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 'hash' end
+redis.call('HSET', KEYS[1], 'state', ARGV[4], 'decidedBy', ARGV[2], 'decidedAt', ARGV[5])
+return 'ok'`;
+
+// approved → running, once: the executor's own gate, whatever called it.
+const BEGIN = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'approved' then return 'state:' .. (state or 'missing') end
+if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 'hash' end
+redis.call('HSET', KEYS[1], 'state', 'running')
+return 'ok'`;
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** Plans, their approval state machine and step checkpoints, in Redis. */
+export class PlanStore {
+  constructor(private readonly redis: Redis) {}
+
+  private key(planId: string): string {
+    return `${KEY_PREFIX}:plan:${planId}`;
+  }
+
+  async save(plan: Plan, nowMs: number): Promise<void> {
+    const key = this.key(plan.planId);
+    await this.redis
+      .multi()
+      .hset(key, {
+        plan: JSON.stringify(plan),
+        hash: plan.hash,
+        state: 'proposed',
+        expiresAt: String(nowMs + APPROVAL_TTL_MS),
+      })
+      .expire(key, 30 * 24 * 3600)
+      .exec();
+  }
+
+  async get(planId: string): Promise<StoredPlan | undefined> {
+    const h = await this.redis.hgetall(this.key(planId));
+    if (!h.plan) return undefined;
+    const steps: Record<number, string> = {};
+    for (const [k, v] of Object.entries(h)) if (k.startsWith('step:')) steps[Number(k.slice(5))] = v;
+    return {
+      plan: JSON.parse(h.plan) as Plan,
+      state: (h.state ?? 'proposed') as PlanState,
+      decidedBy: h.decidedBy,
+      decidedAt: h.decidedAt,
+      expiresAt: Number(h.expiresAt),
+      steps,
+    };
+  }
+
+  /** 'ok', or why not: 'missing', 'expired', 'hash', 'state:<state>'. */
+  async decide(
+    planId: string,
+    hash: string,
+    user: string,
+    decision: 'approved' | 'rejected',
+    nowMs: number,
+    iso: string,
+  ): Promise<string> {
+    return String(
+      await this.redis.eval(DECIDE, 1, this.key(planId), hash, user, String(nowMs), decision, iso),
+    );
+  }
+
+  async beginRun(planId: string, hash: string): Promise<string> {
+    return String(await this.redis.eval(BEGIN, 1, this.key(planId), hash));
+  }
+
+  async markStep(planId: string, n: number, status: 'started' | 'done' | 'failed'): Promise<void> {
+    await this.redis.hset(this.key(planId), `step:${n}`, status);
+  }
+
+  async finish(planId: string, state: 'done' | 'failed'): Promise<void> {
+    await this.redis.hset(this.key(planId), 'state', state);
+  }
+
+  /** Per-node lock: SET NX PX plus compare-and-delete, so two plans never run on one node at once. */
+  async lockNode(node: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${KEY_PREFIX}:lock:node:${node}`, owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlockNode(node: string, owner: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, `${KEY_PREFIX}:lock:node:${node}`, owner);
+  }
+}

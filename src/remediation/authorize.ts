@@ -1,0 +1,47 @@
+import type { Plan } from './plan.js';
+
+/**
+ * Who may decide a plan (pure). A safe plan: its requester or an approver. A destructive plan: an
+ * approver from NETCHECK_APPROVERS who is not the requester. Rejecting is open to both.
+ */
+export function mayDecide(
+  plan: Plan,
+  user: string,
+  approvers: readonly string[],
+  decision: 'approve' | 'reject',
+): { ok: true } | { ok: false; why: string } {
+  const isApprover = approvers.includes(user);
+  const isRequester = user === plan.requestedBy;
+  if (decision === 'reject') {
+    return isApprover || isRequester
+      ? { ok: true }
+      : { ok: false, why: 'only the requester or an approver (NETCHECK_APPROVERS) can reject this plan' };
+  }
+  if (plan.destructive) {
+    if (isRequester)
+      return {
+        ok: false,
+        why: 'this plan is destructive: a second person from NETCHECK_APPROVERS must approve it, not the requester',
+      };
+    if (!isApprover)
+      return {
+        ok: false,
+        why: 'this plan is destructive: only someone listed in NETCHECK_APPROVERS can approve it',
+      };
+    return { ok: true };
+  }
+  return isRequester || isApprover
+    ? { ok: true }
+    : { ok: false, why: 'only the requester or an approver (NETCHECK_APPROVERS) can approve this plan' };
+}
+
+export function decisionRefusal(result: string): string {
+  if (result === 'expired')
+    return 'this plan expired (approvals are valid for 15 minutes); run /netcheck again for a fresh plan';
+  if (result === 'hash')
+    return 'this plan changed since it was shown; run /netcheck again and approve the new plan';
+  if (result === 'missing') return 'this plan no longer exists; run /netcheck again';
+  if (result.startsWith('state:'))
+    return `this plan was already ${result.slice(6)}; a second click does nothing`;
+  return `the plan could not be decided (${result})`;
+}

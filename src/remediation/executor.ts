@@ -1,0 +1,118 @@
+import type { NodeReport } from '../diagnosis/node-report.js';
+import type { OutboxMessage } from '../queue/job-types.js';
+import type { PlanStore } from '../queue/plan-store.js';
+import type { RemoteCommand } from '../ssh/remote-command.js';
+import type { PlanStep } from './plan.js';
+
+export interface ExecTarget {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ExecutorDeps {
+  readonly plans: PlanStore;
+  readonly target: (node: string) => ExecTarget | undefined;
+  readonly exec: (
+    target: ExecTarget,
+    command: RemoteCommand,
+    opts: { timeoutMs: number },
+  ) => Promise<{ exitCode: number | null; stdout: string; stderr: string; timedOut: boolean }>;
+  readonly post: (message: OutboxMessage) => Promise<void>;
+  /** Re-probes the node the run was about, after the last step. */
+  readonly diagnose: (node: string) => Promise<NodeReport>;
+  readonly runNode: (runId: string) => Promise<string | undefined>;
+}
+
+const LOCK_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Runs an approved plan. It checks the approval itself (approved, same hash, not yet run) whatever
+ * called it, holds the node's lock, checkpoints every step in Redis, stops at the first failed step,
+ * and verifies the result by probing again.
+ */
+export async function executePlan(deps: ExecutorDeps, planId: string, hash: string): Promise<void> {
+  const stored = await deps.plans.get(planId);
+  if (!stored) throw new Error(`plan ${planId} does not exist`);
+  const { plan } = stored;
+  const say = (seq: string, text: string) =>
+    deps.post({ kind: 'progress', runId: plan.runId, seq: `${planId}-${seq}`, text });
+
+  if (!(await deps.plans.lockNode(plan.node, planId, LOCK_TTL_MS))) {
+    await say(
+      'locked',
+      `:no_entry: Not started: another plan is running on ${plan.node}. Try again when it has finished.`,
+    );
+    return;
+  }
+  try {
+    const gate = await deps.plans.beginRun(planId, hash);
+    if (gate !== 'ok') {
+      await say(
+        'refused',
+        `:no_entry: The executor refused plan \`${planId}\`: it has no valid approval (${gate}). Nothing was run.`,
+      );
+      return;
+    }
+    await say(
+      'start',
+      `:gear: Running plan \`${planId}\` (${plan.steps.length} steps) on ${plan.node}; backup folder ${plan.backupDir}.`,
+    );
+    for (const step of plan.steps) {
+      const ok = await runStep(deps, planId, step, say);
+      if (!ok) {
+        await deps.plans.finish(planId, 'failed');
+        await say(
+          'stopped',
+          `:octagonal_sign: Stopped after step ${step.n} failed; later steps did not run. The backup is in ${plan.backupDir} on ${step.node}.`,
+        );
+        return;
+      }
+    }
+    await deps.plans.finish(planId, 'done');
+    const runNode = (await deps.runNode(plan.runId)) ?? plan.node;
+    const after = await deps.diagnose(runNode);
+    await say(
+      'verified',
+      after.verdict === 'healthy'
+        ? `:white_check_mark: Fixed and verified: ${runNode} is now ${after.headline}.`
+        : `:warning: Not fixed: after the plan, ${runNode} reports ${after.headline}.`,
+    );
+  } finally {
+    await deps.plans.unlockNode(plan.node, planId);
+  }
+}
+
+async function runStep(
+  deps: ExecutorDeps,
+  planId: string,
+  step: PlanStep,
+  say: (seq: string, text: string) => Promise<void>,
+): Promise<boolean> {
+  const target = deps.target(step.node);
+  if (!target) {
+    await say(`step-${step.n}`, `:x: Step ${step.n}: ${step.node} is not in the worker's inventory.`);
+    await deps.plans.markStep(planId, step.n, 'failed');
+    return false;
+  }
+  // The checkpoint is written before the command runs: a step marked "started" is never run again.
+  await deps.plans.markStep(planId, step.n, 'started');
+  // The command texts were made by remedy-commands.ts when the plan was built; the approved hash covers them.
+  const run = await deps.exec(target, { text: step.command } as RemoteCommand, { timeoutMs: step.timeoutMs });
+  const check =
+    run.exitCode === 0
+      ? await deps.exec(target, { text: step.check } as RemoteCommand, { timeoutMs: step.timeoutMs })
+      : undefined;
+  const ok = run.exitCode === 0 && check?.exitCode === 0;
+  await deps.plans.markStep(planId, step.n, ok ? 'done' : 'failed');
+  const detail = ok
+    ? 'done, checked'
+    : run.exitCode !== 0
+      ? `failed (exit ${run.exitCode}${run.timedOut ? ', timed out' : ''}: ${run.stderr.trim().split('\n')[0] ?? ''})`
+      : 'ran, but its check failed';
+  await say(
+    `step-${step.n}`,
+    `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${detail}`,
+  );
+  return ok;
+}

@@ -1,0 +1,28 @@
+/** One step of a fix: the exact command, where it runs, and how its effect is checked. */
+export interface PlanStep {
+  readonly n: number;
+  readonly node: string;
+  readonly title: string;
+  readonly command: string;
+  /** Exits 0 when the step had its effect. */
+  readonly check: string;
+  readonly destructive: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface Plan {
+  readonly planId: string;
+  readonly runId: string;
+  readonly causeId: string;
+  readonly node: string;
+  readonly requestedBy: string;
+  readonly steps: readonly PlanStep[];
+  readonly destructive: boolean;
+  /** Where the backup of what the plan changes goes, on the node. */
+  readonly backupDir: string;
+  /** sha256 over the steps: an approval is for exactly these commands. */
+  readonly hash: string;
+  readonly createdAt: string;
+}
+
+export type PlanState = 'proposed' | 'approved' | 'rejected' | 'expired' | 'running' | 'done' | 'failed';

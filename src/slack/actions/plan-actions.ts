@@ -1,0 +1,70 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { PlanStore } from '../../queue/plan-store.js';
+import type { Queues } from '../../queue/queues.js';
+import { decisionRefusal, mayDecide } from '../../remediation/authorize.js';
+import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
+
+export interface PlanActionDeps {
+  readonly plans: PlanStore;
+  readonly queues: Queues;
+  readonly approvers: readonly string[];
+  readonly now: () => number;
+  readonly isoNow: () => string;
+  readonly logger: { info(obj: object, msg: string): void };
+}
+
+/**
+ * Approve / Reject. The listener acks, checks who is clicking, makes the one atomic state change in
+ * Redis and enqueues; everyone who may not decide, or clicks too late or twice, gets an ephemeral why.
+ */
+export function registerPlanActions(app: App, deps: PlanActionDeps): void {
+  for (const [actionId, decision] of [
+    [APPROVE_ACTION, 'approve'],
+    [REJECT_ACTION, 'reject'],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, client }) => {
+      await ack();
+      const user = body.user.id;
+      const channel = body.channel?.id;
+      const tell = async (text: string) => {
+        if (channel) await client.chat.postEphemeral({ channel, user, text });
+      };
+      const planId = action.value ?? '';
+      const stored = /^[A-Za-z0-9-]{1,80}$/.test(planId) ? await deps.plans.get(planId) : undefined;
+      if (!stored) {
+        await tell(':no_entry: Nothing was run: this plan does not exist (any more). Run /netcheck again.');
+        return;
+      }
+      const allowed = mayDecide(stored.plan, user, deps.approvers, decision);
+      if (!allowed.ok) {
+        deps.logger.info({ planId, user, decision }, 'refused a plan decision');
+        await tell(`:no_entry: Nothing was run: ${allowed.why}.`);
+        return;
+      }
+      const result = await deps.plans.decide(
+        planId,
+        stored.plan.hash,
+        user,
+        decision === 'approve' ? 'approved' : 'rejected',
+        deps.now(),
+        deps.isoNow(),
+      );
+      if (result !== 'ok') {
+        await tell(`:no_entry: Nothing was run: ${decisionRefusal(result)}.`);
+        return;
+      }
+      const when = deps.isoNow().replace('T', ' ').replace(/\..*$/, ' UTC');
+      await deps.queues.enqueueOutbox({
+        kind: 'plan-decided',
+        runId: stored.plan.runId,
+        planId,
+        text:
+          decision === 'approve'
+            ? `:white_check_mark: Approved by <@${user}> at ${when}.`
+            : `:x: Rejected by <@${user}> at ${when}. Nothing was run.`,
+      });
+      if (decision === 'approve') await deps.queues.enqueueRemediation({ planId, hash: stored.plan.hash });
+      deps.logger.info({ planId, user, decision }, 'plan decided');
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
+import type { FakeMessage } from '../support/fake-slack.js';
+import { type Harness, messageText, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
+import { postButtonClick } from '../support/slack-signing.js';
+
+function planIdOf(report: FakeMessage): string {
+  const actions = report.blocks.find((b) => (b as { type?: string }).type === 'actions') as
+    | { elements: { action_id: string; value: string }[] }
+    | undefined;
+  const approve = actions?.elements.find((e) => e.action_id === 'netcheck_approve');
+  assert.ok(approve, `the report offers an Approve button:\n${messageText(report)}`);
+  return approve.value;
+}
+
+/** Safe remediation on the lab, driven by signed button clicks. */
+describe('remediation: safe plans', () => {
+  let h: Harness;
+  let redis: Redis;
+
+  before(async () => {
+    h = await startHarness({ labId: 'ncfix', netIndex: 41 });
+    redis = new Redis(h.redis.url);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await h?.close();
+  });
+
+  const click = (actionId: string, planId: string, user: string, report: FakeMessage) =>
+    postButtonClick(h.appUrl, SIGNING_SECRET, {
+      actionId,
+      value: planId,
+      user,
+      channel: 'C0INCIDENT',
+      messageTs: report.ts,
+    });
+  const ephemeralsFor = (user: string) =>
+    h.slack
+      .callsOf('chat.postEphemeral')
+      .filter((c) => c.params.user === user)
+      .map((c) => String(c.params.text));
+
+  it('icmp-blocked → safe plan → approved by the requester → the rule is deleted, verified healthy; a double click runs it once', async () => {
+    await addFault({ labId: 'ncfix' }, { id: 'icmp-blocked', node: 'cp-1' });
+    const { parent, report } = await h.check('node-3', { user: 'U0ONCALL' });
+    assert.match(JSON.stringify(report.blocks), /Fix plan for `icmp-blocked`/);
+    assert.match(JSON.stringify(report.blocks), /iptables.*-D.*INPUT/);
+    const planId = planIdOf(report);
+
+    const [first, second] = await Promise.all([
+      click('netcheck_approve', planId, 'U0ONCALL', report),
+      click('netcheck_approve', planId, 'U0ONCALL', report),
+    ]);
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    const done = await h.slack.waitFor(
+      () => h.slack.replies(parent.ts).find((m) => /Fixed and verified|Not fixed/.test(m.text)),
+      30_000,
+      'the verification',
+    );
+    assert.match(done.text, /Fixed and verified: node-3 is now `healthy`/);
+    assert.equal(
+      h.slack.replies(parent.ts).filter((m) => m.text.includes('Running plan')).length,
+      1,
+      'the plan ran once',
+    );
+    assert.ok(
+      ephemeralsFor('U0ONCALL').some((t) => /already (approved|running|done)/.test(t)),
+      'the second click was told why nothing happened',
+    );
+    const rules = await labExec(h.lab, 'cp-1', ['iptables-save', '-t', 'filter']);
+    assert.doesNotMatch(rules.stdout, /-p icmp/);
+    const backup = await labExec(h.lab, 'cp-1', ['sh', '-c', 'cat /var/backups/netcheck/*/iptables.rules']);
+    assert.match(
+      backup.stdout,
+      /-A INPUT -p icmp -m icmp --icmp-type 8 -j DROP/,
+      'the rules were backed up before the change',
+    );
+    const updated = await h.slack.waitFor(
+      () => (report.edits > 0 ? report : undefined),
+      10_000,
+      'the report without buttons',
+    );
+    assert.doesNotMatch(JSON.stringify(updated.blocks), /netcheck_approve/);
+    assert.match(JSON.stringify(updated.blocks), /Approved by <@U0ONCALL>/);
+    await clearFault({ labId: 'ncfix' }, { id: 'icmp-blocked', node: 'cp-1' }).catch(() => undefined);
+  });
+
+  it('someone who is neither requester nor approver is refused; reject ends the plan; an expired plan is refused', async () => {
+    await addFault({ labId: 'ncfix' }, { id: 'ip-forward-disabled', node: 'node-2' });
+    try {
+      const { parent, report } = await h.check('node-2', { user: 'U0ONCALL' });
+      const planId = planIdOf(report);
+      await click('netcheck_approve', planId, 'U0STRANGER', report);
+      await h.slack.waitFor(
+        () => ephemeralsFor('U0STRANGER').find((t) => /only the requester or an approver/.test(t)),
+        10_000,
+        'the refusal',
+      );
+      await click('netcheck_reject', planId, 'U0ONCALL', report);
+      await h.slack.waitFor(
+        () =>
+          report.edits > 0 && /Rejected by <@U0ONCALL>/.test(JSON.stringify(report.blocks))
+            ? report
+            : undefined,
+        10_000,
+        'the rejection',
+      );
+      await click('netcheck_approve', planId, 'U0ONCALL', report);
+      await h.slack.waitFor(
+        () => ephemeralsFor('U0ONCALL').find((t) => /already rejected/.test(t)),
+        10_000,
+        'approve after reject refused',
+      );
+      assert.equal(h.slack.replies(parent.ts).filter((m) => m.text.includes('Running plan')).length, 0);
+
+      const again = await h.check('node-2', { user: 'U0ONCALL' });
+      const fresh = planIdOf(again.report);
+      await redis.hset(`netcheck:plan:${fresh}`, 'expiresAt', '0');
+      await click('netcheck_approve', fresh, 'U0ONCALL', again.report);
+      await h.slack.waitFor(
+        () => ephemeralsFor('U0ONCALL').find((t) => /expired/.test(t)),
+        10_000,
+        'the expiry refusal',
+      );
+      assert.equal(
+        (await labExec(h.lab, 'node-2', ['sysctl', '-n', 'net.ipv4.ip_forward'])).stdout.trim(),
+        '0',
+        'nothing ran',
+      );
+    } finally {
+      await clearFault({ labId: 'ncfix' }, { id: 'ip-forward-disabled', node: 'node-2' });
+    }
+  });
+});
