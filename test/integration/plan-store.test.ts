@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { PlanStore } from '../../src/queue/plan-store.js';
+import type { Plan } from '../../src/remediation/plan.js';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+
+const plan = (planId: string): Plan => ({
+  planId,
+  runId: 'run-x',
+  causeId: 'icmp-blocked',
+  node: 'cp-1',
+  requestedBy: 'U0REQ',
+  steps: [],
+  destructive: false,
+  backupDir: '/var/backups/netcheck/x',
+  hash: 'h1',
+  createdAt: '2026-11-24T03:00:00Z',
+});
+
+describe('plan approval state machine (real Redis)', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let plans: PlanStore;
+  before(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+    plans = new PlanStore(redis);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  it('twenty concurrent approvals: exactly one wins, the rest are told it is already approved', async () => {
+    await plans.save(plan('p1'), 1000);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => plans.decide('p1', 'h1', `U${i}`, 'approved', 2000, 'now')),
+    );
+    assert.equal(results.filter((r) => r === 'ok').length, 1);
+    assert.equal(results.filter((r) => r === 'state:approved').length, 19);
+    assert.equal(await plans.beginRun('p1', 'h1'), 'ok');
+    assert.equal(await plans.beginRun('p1', 'h1'), 'state:running', 'a run starts once');
+  });
+
+  it('expired and changed plans cannot be approved; an unapproved plan cannot run', async () => {
+    await plans.save(plan('p2'), 0);
+    assert.equal(await plans.decide('p2', 'h1', 'U1', 'approved', 16 * 60 * 1000, 'now'), 'expired');
+    await plans.save(plan('p3'), 1000);
+    assert.equal(await plans.decide('p3', 'other-hash', 'U1', 'approved', 2000, 'now'), 'hash');
+    assert.equal(await plans.beginRun('p3', 'h1'), 'state:proposed');
+    assert.equal(await plans.decide('nope', 'h1', 'U1', 'approved', 2000, 'now'), 'missing');
+  });
+
+  it('the node lock admits one owner and only the owner releases it', async () => {
+    assert.equal(await plans.lockNode('cp-1', 'a', 10_000), true);
+    assert.equal(await plans.lockNode('cp-1', 'b', 10_000), false);
+    await plans.unlockNode('cp-1', 'b');
+    assert.equal(await plans.lockNode('cp-1', 'b', 10_000), false);
+    await plans.unlockNode('cp-1', 'a');
+    assert.equal(await plans.lockNode('cp-1', 'b', 10_000), true);
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+import { PROBE } from '../../src/diagnosis/facts.js';
+import { decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
+import type { Plan } from '../../src/remediation/plan.js';
+import { planFor } from '../../src/remediation/runbooks.js';
+import { clusterFacts, fixture } from '../support/facts-builder.js';
+
+const ids = { planId: 'plan-1', runId: 'run-1', requestedBy: 'U0REQ', createdAt: '2026-11-24T03:00:00.000Z' };
+
+function icmpReport() {
+  return diagnose(
+    clusterFacts({
+      worker: { [PROBE.pingControlPlane]: { exitCode: 1, stdout: fixture('ping-timeout.txt') } },
+      cp: {
+        [PROBE.iptables]: {
+          stdout:
+            '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p icmp -m comment --comment "it\'s $(evil)" -j DROP\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -j X\nCOMMIT\n',
+        },
+      },
+    }),
+  );
+}
+
+describe('runbooks', () => {
+  it('icmp-blocked: back up, then delete exactly the offending rule on the node that has it, quoted word by word', () => {
+    const plan = planFor(icmpReport(), ids)!;
+    assert.equal(plan.node, 'cp-1');
+    assert.equal(plan.destructive, false);
+    assert.match(
+      plan.steps[0]!.command,
+      /iptables-save > '\/var\/backups\/netcheck\/20261124T030000-plan-1\/iptables.rules'/,
+    );
+    assert.equal(
+      plan.steps[1]!.command,
+      `'iptables' '-t' 'filter' '-D' 'INPUT' '-p' 'icmp' '-m' 'comment' '--comment' 'it'\\''s $(evil)' '-j' 'DROP'`,
+    );
+    assert.match(plan.steps[1]!.check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
+    assert.equal(plan.hash.length, 64);
+    assert.equal(planFor(icmpReport(), ids)!.hash, plan.hash, 'the hash is stable for the same steps');
+  });
+
+  it('no plan for a healthy node or a cause without a known narrow fix', () => {
+    assert.equal(planFor(diagnose(clusterFacts()), ids), undefined);
+    const flannel = diagnose(
+      clusterFacts({
+        worker: { [PROBE.flannelLink]: { exitCode: 1, stderr: 'Device "flannel.1" does not exist.' } },
+      }),
+    );
+    assert.equal(planFor(flannel, ids), undefined);
+  });
+});
+
+describe('who may decide', () => {
+  const safe = { requestedBy: 'U0REQ', destructive: false } as Plan;
+  const destructive = { requestedBy: 'U0REQ', destructive: true } as Plan;
+  const approvers = ['U0APP'];
+
+  it('a safe plan: the requester or an approver, nobody else', () => {
+    assert.equal(mayDecide(safe, 'U0REQ', approvers, 'approve').ok, true);
+    assert.equal(mayDecide(safe, 'U0APP', approvers, 'approve').ok, true);
+    assert.equal(mayDecide(safe, 'U0OTHER', approvers, 'approve').ok, false);
+  });
+
+  it('a destructive plan: an approver who is not the requester', () => {
+    assert.match(
+      String((mayDecide(destructive, 'U0REQ', ['U0REQ', 'U0APP'], 'approve') as { why: string }).why),
+      /second person/,
+    );
+    assert.match(
+      String((mayDecide(destructive, 'U0OTHER', approvers, 'approve') as { why: string }).why),
+      /NETCHECK_APPROVERS/,
+    );
+    assert.equal(mayDecide(destructive, 'U0APP', approvers, 'approve').ok, true);
+    assert.equal(mayDecide(destructive, 'U0REQ', approvers, 'reject').ok, true);
+  });
+
+  it('explains refusals from the state machine', () => {
+    assert.match(decisionRefusal('expired'), /expired/);
+    assert.match(decisionRefusal('state:approved'), /already approved; a second click does nothing/);
+    assert.match(decisionRefusal('hash'), /changed/);
+  });
+});
