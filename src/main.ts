@@ -18,7 +18,7 @@ import { startProbeWorker } from './queue/probe-worker.js';
 import { Queues } from './queue/queues.js';
 import { startRemediationWorker } from './queue/remediation-worker.js';
 import { RunStore } from './queue/run-store.js';
-import { executePlan } from './remediation/executor.js';
+import { executePlan, reportInterruptedRuns } from './remediation/executor.js';
 import { planFor } from './remediation/runbooks.js';
 import { registerPlanActions } from './slack/actions/plan-actions.js';
 import { registerNetcheckCommand } from './slack/commands/netcheck-command.js';
@@ -148,6 +148,15 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     }
 
     if (config.role !== 'bot') {
+      // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
+      const sweep = () =>
+        reportInterruptedRuns({ plans, post: (message) => queues.enqueueOutbox(message) }).catch(
+          (error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'),
+        );
+      await sweep();
+      const sweeper = setInterval(sweep, 3000);
+      sweeper.unref();
+      closers.push(async () => clearInterval(sweeper));
       workers.push(
         startRemediationWorker({
           connection: redis,

@@ -3,6 +3,7 @@ import type { Plan, PlanState } from '../remediation/plan.js';
 import { KEY_PREFIX } from './job-types.js';
 
 export const APPROVAL_TTL_MS = 15 * 60 * 1000;
+const RUNNING_SET = `${KEY_PREFIX}:plans:running`;
 
 export interface StoredPlan {
   readonly plan: Plan;
@@ -32,6 +33,15 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'approved' then return 'state:' .. (state or 'missing') end
 if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 'hash' end
 redis.call('HSET', KEYS[1], 'state', 'running')
+redis.call('SADD', KEYS[2], ARGV[2])
+return 'ok'`;
+
+// running → interrupted, once, and only when no executor has shown a heartbeat lately.
+const INTERRUPT = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 'no' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'alive' end
+redis.call('HSET', KEYS[1], 'state', 'interrupted')
+redis.call('SREM', KEYS[2], ARGV[1])
 return 'ok'`;
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -88,7 +98,30 @@ export class PlanStore {
   }
 
   async beginRun(planId: string, hash: string): Promise<string> {
-    return String(await this.redis.eval(BEGIN, 1, this.key(planId), hash));
+    return String(await this.redis.eval(BEGIN, 2, this.key(planId), RUNNING_SET, hash, planId));
+  }
+
+  /** Proof of life while a plan runs; a run without one is taken as interrupted. */
+  async heartbeat(planId: string, ttlMs: number): Promise<void> {
+    await this.redis.set(`${KEY_PREFIX}:plan-alive:${planId}`, '1', 'PX', ttlMs);
+  }
+
+  /** Runs whose executor died: each is claimed by exactly one caller. */
+  async claimInterrupted(): Promise<string[]> {
+    const claimed: string[] = [];
+    for (const planId of await this.redis.smembers(RUNNING_SET)) {
+      const r = await this.redis.eval(
+        INTERRUPT,
+        3,
+        this.key(planId),
+        RUNNING_SET,
+        `${KEY_PREFIX}:plan-alive:${planId}`,
+        planId,
+      );
+      if (r === 'ok') claimed.push(planId);
+      if (r === 'no') await this.redis.srem(RUNNING_SET, planId);
+    }
+    return claimed;
   }
 
   async markStep(planId: string, n: number, status: 'started' | 'done' | 'failed'): Promise<void> {
@@ -96,7 +129,12 @@ export class PlanStore {
   }
 
   async finish(planId: string, state: 'done' | 'failed'): Promise<void> {
-    await this.redis.hset(this.key(planId), 'state', state);
+    await this.redis
+      .multi()
+      .hset(this.key(planId), 'state', state)
+      .srem(RUNNING_SET, planId)
+      .del(`${KEY_PREFIX}:plan-alive:${planId}`)
+      .exec();
   }
 
   /** Per-node lock: SET NX PX plus compare-and-delete, so two plans never run on one node at once. */

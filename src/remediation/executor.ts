@@ -25,6 +25,7 @@ export interface ExecutorDeps {
 }
 
 const LOCK_TTL_MS = 10 * 60 * 1000;
+const HEARTBEAT_TTL_MS = 6000;
 
 /**
  * Runs an approved plan. It checks the approval itself (approved, same hash, not yet run) whatever
@@ -37,6 +38,7 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
   const { plan } = stored;
   const say = (seq: string, text: string) =>
     deps.post({ kind: 'progress', runId: plan.runId, seq: `${planId}-${seq}`, text });
+  let heartbeat: NodeJS.Timeout | undefined;
 
   if (!(await deps.plans.lockNode(plan.node, planId, LOCK_TTL_MS))) {
     await say(
@@ -54,6 +56,13 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
       );
       return;
     }
+    // Heartbeat while running: if this process dies, another worker sees the run as interrupted.
+    await deps.plans.heartbeat(planId, HEARTBEAT_TTL_MS);
+    heartbeat = setInterval(
+      () => void deps.plans.heartbeat(planId, HEARTBEAT_TTL_MS).catch(() => undefined),
+      HEARTBEAT_TTL_MS / 3,
+    );
+    heartbeat.unref();
     await say(
       'start',
       `:gear: Running plan \`${planId}\` (${plan.steps.length} steps) on ${plan.node}; backup folder ${plan.backupDir}.`,
@@ -79,8 +88,31 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
         : `:warning: Not fixed: after the plan, ${runNode} reports ${after.headline}.`,
     );
   } finally {
+    if (heartbeat) clearInterval(heartbeat);
     await deps.plans.unlockNode(plan.node, planId);
   }
+}
+
+/**
+ * Marks runs whose executor died as interrupted, says so in their thread with the last completed
+ * step, and frees the node. Nothing is re-run automatically.
+ */
+export async function reportInterruptedRuns(deps: Pick<ExecutorDeps, 'plans' | 'post'>): Promise<string[]> {
+  const claimed = await deps.plans.claimInterrupted();
+  for (const planId of claimed) {
+    const stored = await deps.plans.get(planId);
+    if (!stored) continue;
+    const done = stored.plan.steps.filter((s) => stored.steps[s.n] === 'done').map((s) => s.n);
+    const started = stored.plan.steps.filter((s) => stored.steps[s.n] === 'started').map((s) => s.n);
+    await deps.plans.unlockNode(stored.plan.node, planId);
+    await deps.post({
+      kind: 'progress',
+      runId: stored.plan.runId,
+      seq: `${planId}-interrupted`,
+      text: `:warning: Plan \`${planId}\` was interrupted: the worker running it stopped. Last completed step: ${done.length > 0 ? Math.max(...done) : 'none'}${started.length > 0 ? `; step ${started.join(', ')} had started and may be half done` : ''}. Nothing will be re-run automatically. The backup is in ${stored.plan.backupDir} on ${stored.plan.node}; run /netcheck ${stored.plan.node} to see where it stands.`,
+    });
+  }
+  return claimed;
 }
 
 async function runStep(

@@ -25,4 +25,12 @@ export interface Plan {
   readonly createdAt: string;
 }
 
-export type PlanState = 'proposed' | 'approved' | 'rejected' | 'expired' | 'running' | 'done' | 'failed';
+export type PlanState =
+  | 'proposed'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'running'
+  | 'done'
+  | 'failed'
+  | 'interrupted';
