@@ -23,6 +23,14 @@ export function startRemediationWorker(opts: RemediationWorkerOptions): Worker<R
         throw error;
       }
     },
-    { connection: opts.connection, prefix: KEY_PREFIX, concurrency: 4, maxStalledCount: 0 },
+    // A short lock makes a dead worker's job fail (not re-run) within seconds rather than a minute.
+    {
+      connection: opts.connection,
+      prefix: KEY_PREFIX,
+      concurrency: 4,
+      maxStalledCount: 0,
+      lockDuration: 10_000,
+      stalledInterval: 5000,
+    },
   );
 }
