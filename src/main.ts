@@ -105,6 +105,9 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
             diagnose: async (name) =>
               diagnose(await collectFacts(deps, config.inventory, findNode(config.inventory, name)!)),
             runNode: async (runId) => (await runs.get(runId))?.node,
+            newPlanId: () => `plan-${randomUUID()}`,
+            now: () => Date.now(),
+            isoNow: () => new Date().toISOString(),
           },
           planId,
           hash,

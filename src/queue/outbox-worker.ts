@@ -56,7 +56,8 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessa
     {
       connection: opts.connection,
       prefix: KEY_PREFIX,
-      concurrency: opts.concurrency ?? 4,
+      // One at a time: a thread's messages (progress of a fix above all) must arrive in order.
+      concurrency: opts.concurrency ?? 1,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attemptsMade - 1)),

@@ -17,6 +17,7 @@ export const OUTBOX_ATTEMPTS = 200;
 export function outboxMessageId(message: OutboxMessage): string {
   // BullMQ job ids must not contain ':' and must not be integers.
   if (message.kind === 'progress') return `${message.runId}-progress-${message.seq}`;
+  if (message.kind === 'plan-offered') return `${message.runId}-plan-offered-${message.plan.planId}`;
   if (message.kind === 'plan-decided') return `${message.runId}-plan-decided-${message.planId}`;
   return `${message.runId}-${message.kind}`;
 }

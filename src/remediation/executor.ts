@@ -3,6 +3,7 @@ import type { OutboxMessage } from '../queue/job-types.js';
 import type { PlanStore } from '../queue/plan-store.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { PlanStep } from './plan.js';
+import { rollbackPlanFor } from './runbooks.js';
 
 export interface ExecTarget {
   readonly name: string;
@@ -22,6 +23,9 @@ export interface ExecutorDeps {
   /** Re-probes the node the run was about, after the last step. */
   readonly diagnose: (node: string) => Promise<NodeReport>;
   readonly runNode: (runId: string) => Promise<string | undefined>;
+  readonly newPlanId: () => string;
+  readonly now: () => number;
+  readonly isoNow: () => string;
 }
 
 const LOCK_TTL_MS = 10 * 60 * 1000;
@@ -75,6 +79,17 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
           'stopped',
           `:octagonal_sign: Stopped after step ${step.n} failed; later steps did not run. The backup is in ${plan.backupDir} on ${step.node}.`,
         );
+        if (!plan.rollbackOf) {
+          // Something changed before the failure: offer to put it back, under the same approval rules.
+          const rollback = rollbackPlanFor(plan, { planId: deps.newPlanId(), createdAt: deps.isoNow() });
+          await deps.plans.save(rollback, deps.now());
+          await deps.post({
+            kind: 'plan-offered',
+            runId: plan.runId,
+            plan: rollback,
+            text: `:leftwards_arrow_with_hook: Step ${step.n} of \`${planId}\` failed. This rollback restores what the plan changed from ${plan.backupDir}:`,
+          });
+        }
         return;
       }
     }

@@ -1,3 +1,5 @@
+import type { Remedy } from '../diagnosis/node-report.js';
+
 /** One step of a fix: the exact command, where it runs, and how its effect is checked. */
 export interface PlanStep {
   readonly n: number;
@@ -23,6 +25,10 @@ export interface Plan {
   /** sha256 over the steps: an approval is for exactly these commands. */
   readonly hash: string;
   readonly createdAt: string;
+  /** What the plan fixes, kept so a rollback can be derived from it. */
+  readonly remedy: Remedy;
+  /** Set on a rollback plan: the plan whose changes it undoes. */
+  readonly rollbackOf?: string | undefined;
 }
 
 export type PlanState =

@@ -16,6 +16,15 @@ export const remedyCommands = {
   /** Succeeds when the rule is gone (iptables -C fails for a rule that does not exist). */
   ruleAbsent: (table: string, line: string): RemoteCommand =>
     negate(argv(['iptables', '-t', table, '-C', ...tokenize(line).slice(1)])),
+  restoreIptables: (dir: string): RemoteCommand => sh`iptables-restore < ${`${dir}/iptables.rules`}`,
+  rulePresent: (table: string, line: string): RemoteCommand =>
+    argv(['iptables', '-t', table, '-C', ...tokenize(line).slice(1)]),
+  restoreSysctl: (key: string, dir: string): RemoteCommand =>
+    sh`sysctl -w ${key}="$(cat ${`${dir}/sysctl-${key}`})" && rm -f ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,
+  sysctlIsSaved: (key: string, dir: string): RemoteCommand =>
+    sh`test "$(sysctl -n ${key})" = "$(cat ${`${dir}/sysctl-${key}`})"`,
+  restoreCniConfig: (file: string, dir: string): RemoteCommand => sh`mv ${`${dir}/${file}`} /etc/cni/net.d/`,
+  cniConfigPresent: (file: string): RemoteCommand => sh`test -e ${`/etc/cni/net.d/${file}`}`,
   fileNotEmpty: (file: string): RemoteCommand => sh`test -s ${file}`,
   setSysctl: (key: string, value: string, dir: string): RemoteCommand =>
     sh`mkdir -p ${dir} && sysctl -n ${key} > ${`${dir}/sysctl-${key}`} && sysctl -w ${`${key}=${value}`} && printf '%s = %s\n' ${key} ${value} > ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,

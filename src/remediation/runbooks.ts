@@ -62,9 +62,7 @@ export function planFor(
   const stamp = ids.createdAt.replace(/[-:]/g, '').replace(/\..*$/, '');
   const backupDir = `/var/backups/netcheck/${stamp}-${ids.planId}`;
   const steps = stepsFor(cause.remedy, backupDir).map((s, i) => ({ ...s, n: i + 1 }));
-  const hash = createHash('sha256')
-    .update(JSON.stringify(steps.map((s) => [s.node, s.command, s.check, s.destructive])))
-    .digest('hex');
+  const hash = hashSteps(steps);
   return {
     planId: ids.planId,
     runId: ids.runId,
@@ -76,5 +74,63 @@ export function planFor(
     backupDir,
     hash,
     createdAt: ids.createdAt,
+    remedy: cause.remedy,
+  };
+}
+
+function hashSteps(steps: readonly PlanStep[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify(steps.map((s) => [s.node, s.command, s.check, s.destructive])))
+    .digest('hex');
+}
+
+/** Undo a plan from its backup. Offered after a failed step; approved under the same rules as the plan. */
+export function rollbackPlanFor(plan: Plan, ids: { planId: string; createdAt: string }): Plan {
+  const r = plan.remedy;
+  const dir = plan.backupDir;
+  const step = (title: string, command: string, check: string): Omit<PlanStep, 'n'> => ({
+    node: r.node,
+    title,
+    command,
+    check,
+    destructive: plan.destructive,
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
+  const raw: Omit<PlanStep, 'n'>[] =
+    r.kind === 'delete-iptables-rules'
+      ? [
+          step(
+            `restore the iptables rules saved before plan ${plan.planId}`,
+            remedyCommands.restoreIptables(dir).text,
+            // The deleted rule is back: the restore took.
+            r.rules[0]
+              ? remedyCommands.rulePresent(r.rules[0].table, r.rules[0].line).text
+              : remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
+          ),
+        ]
+      : r.kind === 'set-sysctl'
+        ? [
+            step(
+              `restore ${r.key} to its saved value`,
+              remedyCommands.restoreSysctl(r.key, dir).text,
+              remedyCommands.sysctlIsSaved(r.key, dir).text,
+            ),
+          ]
+        : [
+            step(
+              `move ${r.file} back into /etc/cni/net.d`,
+              remedyCommands.restoreCniConfig(r.file, dir).text,
+              remedyCommands.cniConfigPresent(r.file).text,
+            ),
+          ];
+  const steps = raw.map((s, i) => ({ ...s, n: i + 1 }));
+  return {
+    ...plan,
+    planId: ids.planId,
+    causeId: `rollback of ${plan.causeId}`,
+    steps,
+    hash: hashSteps(steps),
+    createdAt: ids.createdAt,
+    rollbackOf: plan.planId,
   };
 }

@@ -3,6 +3,7 @@ import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
 import type { RunRecord, RunStore } from '../queue/run-store.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
+import { planBlocks } from './blocks/plan-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
 
 /** Slack errors that no retry can fix. */
@@ -97,8 +98,12 @@ async function deliverOne(
 
   if (message.kind === 'plan-decided') {
     // The report message loses its buttons and says who decided and when.
-    const reportTs = await deps.runs.deliveredTs(run.runId, `${run.runId}-report`);
-    const saved = await deps.runs.savedMessage(run.runId, 'report');
+    // The buttons live on the report, or on the message that offered this plan later (a rollback).
+    const offered = await deps.runs.savedMessage(run.runId, `plan-${message.planId}`);
+    const reportTs = offered
+      ? await deps.runs.deliveredTs(run.runId, `${run.runId}-plan-offered-${message.planId}`)
+      : await deps.runs.deliveredTs(run.runId, `${run.runId}-report`);
+    const saved = offered ?? (await deps.runs.savedMessage(run.runId, 'report'));
     if (!reportTs || !saved)
       return { status: 'wait', ms: 500, reason: 'waiting for the report to be posted' };
     const blocks = saved.blocks.filter((b) => b.block_id !== `plan-${message.planId}`);
@@ -110,6 +115,18 @@ async function deliverOne(
       blocks: blocks as never,
     });
     return { status: 'delivered' };
+  }
+
+  if (message.kind === 'plan-offered') {
+    const body: SlackMessage = {
+      text: message.text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: message.text } },
+        ...planBlocks(message.plan),
+      ],
+    };
+    await deps.runs.saveMessage(run.runId, `plan-${message.plan.planId}`, body);
+    return post(deps, run, messageId, threadTs, body);
   }
 
   if (message.kind === 'report') {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
@@ -134,5 +135,90 @@ describe('remediation: safe plans', () => {
     } finally {
       await clearFault({ labId: 'ncfix' }, { id: 'ip-forward-disabled', node: 'node-2' });
     }
+  });
+});
+
+describe('remediation: a failing step', () => {
+  let h: Harness;
+  let wrapper: string;
+
+  before(async () => {
+    h = await startHarness({ labId: 'ncroll', netIndex: 43 });
+    wrapper = `${h.lab.stateDir}/bin/iptables`;
+  });
+  after(async () => {
+    await rm(wrapper, { force: true });
+    await h?.close();
+  });
+
+  it('stops, offers a rollback, and the approved rollback restores the backed-up iptables rules', async () => {
+    await addFault({ labId: 'ncroll' }, { id: 'icmp-blocked', node: 'cp-1' });
+    // iptables on the nodes now deletes the rule but reports failure, as a half-failed command would.
+    await writeFile(
+      wrapper,
+      '#!/bin/sh\n/usr/sbin/iptables "$@"; rc=$?\nfor a in "$@"; do if [ "$a" = "-D" ]; then echo "iptables: simulated failure after -D" >&2; exit 1; fi; done\nexit $rc\n',
+      { mode: 0o755 },
+    );
+    const { parent, report } = await h.check('node-3', { user: 'U0ONCALL' });
+    const planId = planIdOf(report);
+    await postButtonClick(h.appUrl, SIGNING_SECRET, {
+      actionId: 'netcheck_approve',
+      value: planId,
+      user: 'U0ONCALL',
+      channel: 'C0INCIDENT',
+      messageTs: report.ts,
+    });
+    const offer = await h.slack.waitFor(
+      () => h.slack.replies(parent.ts).find((m) => m.text.includes('This rollback restores')),
+      30_000,
+      'the rollback offer',
+    );
+    const texts = h.slack.replies(parent.ts).map((m) => m.text);
+    const stoppedAt = texts.findIndex((t) => /Stopped after step 2 failed/.test(t));
+    assert.ok(
+      stoppedAt >= 0 && stoppedAt < texts.indexOf(offer.text),
+      `in order: stopped, then the offer\n${texts.join('\n')}`,
+    );
+    assert.doesNotMatch(
+      (await labExec(h.lab, 'cp-1', ['iptables-save'])).stdout,
+      /-p icmp/,
+      'the half-failed step did delete the rule',
+    );
+
+    await rm(wrapper, { force: true });
+    const rollbackId = planIdOf(offer);
+    assert.notEqual(rollbackId, planId);
+    await postButtonClick(h.appUrl, SIGNING_SECRET, {
+      actionId: 'netcheck_approve',
+      value: rollbackId,
+      user: 'U0ONCALL',
+      channel: 'C0INCIDENT',
+      messageTs: offer.ts,
+    });
+    await h.slack.waitFor(
+      () => h.slack.replies(parent.ts).find((m) => m.text.includes(`Running plan \`${rollbackId}\``)),
+      20_000,
+      'the rollback run',
+    );
+    await h.slack.waitFor(
+      () =>
+        h.slack
+          .replies(parent.ts)
+          .find((m) => /(Fixed and verified|Not fixed)/.test(m.text) && m.ts > offer.ts),
+      30_000,
+      'the rollback verification',
+    );
+    assert.match(
+      (await labExec(h.lab, 'cp-1', ['iptables-save'])).stdout,
+      /-A INPUT -p icmp -m icmp --icmp-type 8 -j DROP/,
+      'the backed-up rule is back',
+    );
+    const updated = await h.slack.waitFor(
+      () => (offer.edits > 0 ? offer : undefined),
+      10_000,
+      'the offer without buttons',
+    );
+    assert.doesNotMatch(JSON.stringify(updated.blocks), /netcheck_approve/);
+    await clearFault({ labId: 'ncroll' }, { id: 'icmp-blocked', node: 'cp-1' });
   });
 });
