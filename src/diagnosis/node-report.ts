@@ -47,7 +47,16 @@ export type Remedy =
       readonly rules: readonly { readonly table: string; readonly line: string }[];
     }
   | { readonly kind: 'set-sysctl'; readonly node: string; readonly key: string; readonly value: string }
-  | { readonly kind: 'move-cni-config'; readonly node: string; readonly file: string };
+  | { readonly kind: 'move-cni-config'; readonly node: string; readonly file: string }
+  /** Reset a worker's Kubernetes/CNI state and rejoin it; `uplink` restores the node-network route the overlay hijacked. */
+  | {
+      readonly kind: 'reset-worker';
+      readonly node: string;
+      readonly controlPlane: string;
+      readonly uplink:
+        | { readonly iface: string; readonly address: string; readonly prefixlen: number }
+        | undefined;
+    };
 
 export interface RootCause extends Finding {
   readonly folded: readonly Finding[];

@@ -1,8 +1,9 @@
 import type { NodeReport } from '../diagnosis/node-report.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import type { PlanStore } from '../queue/plan-store.js';
-import type { RemoteCommand } from '../ssh/remote-command.js';
+import { argv, type RemoteCommand } from '../ssh/remote-command.js';
 import type { PlanStep } from './plan.js';
+import { remedyCommands } from './remedy-commands.js';
 import { rollbackPlanFor } from './runbooks.js';
 
 export interface ExecTarget {
@@ -144,8 +145,20 @@ async function runStep(
   }
   // The checkpoint is written before the command runs: a step marked "started" is never run again.
   await deps.plans.markStep(planId, step.n, 'started');
-  // The command texts were made by remedy-commands.ts when the plan was built; the approved hash covers them.
-  const run = await deps.exec(target, { text: step.command } as RemoteCommand, { timeoutMs: step.timeoutMs });
+  let command: RemoteCommand;
+  if (step.kind === 'join') {
+    const joined = await freshJoinCommand(deps, step);
+    if ('error' in joined) {
+      await deps.plans.markStep(planId, step.n, 'failed');
+      await say(`step-${step.n}`, `:x: Step ${step.n}/${step.node}: ${step.title} — ${joined.error}`);
+      return false;
+    }
+    command = joined.command;
+  } else {
+    // The command texts were made by remedy-commands.ts when the plan was built; the approved hash covers them.
+    command = { text: step.command } as RemoteCommand;
+  }
+  const run = await deps.exec(target, command, { timeoutMs: step.timeoutMs });
   const check =
     run.exitCode === 0
       ? await deps.exec(target, { text: step.check } as RemoteCommand, { timeoutMs: step.timeoutMs })
@@ -157,9 +170,39 @@ async function runStep(
     : run.exitCode !== 0
       ? `failed (exit ${run.exitCode}${run.timedOut ? ', timed out' : ''}: ${run.stderr.trim().split('\n')[0] ?? ''})`
       : 'ran, but its check failed';
+  const shown = redactSecrets(detail);
   await say(
     `step-${step.n}`,
-    `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${detail}`,
+    `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${shown}`,
   );
   return ok;
+}
+
+const JOIN =
+  /^kubeadm join (\S+) --token ([a-z0-9]{6}\.[a-z0-9]{16}) --discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})\s*$/;
+
+/** Bootstrap tokens and join commands never reach Slack or the logs. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/[a-z0-9]{6}\.[a-z0-9]{16}/g, '[redacted token]')
+    .replace(/sha256:[0-9a-f]{64}/g, 'sha256:[redacted]');
+}
+
+/** Asks the control plane for a fresh join command and turns it into argv; the text is a secret. */
+async function freshJoinCommand(
+  deps: ExecutorDeps,
+  step: PlanStep,
+): Promise<{ command: RemoteCommand } | { error: string }> {
+  const cp = step.joinFrom ? deps.target(step.joinFrom) : undefined;
+  if (!cp)
+    return { error: `the control plane ${step.joinFrom ?? '(none)'} is not in the worker's inventory` };
+  const out = await deps.exec(cp, remedyCommands.printJoinCommand(), { timeoutMs: 30_000 });
+  const m = JOIN.exec(out.stdout.trim().split('\n').pop() ?? '');
+  if (out.exitCode !== 0 || !m)
+    return {
+      error: `could not get a join command from ${cp.name} (exit ${out.exitCode}); nothing was joined`,
+    };
+  return {
+    command: argv(['kubeadm', 'join', m[1]!, '--token', m[2]!, '--discovery-token-ca-cert-hash', m[3]!]),
+  };
 }

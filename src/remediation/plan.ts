@@ -10,6 +10,12 @@ export interface PlanStep {
   readonly check: string;
   readonly destructive: boolean;
   readonly timeoutMs: number;
+  /**
+   * 'join': the executor fetches a fresh join command on `joinFrom` (the control plane) and runs it on
+   * `node`. The command holds a bootstrap token, so it is never shown, logged or stored.
+   */
+  readonly kind?: 'join' | undefined;
+  readonly joinFrom?: string | undefined;
 }
 
 export interface Plan {

@@ -25,6 +25,39 @@ export const remedyCommands = {
     sh`test "$(sysctl -n ${key})" = "$(cat ${`${dir}/sysctl-${key}`})"`,
   restoreCniConfig: (file: string, dir: string): RemoteCommand => sh`mv ${`${dir}/${file}`} /etc/cni/net.d/`,
   cniConfigPresent: (file: string): RemoteCommand => sh`test -e ${`/etc/cni/net.d/${file}`}`,
+  /** Everything a node reset touches, to a dated folder on the node. Moves nothing yet. */
+  backupNodeState: (dir: string): RemoteCommand =>
+    sh`mkdir -p ${dir} && iptables-save > ${`${dir}/iptables.rules`} && { iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} 2>/dev/null; ip6tables-save > ${`${dir}/ip6tables.rules`} 2>/dev/null; ip -d addr > ${`${dir}/ip-addr.txt`}; ip route show table all > ${`${dir}/routes.txt`}; tar -C / -czf ${`${dir}/state.tgz`} --ignore-failed-read etc/cni/net.d var/lib/cni run/flannel etc/kubernetes var/lib/kubelet/config.yaml var/lib/kubelet/kubeadm-flags.env 2>/dev/null; true; }`,
+  /** Before any flush: a DROP policy with no rules left would cut our own SSH session. */
+  acceptInput: (): RemoteCommand => sh`iptables -P INPUT ACCEPT`,
+  inputAccepts: (): RemoteCommand => sh`iptables -S INPUT | grep -qx -- '-P INPUT ACCEPT'`,
+  kubeadmReset: (): RemoteCommand => sh`kubeadm reset --force`,
+  kubeletConfAbsent: (): RemoteCommand => sh`test ! -e /etc/kubernetes/kubelet.conf`,
+  moveCniDir: (dir: string): RemoteCommand =>
+    sh`mkdir -p ${dir} && if [ -d /etc/cni/net.d ]; then mv /etc/cni/net.d ${`${dir}/cni-net.d`}; fi && mkdir -p /etc/cni/net.d`,
+  cniDirMoved: (dir: string): RemoteCommand =>
+    sh`test -d ${`${dir}/cni-net.d`} && test -z "$(ls -A /etc/cni/net.d)"`,
+  flushTables: (): RemoteCommand =>
+    sh`for t in filter nat mangle; do iptables -t "$t" -F && iptables -t "$t" -X || exit 1; done`,
+  tablesEmpty: (): RemoteCommand => sh`test "$(iptables-save | grep -c '^-A')" = 0`,
+  deleteCniLinks: (): RemoteCommand =>
+    sh`for l in cni0 flannel.1 kube-ipvs0; do ip link del "$l" 2>/dev/null; done; true`,
+  cniLinksGone: (): RemoteCommand =>
+    sh`! ip link show flannel.1 >/dev/null 2>&1 && ! ip link show cni0 >/dev/null 2>&1`,
+  restoreConnectedRoute: (
+    iface: string,
+    address: string,
+    prefixlen: number,
+    network: string,
+  ): RemoteCommand =>
+    sh`ip route replace ${`${network}/${prefixlen}`} dev ${iface} proto kernel scope link src ${address}`,
+  routeVia: (address: string, iface: string): RemoteCommand =>
+    sh`ip route get ${address} | grep -q ${`dev ${iface}`}`,
+  /** Run on the control plane; its output is a secret and never leaves the worker. */
+  printJoinCommand: (): RemoteCommand => sh`kubeadm token create --print-join-command`,
+  kubeletConfPresent: (): RemoteCommand => sh`test -e /etc/kubernetes/kubelet.conf`,
+  restoreNodeFiles: (dir: string): RemoteCommand =>
+    sh`if [ -d ${`${dir}/cni-net.d`} ]; then rm -rf /etc/cni/net.d && cp -a ${`${dir}/cni-net.d`} /etc/cni/net.d; fi && tar -C / -xzf ${`${dir}/state.tgz`}`,
   fileNotEmpty: (file: string): RemoteCommand => sh`test -s ${file}`,
   setSysctl: (key: string, value: string, dir: string): RemoteCommand =>
     sh`mkdir -p ${dir} && sysctl -n ${key} > ${`${dir}/sysctl-${key}`} && sysctl -w ${`${key}=${value}`} && printf '%s = %s\n' ${key} ${value} > ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,

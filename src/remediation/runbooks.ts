@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatCidr, parseCidr } from '../diagnosis/cidr.js';
 import type { NodeReport, Remedy } from '../diagnosis/node-report.js';
 import type { Plan, PlanStep } from './plan.js';
 import { remedyCommands } from './remedy-commands.js';
@@ -38,6 +39,8 @@ export function stepsFor(remedy: Remedy, backupDir: string): Omit<PlanStep, 'n'>
           timeoutMs: STEP_TIMEOUT_MS,
         },
       ];
+    case 'reset-worker':
+      return resetWorkerSteps(remedy, backupDir);
     case 'move-cni-config':
       return [
         {
@@ -50,6 +53,86 @@ export function stepsFor(remedy: Remedy, backupDir: string): Omit<PlanStep, 'n'>
         },
       ];
   }
+}
+
+function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: string): Omit<PlanStep, 'n'>[] {
+  const on = (
+    title: string,
+    command: string,
+    check: string,
+    destructive: boolean,
+    timeoutMs = STEP_TIMEOUT_MS,
+  ) => ({
+    node: r.node,
+    title,
+    command,
+    check,
+    destructive,
+    timeoutMs,
+  });
+  const steps: Omit<PlanStep, 'n'>[] = [
+    on(
+      `back up iptables (every backend), /etc/cni/net.d, /var/lib/cni, /run/flannel, /etc/kubernetes and the kubelet config of ${r.node}`,
+      remedyCommands.backupNodeState(dir).text,
+      remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
+      false,
+    ),
+    on(
+      'set the INPUT policy to ACCEPT before any flush, so SSH is not cut',
+      remedyCommands.acceptInput().text,
+      remedyCommands.inputAccepts().text,
+      false,
+    ),
+    on(
+      'kubeadm reset --force',
+      remedyCommands.kubeadmReset().text,
+      remedyCommands.kubeletConfAbsent().text,
+      true,
+      120_000,
+    ),
+    on(
+      'move /etc/cni/net.d into the backup',
+      remedyCommands.moveCniDir(dir).text,
+      remedyCommands.cniDirMoved(dir).text,
+      true,
+    ),
+    on(
+      'flush the filter, nat and mangle tables and delete their chains',
+      remedyCommands.flushTables().text,
+      remedyCommands.tablesEmpty().text,
+      true,
+    ),
+    on(
+      'delete cni0, flannel.1 and kube-ipvs0',
+      remedyCommands.deleteCniLinks().text,
+      remedyCommands.cniLinksGone().text,
+      true,
+    ),
+  ];
+  if (r.uplink) {
+    const network = formatCidr(parseCidr(`${r.uplink.address}/${r.uplink.prefixlen}`)!).split('/')[0]!;
+    steps.push(
+      on(
+        `give the node network ${network}/${r.uplink.prefixlen} its route via ${r.uplink.iface} back (the overlay had replaced it)`,
+        remedyCommands.restoreConnectedRoute(r.uplink.iface, r.uplink.address, r.uplink.prefixlen, network)
+          .text,
+        remedyCommands.routeVia(network, r.uplink.iface).text,
+        false,
+      ),
+    );
+  }
+  steps.push({
+    ...on(
+      `rejoin the cluster with a fresh join command from ${r.controlPlane} (its token is never shown)`,
+      `kubeadm join <fresh: kubeadm token create --print-join-command on ${r.controlPlane}>`,
+      remedyCommands.kubeletConfPresent().text,
+      true,
+      120_000,
+    ),
+    kind: 'join',
+    joinFrom: r.controlPlane,
+  });
+  return steps;
 }
 
 /** A plan for the first root cause that has a known narrow fix, or undefined. Pure. */
@@ -116,13 +199,26 @@ export function rollbackPlanFor(plan: Plan, ids: { planId: string; createdAt: st
               remedyCommands.sysctlIsSaved(r.key, dir).text,
             ),
           ]
-        : [
-            step(
-              `move ${r.file} back into /etc/cni/net.d`,
-              remedyCommands.restoreCniConfig(r.file, dir).text,
-              remedyCommands.cniConfigPresent(r.file).text,
-            ),
-          ];
+        : r.kind === 'move-cni-config'
+          ? [
+              step(
+                `move ${r.file} back into /etc/cni/net.d`,
+                remedyCommands.restoreCniConfig(r.file, dir).text,
+                remedyCommands.cniConfigPresent(r.file).text,
+              ),
+            ]
+          : [
+              step(
+                'restore the saved Kubernetes/CNI files',
+                remedyCommands.restoreNodeFiles(dir).text,
+                remedyCommands.fileNotEmpty(`${dir}/state.tgz`).text,
+              ),
+              step(
+                'restore the saved iptables rules',
+                remedyCommands.restoreIptables(dir).text,
+                remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
+              ),
+            ];
   const steps = raw.map((s, i) => ({ ...s, n: i + 1 }));
   return {
     ...plan,

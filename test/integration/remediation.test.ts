@@ -222,3 +222,70 @@ describe('remediation: a failing step', () => {
     await clearFault({ labId: 'ncroll' }, { id: 'icmp-blocked', node: 'cp-1' });
   });
 });
+
+describe('remediation: a destructive plan (worker reset and rejoin)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ labId: 'ncreset', netIndex: 44 });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('podcidr-overlaps-host-net: requester refused, non-approver refused, approver accepted → backup, reset, rejoin, verified; the token never reaches Slack', async () => {
+    await addFault({ labId: 'ncreset' }, { id: 'podcidr-overlaps-host-net', node: 'node-3' });
+    const { parent, report } = await h.check('node-3', { user: 'U0ONCALL' });
+    const planId = planIdOf(report);
+    const blocks = JSON.stringify(report.blocks);
+    assert.match(blocks, /destructive: needs an approver who is not the requester/);
+    assert.match(blocks, /"confirm":\{"title"/, 'a confirm dialog guards the destructive Approve');
+    assert.match(blocks, /kubeadm reset --force/);
+
+    const clickAs = (user: string) =>
+      postButtonClick(h.appUrl, SIGNING_SECRET, {
+        actionId: 'netcheck_approve',
+        value: planId,
+        user,
+        channel: 'C0INCIDENT',
+        messageTs: report.ts,
+      });
+    const told = (user: string, re: RegExp) =>
+      h.slack.waitFor(
+        () =>
+          h.slack
+            .callsOf('chat.postEphemeral')
+            .find((c) => c.params.user === user && re.test(String(c.params.text))),
+        10_000,
+        `why-not for ${user}`,
+      );
+    await clickAs('U0ONCALL');
+    await told('U0ONCALL', /a second person from NETCHECK_APPROVERS must approve it/);
+    await clickAs('U0STRANGER');
+    await told('U0STRANGER', /only someone listed in NETCHECK_APPROVERS/);
+    assert.equal(
+      h.slack.replies(parent.ts).filter((m) => m.text.includes('Running plan')).length,
+      0,
+      'nothing ran yet',
+    );
+
+    await clickAs('U0APPROVER');
+    const verdict = await h.slack.waitFor(
+      () => h.slack.replies(parent.ts).find((m) => /Fixed and verified|Not fixed|Stopped after/.test(m.text)),
+      60_000,
+      'the result',
+    );
+    const thread = h.slack
+      .replies(parent.ts)
+      .map((m) => m.text)
+      .join('\n');
+    assert.match(verdict.text, /Fixed and verified: node-3 is now `healthy`/, thread);
+    const backup = await labExec(h.lab, 'node-3', ['sh', '-c', 'ls /var/backups/netcheck/*/']);
+    assert.match(backup.stdout, /iptables\.rules/);
+    assert.match(backup.stdout, /state\.tgz/);
+    assert.match(backup.stdout, /cni-net\.d/);
+    const kubeadmLog = (await labExec(h.lab, 'node-3', ['cat', '/var/log/netcheck-lab-kubeadm.log'])).stdout;
+    assert.match(kubeadmLog, /kubeadm reset --force\n.*kubeadm join 198\.18\.44\.10:6443 --token/);
+    const everything = JSON.stringify(h.slack.calls);
+    assert.doesNotMatch(everything, /abcdef\.0123456789abcdef/, 'the join token never reached Slack');
+  });
+});

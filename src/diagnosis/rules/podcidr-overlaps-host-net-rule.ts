@@ -1,5 +1,6 @@
 import { catalogEntry } from '../catalog.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
+import type { FactView } from '../fact-view.js';
 import { PROBE } from '../facts.js';
 import type { Evidence } from '../node-report.js';
 import type { Rule } from './rule.js';
@@ -92,7 +93,23 @@ export const podcidrOverlapsHostNetRule: Rule = {
           'vxlan-8472-blocked',
         ],
         fix: catalogEntry('podcidr-overlaps-host-net').fix,
+        // A worker can be reset and rejoined; the control plane needs a re-init, which is not offered as a button yet.
+        remedy:
+          view.target.role === 'worker' && cp !== target
+            ? { kind: 'reset-worker', node: target, controlPlane: cp, uplink: uplinkOf(view, target) }
+            : undefined,
       },
     ];
   },
 };
+
+/** The interface that holds the node's own address: its connected route is what the overlay hijacked. */
+function uplinkOf(
+  view: FactView,
+  node: string,
+): { iface: string; address: string; prefixlen: number } | undefined {
+  const host = view.node(node)?.host;
+  const addrs = view.parsed(node, PROBE.addresses);
+  const a = addrs.status === 'ok' ? addrs.value.find((x) => x.address === host) : undefined;
+  return a ? { iface: a.ifname, address: a.address, prefixlen: a.prefixlen } : undefined;
+}
