@@ -153,9 +153,13 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     if (config.role !== 'bot') {
       // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
       const sweep = () =>
-        reportInterruptedRuns({ plans, post: (message) => queues.enqueueOutbox(message) }).catch(
-          (error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'),
-        );
+        reportInterruptedRuns({
+          plans,
+          post: (message) => queues.enqueueOutbox(message),
+          newPlanId: () => `plan-${randomUUID()}`,
+          now: () => Date.now(),
+          isoNow: () => new Date().toISOString(),
+        }).catch((error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'));
       await sweep();
       const sweeper = setInterval(sweep, 3000);
       sweeper.unref();

@@ -100,8 +100,8 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
     await say(
       'verified',
       after.verdict === 'healthy'
-        ? `:white_check_mark: Fixed and verified: ${runNode} is now ${after.headline}.`
-        : `:warning: Not fixed: after the plan, ${runNode} reports ${after.headline}.`,
+        ? `:white_check_mark: Fixed and verified: ${runNode} is now ${after.headline}. (Before: \`${plan.causeId}\`.)`
+        : `:warning: Not fixed: after the plan, ${runNode} reports ${after.headline}. (Before: \`${plan.causeId}\`.)`,
     );
   } finally {
     if (heartbeat) clearInterval(heartbeat);
@@ -113,7 +113,9 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
  * Marks runs whose executor died as interrupted, says so in their thread with the last completed
  * step, and frees the node. Nothing is re-run automatically.
  */
-export async function reportInterruptedRuns(deps: Pick<ExecutorDeps, 'plans' | 'post'>): Promise<string[]> {
+export async function reportInterruptedRuns(
+  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'newPlanId' | 'now' | 'isoNow'>,
+): Promise<string[]> {
   const claimed = await deps.plans.claimInterrupted();
   for (const planId of claimed) {
     const stored = await deps.plans.get(planId);
@@ -127,6 +129,16 @@ export async function reportInterruptedRuns(deps: Pick<ExecutorDeps, 'plans' | '
       seq: `${planId}-interrupted`,
       text: `:warning: Plan \`${planId}\` was interrupted: the worker running it stopped. Last completed step: ${done.length > 0 ? Math.max(...done) : 'none'}${started.length > 0 ? `; step ${started.join(', ')} had started and may be half done` : ''}. Nothing will be re-run automatically. The backup is in ${stored.plan.backupDir} on ${stored.plan.node}; run /netcheck ${stored.plan.node} to see where it stands.`,
     });
+    if (!stored.plan.rollbackOf && (done.length > 0 || started.length > 0)) {
+      const rollback = rollbackPlanFor(stored.plan, { planId: deps.newPlanId(), createdAt: deps.isoNow() });
+      await deps.plans.save(rollback, deps.now());
+      await deps.post({
+        kind: 'plan-offered',
+        runId: stored.plan.runId,
+        plan: rollback,
+        text: `:leftwards_arrow_with_hook: To undo what \`${planId}\` changed before it was interrupted, this rollback restores from ${stored.plan.backupDir}:`,
+      });
+    }
   }
   return claimed;
 }

@@ -100,6 +100,16 @@ describe('remediation: a worker killed in the middle of a plan', () => {
         interrupted.text,
         /Last completed step: none; step 1 had started and may be half done\. Nothing will be re-run automatically/,
       );
+      const offer: FakeMessage = await h.slack.waitFor(
+        () => h.slack.replies(parent.ts).find((m) => m.text.includes('this rollback restores from')),
+        30_000,
+        'the rollback offer after the interruption',
+      );
+      assert.match(
+        JSON.stringify(offer.blocks),
+        /netcheck_approve/,
+        'the rollback is behind the approval buttons',
+      );
 
       // BullMQ fails the dead worker's job (maxStalledCount 0) instead of re-running it: wait for that state.
       const queue = new Queue(QUEUE_NAMES.remediation, {
