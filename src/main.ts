@@ -10,6 +10,7 @@ import { type Config, type EnvSource, loadConfig } from './config/load-config.js
 import { diagnose } from './diagnosis/diagnose.js';
 import type { KubeFacts } from './kube/kube-facts.js';
 import { KubeGateway } from './kube/kube-gateway.js';
+import { KubeNodeWriter } from './kube/kube-node-writer.js';
 import { collectFacts } from './probes/collect-facts.js';
 import { KubeNodeCache } from './queue/kube-node-cache.js';
 import { startOutboxWorker } from './queue/outbox-worker.js';
@@ -88,6 +89,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
       const kube = config.kubeconfigPath
         ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis))
         : undefined;
+      const writer = config.kubeconfigPath ? new KubeNodeWriter(config.kubeconfigPath) : undefined;
       const deps = {
         transport,
         kube: (node: string): Promise<KubeFacts> =>
@@ -106,6 +108,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
               diagnose(await collectFacts(deps, config.inventory, findNode(config.inventory, name)!)),
             runNode: async (runId) => (await runs.get(runId))?.node,
             newPlanId: () => `plan-${randomUUID()}`,
+            drain: writer ? (node) => writer.drainAndDelete(node) : undefined,
             now: () => Date.now(),
             isoNow: () => new Date().toISOString(),
           },

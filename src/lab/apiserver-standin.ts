@@ -4,7 +4,7 @@
  * endpoints netcheck and @kubernetes/client-node use, from the lab's state file (so faults such as
  * podcidr-not-assigned show up here the way they would on a real cluster).
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import path from 'node:path';
 
@@ -34,6 +34,17 @@ interface State {
 
 const load = (): State => JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as State;
 
+/*
+ * Writes (cordon, eviction, node delete) are kept as marker files under api/ in the lab's state dir
+ * and logged to api/writes.log; the kubeadm stand-in's join removes a node's markers, the way a
+ * real kubelet re-registers its node after a join.
+ */
+const apiDir = path.join(stateDir, 'api');
+mkdirSync(apiDir, { recursive: true });
+const marker = (kind: 'deleted' | 'cordoned', name: string) => path.join(apiDir, `${kind}-${name}`);
+const logWrite = (line: string) => appendFileSync(path.join(apiDir, 'writes.log'), `${line}\n`);
+const visible = (state: State) => state.specs.filter((s) => !existsSync(marker('deleted', s.name)));
+
 function node(state: State, s: Spec) {
   const o = state.apiOverrides[s.name] ?? {};
   const podCIDR = o.podCIDR === null ? undefined : (o.podCIDR ?? s.podSubnet);
@@ -53,7 +64,10 @@ function node(state: State, s: Spec) {
         'flannel.alpha.coreos.com/public-ip': o.publicIp ?? s.host,
       },
     },
-    spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {},
+    spec: {
+      ...(podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {}),
+      ...(existsSync(marker('cordoned', s.name)) ? { unschedulable: true } : {}),
+    },
     status: {
       addresses: [
         { type: 'InternalIP', address: s.host },
@@ -75,11 +89,35 @@ function node(state: State, s: Spec) {
   };
 }
 
+/** An ordinary workload pod on each worker, so that a drain has something to evict. */
+function workloadPod(s: Spec) {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: {
+      name: `web-${s.name}`,
+      namespace: 'default',
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d9c7', uid: `rs-${s.name}` },
+      ],
+    },
+    spec: { nodeName: s.name, containers: [{ name: 'web', image: 'nginx:1.27' }] },
+    status: { phase: 'Running' },
+  };
+}
+
 function flannelPod(s: Spec) {
   return {
     kind: 'Pod',
     apiVersion: 'v1',
-    metadata: { name: `kube-flannel-ds-${s.name}`, namespace: 'kube-flannel', labels: { app: 'flannel' } },
+    metadata: {
+      name: `kube-flannel-ds-${s.name}`,
+      namespace: 'kube-flannel',
+      labels: { app: 'flannel' },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'kube-flannel-ds', uid: 'ds-flannel' },
+      ],
+    },
     spec: {
       nodeName: s.name,
       containers: [{ name: 'kube-flannel', image: 'ghcr.io/flannel-io/flannel:v0.26.1' }],
@@ -106,27 +144,50 @@ const server = createServer(
     const state = load();
     if (req.headers.authorization !== `Bearer ${state.apiToken}`)
       return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+    const notFound = () => send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
     if (url.pathname === '/api/v1/nodes')
       return send(200, {
         kind: 'NodeList',
         apiVersion: 'v1',
         metadata: {},
-        items: state.specs.map((s) => node(state, s)),
+        items: visible(state).map((s) => node(state, s)),
       });
     const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
     if (one) {
-      const s = state.specs.find((x) => x.name === one[1]);
-      return s
-        ? send(200, node(state, s))
-        : send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+      const s = visible(state).find((x) => x.name === one[1]);
+      if (!s) return notFound();
+      if (req.method === 'PATCH') {
+        writeFileSync(marker('cordoned', s.name), '');
+        logWrite(`cordon ${s.name}`);
+      } else if (req.method === 'DELETE') {
+        writeFileSync(marker('deleted', s.name), '');
+        logWrite(`delete node ${s.name}`);
+        return send(200, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 200 });
+      }
+      return send(200, node(state, s));
     }
     if (url.pathname === '/api/v1/namespaces/kube-flannel/pods')
       return send(200, {
         kind: 'PodList',
         apiVersion: 'v1',
         metadata: {},
-        items: state.specs.map(flannelPod),
+        items: visible(state).map(flannelPod),
       });
+    if (url.pathname === '/api/v1/pods') {
+      const on = /^spec\.nodeName=(.+)$/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1];
+      const specs = visible(state).filter((s) => on === undefined || s.name === on);
+      return send(200, {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: {},
+        items: specs.flatMap((s) => [flannelPod(s), ...(s.role === 'control-plane' ? [] : [workloadPod(s)])]),
+      });
+    }
+    const eviction = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(url.pathname);
+    if (eviction && req.method === 'POST') {
+      logWrite(`evict ${eviction[1]}/${eviction[2]}`);
+      return send(201, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 });
+    }
     const log = /^\/api\/v1\/namespaces\/kube-flannel\/pods\/kube-flannel-ds-([^/]+)\/log$/.exec(
       url.pathname,
     );

@@ -1,4 +1,5 @@
 import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DrainOutcome } from '../kube/kube-node-writer.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import type { PlanStore } from '../queue/plan-store.js';
 import { argv, type RemoteCommand } from '../ssh/remote-command.js';
@@ -25,6 +26,8 @@ export interface ExecutorDeps {
   readonly diagnose: (node: string) => Promise<NodeReport>;
   readonly runNode: (runId: string) => Promise<string | undefined>;
   readonly newPlanId: () => string;
+  /** Drains and deletes a node through the Kubernetes API; undefined when no kubeconfig is configured. */
+  readonly drain?: ((node: string) => Promise<DrainOutcome>) | undefined;
   readonly now: () => number;
   readonly isoNow: () => string;
 }
@@ -157,6 +160,24 @@ async function runStep(
   }
   // The checkpoint is written before the command runs: a step marked "started" is never run again.
   await deps.plans.markStep(planId, step.n, 'started');
+  if (step.kind === 'drain') {
+    const outcome: DrainOutcome = deps.drain
+      ? await deps.drain(step.node)
+      : { status: 'unreachable', error: 'no kubeconfig is configured (KUBECONFIG)' };
+    const ok = outcome.status !== 'failed';
+    await deps.plans.markStep(planId, step.n, ok ? 'done' : 'failed');
+    const detail =
+      outcome.status === 'done'
+        ? `done: evicted ${outcome.evicted.length} pod(s)${outcome.evicted.length > 0 ? ` (${outcome.evicted.join(', ')})` : ''}, left ${outcome.skipped.length} DaemonSet/mirror pod(s), node object deleted`
+        : outcome.status === 'unreachable'
+          ? `skipped: the API server did not answer (${outcome.error}); the node is reset over SSH, delete its node object once the API is back`
+          : `failed: ${outcome.error}`;
+    await say(
+      `step-${step.n}`,
+      `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${detail}`,
+    );
+    return ok;
+  }
   let command: RemoteCommand;
   if (step.kind === 'join') {
     const joined = await freshJoinCommand(deps, step);

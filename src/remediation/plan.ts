@@ -13,8 +13,10 @@ export interface PlanStep {
   /**
    * 'join': the executor fetches a fresh join command on `joinFrom` (the control plane) and runs it on
    * `node`. The command holds a bootstrap token, so it is never shown, logged or stored.
+   * 'drain': the executor cordons `node`, evicts its pods and deletes the node object through the
+   * Kubernetes API; when the API does not answer, the step says so and the plan goes on over SSH.
    */
-  readonly kind?: 'join' | undefined;
+  readonly kind?: 'join' | 'drain' | undefined;
   readonly joinFrom?: string | undefined;
 }
 

@@ -77,6 +77,16 @@ function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: str
       remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
       false,
     ),
+    {
+      ...on(
+        `drain ${r.node} and delete its node object through the Kubernetes API (skipped, and said so, when the API does not answer)`,
+        `kubectl cordon ${r.node}; evict its pods except DaemonSet and mirror pods; kubectl delete node ${r.node}`,
+        `GET /api/v1/nodes/${r.node} returns 404`,
+        true,
+        60_000,
+      ),
+      kind: 'drain',
+    },
     on(
       'set the INPUT policy to ACCEPT before any flush, so SSH is not cut',
       remedyCommands.acceptInput().text,

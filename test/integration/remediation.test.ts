@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
@@ -287,5 +289,13 @@ describe('remediation: a destructive plan (worker reset and rejoin)', () => {
     assert.match(kubeadmLog, /kubeadm reset --force\n.*kubeadm join 198\.18\.44\.10:6443 --token/);
     const everything = JSON.stringify(h.slack.calls);
     assert.doesNotMatch(everything, /abcdef\.0123456789abcdef/, 'the join token never reached Slack');
+    // Drained and deleted through the API before the reset; the join registered the node again.
+    const apiWrites = await readFile(path.join(h.lab.stateDir, 'api', 'writes.log'), 'utf8');
+    assert.equal(apiWrites, 'cordon node-3\nevict default/web-node-3\ndelete node node-3\n');
+    assert.match(
+      thread,
+      /evicted 1 pod\(s\) \(default\/web-node-3\), left 1 DaemonSet\/mirror pod\(s\), node object deleted/,
+    );
+    assert.ok(!existsSync(path.join(h.lab.stateDir, 'api', 'deleted-node-3')), 'node-3 registered again');
   });
 });
