@@ -15,6 +15,7 @@ export interface StoredPlan {
 }
 
 // One atomic decision: only a proposed, unexpired plan with the same hash can be decided, once.
+// A plan that needs two approvers (ARGV[6]) records the first and is approved by a second, different one.
 const DECIDE = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
@@ -24,6 +25,16 @@ if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) < tonumber(ARGV[3]) then
   return 'expired'
 end
 if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return 'hash' end
+if ARGV[4] == 'approved' and tonumber(ARGV[6]) > 1 then
+  local first = redis.call('HGET', KEYS[1], 'firstApprover')
+  if not first then
+    redis.call('HSET', KEYS[1], 'firstApprover', ARGV[2], 'firstApprovedAt', ARGV[5])
+    return 'first'
+  end
+  if first == ARGV[2] then return 'same-approver' end
+  redis.call('HSET', KEYS[1], 'state', 'approved', 'decidedBy', first .. ',' .. ARGV[2], 'decidedAt', ARGV[5])
+  return 'ok'
+end
 redis.call('HSET', KEYS[1], 'state', ARGV[4], 'decidedBy', ARGV[2], 'decidedAt', ARGV[5])
 return 'ok'`;
 
@@ -83,7 +94,10 @@ export class PlanStore {
     };
   }
 
-  /** 'ok', or why not: 'missing', 'expired', 'hash', 'state:<state>'. */
+  /**
+   * 'ok', 'first' (one of two approvals recorded), or why not: 'missing', 'expired', 'hash',
+   * 'same-approver', 'state:<state>'.
+   */
   async decide(
     planId: string,
     hash: string,
@@ -91,9 +105,20 @@ export class PlanStore {
     decision: 'approved' | 'rejected',
     nowMs: number,
     iso: string,
+    approvalsNeeded: 1 | 2 = 1,
   ): Promise<string> {
     return String(
-      await this.redis.eval(DECIDE, 1, this.key(planId), hash, user, String(nowMs), decision, iso),
+      await this.redis.eval(
+        DECIDE,
+        1,
+        this.key(planId),
+        hash,
+        user,
+        String(nowMs),
+        decision,
+        iso,
+        String(approvalsNeeded),
+      ),
     );
   }
 

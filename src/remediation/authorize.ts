@@ -35,12 +35,30 @@ export function mayDecide(
     : { ok: false, why: 'only the requester or an approver (NETCHECK_APPROVERS) can approve this plan' };
 }
 
+/**
+ * How many different approvers a plan needs. Re-initialising the control plane takes the whole
+ * cluster down, so it is gated hardest: two approvers, neither of them the requester.
+ */
+export function approvalsNeeded(plan: Plan): 1 | 2 {
+  return plan.remedy.kind === 'reinit-control-plane' ? 2 : 1;
+}
+
+export function approvalRule(plan: Plan): string {
+  if (approvalsNeeded(plan) === 2)
+    return 'destructive, whole cluster: needs two different approvers, neither the requester';
+  return plan.destructive
+    ? 'destructive: needs an approver who is not the requester'
+    : 'safe: the requester may approve';
+}
+
 export function decisionRefusal(result: string): string {
   if (result === 'expired')
     return 'this plan expired (approvals are valid for 15 minutes); run /netcheck again for a fresh plan';
   if (result === 'hash')
     return 'this plan changed since it was shown; run /netcheck again and approve the new plan';
   if (result === 'missing') return 'this plan no longer exists; run /netcheck again';
+  if (result === 'same-approver')
+    return 'you already gave the first approval; a second, different approver from NETCHECK_APPROVERS must approve it';
   if (result.startsWith('state:'))
     return `this plan was already ${result.slice(6)}; a second click does nothing`;
   return `the plan could not be decided (${result})`;

@@ -59,6 +59,23 @@ export const remedyCommands = {
   restoreNodeFiles: (dir: string): RemoteCommand =>
     sh`if [ -d ${`${dir}/cni-net.d`} ]; then rm -rf /etc/cni/net.d && cp -a ${`${dir}/cni-net.d`} /etc/cni/net.d; fi && tar -C / -xzf ${`${dir}/state.tgz`}`,
   fileNotEmpty: (file: string): RemoteCommand => sh`test -s ${file}`,
+  /** The manifest the re-init applies must be on the control plane and carry the cluster's pod network. */
+  flannelManifestReady: (manifest: string, network: string): RemoteCommand =>
+    sh`test -s ${manifest} && grep -Eq ${`"Network": *"${network.replace(/\./g, '\\.')}"`} ${manifest}`,
+  /** On the control plane, etcd is the cluster: a snapshot when etcdctl is there, a copy of its data dir always. */
+  backupEtcd: (dir: string): RemoteCommand =>
+    sh`mkdir -p ${dir} && { if command -v etcdctl >/dev/null 2>&1; then ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save ${`${dir}/etcd-snapshot.db`} || exit 1; fi; if [ -d /var/lib/etcd ]; then tar -C / -czf ${`${dir}/etcd-data.tgz`} var/lib/etcd || exit 1; else echo 'no /var/lib/etcd on this node' > ${`${dir}/etcd-data.txt`}; fi; }`,
+  etcdBackedUp: (dir: string): RemoteCommand =>
+    sh`test -s ${`${dir}/etcd-snapshot.db`} || test -s ${`${dir}/etcd-data.tgz`} || test -s ${`${dir}/etcd-data.txt`}`,
+  restoreEtcdData: (dir: string): RemoteCommand =>
+    sh`if [ -s ${`${dir}/etcd-data.tgz`} ]; then rm -rf /var/lib/etcd && tar -C / -xzf ${`${dir}/etcd-data.tgz`}; fi`,
+  kubeadmInit: (podNetworkCidr: string): RemoteCommand =>
+    argv(['kubeadm', 'init', `--pod-network-cidr=${podNetworkCidr}`]),
+  adminConfPresent: (): RemoteCommand => sh`test -s /etc/kubernetes/admin.conf`,
+  applyManifest: (manifest: string): RemoteCommand =>
+    argv(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', manifest]),
+  flannelDaemonSetPresent: (): RemoteCommand =>
+    sh`kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-flannel get daemonset kube-flannel-ds >/dev/null`,
   setSysctl: (key: string, value: string, dir: string): RemoteCommand =>
     sh`mkdir -p ${dir} && sysctl -n ${key} > ${`${dir}/sysctl-${key}`} && sysctl -w ${`${key}=${value}`} && printf '%s = %s\n' ${key} ${value} > ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,
   sysctlIs: (key: string, value: string): RemoteCommand => sh`test "$(sysctl -n ${key})" = ${value}`,

@@ -41,6 +41,8 @@ export function stepsFor(remedy: Remedy, backupDir: string): Omit<PlanStep, 'n'>
       ];
     case 'reset-worker':
       return resetWorkerSteps(remedy, backupDir);
+    case 'reinit-control-plane':
+      return reinitControlPlaneSteps(remedy, backupDir);
     case 'move-cni-config':
       return [
         {
@@ -55,30 +57,73 @@ export function stepsFor(remedy: Remedy, backupDir: string): Omit<PlanStep, 'n'>
   }
 }
 
-function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: string): Omit<PlanStep, 'n'>[] {
-  const on = (
-    title: string,
-    command: string,
-    check: string,
-    destructive: boolean,
-    timeoutMs = STEP_TIMEOUT_MS,
-  ) => ({
-    node: r.node,
-    title,
-    command,
-    check,
-    destructive,
-    timeoutMs,
-  });
-  const steps: Omit<PlanStep, 'n'>[] = [
-    on(
-      `back up iptables (every backend), /etc/cni/net.d, /var/lib/cni, /run/flannel, /etc/kubernetes and the kubelet config of ${r.node}`,
-      remedyCommands.backupNodeState(dir).text,
-      remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
+const STEP = (
+  node: string,
+  title: string,
+  command: string,
+  check: string,
+  destructive: boolean,
+  timeoutMs = STEP_TIMEOUT_MS,
+): Omit<PlanStep, 'n'> => ({ node, title, command, check, destructive, timeoutMs });
+
+function backupStep(node: string, dir: string): Omit<PlanStep, 'n'> {
+  return STEP(
+    node,
+    `back up iptables (every backend), /etc/cni/net.d, /var/lib/cni, /run/flannel, /etc/kubernetes and the kubelet config of ${node}`,
+    remedyCommands.backupNodeState(dir).text,
+    remedyCommands.fileNotEmpty(`${dir}/iptables.rules`).text,
+    false,
+  );
+}
+
+/** FLANNEL-FAILURES.md's safe order: INPUT ACCEPT before any flush, reset, then clean up at once. */
+function resetAndCleanSteps(node: string, dir: string): Omit<PlanStep, 'n'>[] {
+  return [
+    STEP(
+      node,
+      'set the INPUT policy to ACCEPT before any flush, so SSH is not cut',
+      remedyCommands.acceptInput().text,
+      remedyCommands.inputAccepts().text,
       false,
     ),
+    STEP(
+      node,
+      'kubeadm reset --force',
+      remedyCommands.kubeadmReset().text,
+      remedyCommands.kubeletConfAbsent().text,
+      true,
+      120_000,
+    ),
+    STEP(
+      node,
+      'move /etc/cni/net.d into the backup',
+      remedyCommands.moveCniDir(dir).text,
+      remedyCommands.cniDirMoved(dir).text,
+      true,
+    ),
+    STEP(
+      node,
+      'flush the filter, nat and mangle tables and delete their chains',
+      remedyCommands.flushTables().text,
+      remedyCommands.tablesEmpty().text,
+      true,
+    ),
+    STEP(
+      node,
+      'delete cni0, flannel.1 and kube-ipvs0',
+      remedyCommands.deleteCniLinks().text,
+      remedyCommands.cniLinksGone().text,
+      true,
+    ),
+  ];
+}
+
+function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: string): Omit<PlanStep, 'n'>[] {
+  const steps: Omit<PlanStep, 'n'>[] = [
+    backupStep(r.node, dir),
     {
-      ...on(
+      ...STEP(
+        r.node,
         `drain ${r.node} and delete its node object through the Kubernetes API (skipped, and said so, when the API does not answer)`,
         `kubectl cordon ${r.node}; evict its pods except DaemonSet and mirror pods; kubectl delete node ${r.node}`,
         `GET /api/v1/nodes/${r.node} returns 404`,
@@ -87,42 +132,13 @@ function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: str
       ),
       kind: 'drain',
     },
-    on(
-      'set the INPUT policy to ACCEPT before any flush, so SSH is not cut',
-      remedyCommands.acceptInput().text,
-      remedyCommands.inputAccepts().text,
-      false,
-    ),
-    on(
-      'kubeadm reset --force',
-      remedyCommands.kubeadmReset().text,
-      remedyCommands.kubeletConfAbsent().text,
-      true,
-      120_000,
-    ),
-    on(
-      'move /etc/cni/net.d into the backup',
-      remedyCommands.moveCniDir(dir).text,
-      remedyCommands.cniDirMoved(dir).text,
-      true,
-    ),
-    on(
-      'flush the filter, nat and mangle tables and delete their chains',
-      remedyCommands.flushTables().text,
-      remedyCommands.tablesEmpty().text,
-      true,
-    ),
-    on(
-      'delete cni0, flannel.1 and kube-ipvs0',
-      remedyCommands.deleteCniLinks().text,
-      remedyCommands.cniLinksGone().text,
-      true,
-    ),
+    ...resetAndCleanSteps(r.node, dir),
   ];
   if (r.uplink) {
     const network = formatCidr(parseCidr(`${r.uplink.address}/${r.uplink.prefixlen}`)!).split('/')[0]!;
     steps.push(
-      on(
+      STEP(
+        r.node,
         `give the node network ${network}/${r.uplink.prefixlen} its route via ${r.uplink.iface} back (the overlay had replaced it)`,
         remedyCommands.restoreConnectedRoute(r.uplink.iface, r.uplink.address, r.uplink.prefixlen, network)
           .text,
@@ -132,7 +148,8 @@ function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: str
     );
   }
   steps.push({
-    ...on(
+    ...STEP(
+      r.node,
       `rejoin the cluster with a fresh join command from ${r.controlPlane} (its token is never shown)`,
       `kubeadm join <fresh: kubeadm token create --print-join-command on ${r.controlPlane}>`,
       remedyCommands.kubeletConfPresent().text,
@@ -143,6 +160,55 @@ function resetWorkerSteps(r: Extract<Remedy, { kind: 'reset-worker' }>, dir: str
     joinFrom: r.controlPlane,
   });
   return steps;
+}
+
+/** Where the re-init expects the Flannel manifest on the control plane (never downloaded by netcheck). */
+export const FLANNEL_MANIFEST = '/etc/netcheck/kube-flannel.yml';
+
+/**
+ * The most dangerous plan: the control plane is reset and initialised again with the cluster's pod
+ * network, then Flannel is applied. It checks its prerequisites before touching anything, backs up
+ * etcd as well, and needs two approvers (see authorize.ts). Workers must then be reset and rejoined.
+ */
+function reinitControlPlaneSteps(
+  r: Extract<Remedy, { kind: 'reinit-control-plane' }>,
+  dir: string,
+): Omit<PlanStep, 'n'>[] {
+  return [
+    STEP(
+      r.node,
+      `check before anything changes: ${FLANNEL_MANIFEST} is on ${r.node} and its net-conf Network is ${r.podNetworkCidr}`,
+      remedyCommands.flannelManifestReady(FLANNEL_MANIFEST, r.podNetworkCidr).text,
+      remedyCommands.flannelManifestReady(FLANNEL_MANIFEST, r.podNetworkCidr).text,
+      false,
+    ),
+    backupStep(r.node, dir),
+    STEP(
+      r.node,
+      'back up etcd (a snapshot where etcdctl is installed, and its data directory)',
+      remedyCommands.backupEtcd(dir).text,
+      remedyCommands.etcdBackedUp(dir).text,
+      false,
+      120_000,
+    ),
+    ...resetAndCleanSteps(r.node, dir),
+    STEP(
+      r.node,
+      `kubeadm init --pod-network-cidr=${r.podNetworkCidr}`,
+      remedyCommands.kubeadmInit(r.podNetworkCidr).text,
+      remedyCommands.adminConfPresent().text,
+      true,
+      300_000,
+    ),
+    STEP(
+      r.node,
+      `apply the Flannel manifest ${FLANNEL_MANIFEST}`,
+      remedyCommands.applyManifest(FLANNEL_MANIFEST).text,
+      remedyCommands.flannelDaemonSetPresent().text,
+      true,
+      60_000,
+    ),
+  ];
 }
 
 /** A plan for the first root cause that has a known narrow fix, or undefined. Pure. */
@@ -218,6 +284,15 @@ export function rollbackPlanFor(plan: Plan, ids: { planId: string; createdAt: st
               ),
             ]
           : [
+              ...(r.kind === 'reinit-control-plane'
+                ? [
+                    step(
+                      'restore the saved etcd data directory',
+                      remedyCommands.restoreEtcdData(dir).text,
+                      remedyCommands.etcdBackedUp(dir).text,
+                    ),
+                  ]
+                : []),
               step(
                 'restore the saved Kubernetes/CNI files',
                 remedyCommands.restoreNodeFiles(dir).text,

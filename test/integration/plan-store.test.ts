@@ -44,6 +44,19 @@ describe('plan approval state machine (real Redis)', () => {
     assert.equal(await plans.beginRun('p1', 'h1'), 'state:running', 'a run starts once');
   });
 
+  it('a plan that needs two approvers: the first is recorded, the same person again is refused, a second one approves, once', async () => {
+    await plans.save(plan('p2a'), 1000);
+    assert.equal(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), 'first');
+    assert.equal(await plans.beginRun('p2a', 'h1'), 'state:proposed', 'one approval does not let it run');
+    assert.equal(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), 'same-approver');
+    const results = await Promise.all(
+      ['UB', 'UC', 'UD'].map((u) => plans.decide('p2a', 'h1', u, 'approved', 2000, 'now', 2)),
+    );
+    assert.deepEqual(results.sort(), ['ok', 'state:approved', 'state:approved']);
+    assert.match((await plans.get('p2a'))?.decidedBy ?? '', /^UA,U[BCD]$/);
+    assert.equal(await plans.beginRun('p2a', 'h1'), 'ok');
+  });
+
   it('expired and changed plans cannot be approved; an unapproved plan cannot run', async () => {
     await plans.save(plan('p2'), 0);
     assert.equal(await plans.decide('p2', 'h1', 'U1', 'approved', 16 * 60 * 1000, 'now'), 'expired');

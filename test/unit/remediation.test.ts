@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { PROBE } from '../../src/diagnosis/facts.js';
-import { decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
+import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
-import { planFor } from '../../src/remediation/runbooks.js';
-import { clusterFacts, fixture } from '../support/facts-builder.js';
+import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
+import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
 
 const ids = { planId: 'plan-1', runId: 'run-1', requestedBy: 'U0REQ', createdAt: '2026-11-24T03:00:00.000Z' };
 
@@ -49,6 +49,59 @@ describe('runbooks', () => {
       }),
     );
     assert.equal(planFor(flannel, ids), undefined);
+  });
+});
+
+describe('control-plane re-init', () => {
+  const kubeNode = (name: string, podCIDR: string | undefined) => ({
+    name,
+    podCIDR,
+    internalIP: undefined,
+    publicIp: undefined,
+    vtepMac: undefined,
+    ready: 'False',
+    networkUnavailable: undefined,
+  });
+  const withNodes = (nodes: ReturnType<typeof kubeNode>[]) =>
+    diagnose({
+      ...clusterFactsWithPeer(),
+      kube: { status: 'reachable', nodes, netConfNetwork: '10.244.0.0/16', flannelPods: [], flannelLog: [] },
+    });
+
+  it('offered only when no node of the cluster has a podCIDR: check, back up (etcd too), reset safely, init, apply Flannel', () => {
+    const report = withNodes([kubeNode('cp-1', undefined), kubeNode('node-3', undefined)]);
+    const plan = planFor(report, ids)!;
+    assert.equal(plan.causeId, 'podcidr-not-assigned');
+    assert.equal(plan.node, 'cp-1');
+    assert.equal(plan.destructive, true);
+    assert.equal(approvalsNeeded(plan), 2);
+    const titles = plan.steps.map((s) => s.title);
+    assert.match(titles[0]!, /kube-flannel\.yml is on cp-1 and its net-conf Network is 10\.244\.0\.0\/16/);
+    assert.equal(plan.steps[0]!.destructive, false, 'the prerequisite check changes nothing');
+    assert.match(plan.steps[0]!.command, /grep -Eq '"Network": \*"10\\\.244\\\.0\\\.0\/16"'/);
+    assert.match(titles[2]!, /back up etcd/);
+    const order = [
+      'INPUT policy to ACCEPT',
+      'kubeadm reset --force',
+      'flush the filter',
+      'kubeadm init',
+      'Flannel manifest',
+    ];
+    const at = order.map((t) => titles.findIndex((x) => x.includes(t)));
+    assert.ok(
+      at.every((i, k) => i > 2 && (k === 0 || i > at[k - 1]!)),
+      `order: ${titles.join(' | ')}`,
+    );
+    assert.ok(plan.steps.some((s) => s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'"));
+    const rollback = rollbackPlanFor(plan, { planId: 'plan-2', createdAt: ids.createdAt });
+    assert.equal(approvalsNeeded(rollback), 2, 'its rollback is gated as hard');
+    assert.match(rollback.steps[0]!.title, /etcd/);
+  });
+
+  it('not offered when only this node lacks a podCIDR (range used up): that needs a human', () => {
+    const report = withNodes([kubeNode('cp-1', '10.244.0.0/24'), kubeNode('node-3', undefined)]);
+    assert.equal(report.rootCauses[0]?.id, 'podcidr-not-assigned');
+    assert.equal(planFor(report, ids), undefined);
   });
 });
 

@@ -1,5 +1,6 @@
 import { catalogEntry } from '../catalog.js';
 import { CHECK } from '../checks.js';
+import type { FactView } from '../fact-view.js';
 import { PROBE } from '../facts.js';
 import type { Evidence } from '../node-report.js';
 import { OVERLAY_CHECK } from '../overlay-checks.js';
@@ -29,10 +30,26 @@ export const podcidrNotAssignedRule: Rule = {
         ),
         explainsFindings: ['subnet-env-missing', 'flannel1-missing'],
         fix: catalogEntry('podcidr-not-assigned').fix,
+        remedy: clusterWithoutPodCidrs(view)
+          ? {
+              kind: 'reinit-control-plane',
+              node: view.facts.controlPlane,
+              podNetworkCidr: view.facts.podNetworkCidr,
+            }
+          : undefined,
       },
     ];
   },
 };
+
+/**
+ * kubeadm init without --pod-network-cidr leaves every node without a podCIDR: only then is a
+ * re-init the fix. One node without one (range used up, CIDRNotAvailable) needs a human instead.
+ */
+function clusterWithoutPodCidrs(view: FactView): boolean {
+  const nodes = view.facts.kube.status === 'reachable' ? view.facts.kube.nodes : [];
+  return nodes.length > 0 && nodes.every((n) => !n.podCIDR);
+}
 
 /** Flannel's configured Network does not contain the node's podCIDR (or is not the network the cluster is meant to have). */
 export const podcidrNetconfMismatchRule: Rule = {

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { PlanStore } from '../../queue/plan-store.js';
 import type { Queues } from '../../queue/queues.js';
-import { decisionRefusal, mayDecide } from '../../remediation/authorize.js';
+import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
 
 export interface PlanActionDeps {
@@ -48,19 +48,34 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         decision === 'approve' ? 'approved' : 'rejected',
         deps.now(),
         deps.isoNow(),
+        approvalsNeeded(stored.plan),
       );
+      const when = deps.isoNow().replace('T', ' ').replace(/\..*$/, ' UTC');
+      if (result === 'first') {
+        await deps.queues.enqueueOutbox({
+          kind: 'progress',
+          runId: stored.plan.runId,
+          seq: `${planId}-first-approval`,
+          text: `:hourglass_flowing_sand: First approval of \`${planId}\` by <@${user}> at ${when}. Nothing runs until a second, different approver approves.`,
+        });
+        deps.logger.info({ planId, user, decision }, 'first of two approvals');
+        return;
+      }
       if (result !== 'ok') {
         await tell(`:no_entry: Nothing was run: ${decisionRefusal(result)}.`);
         return;
       }
-      const when = deps.isoNow().replace('T', ' ').replace(/\..*$/, ' UTC');
+      const approvedBy =
+        approvalsNeeded(stored.plan) === 2
+          ? `<@${(await deps.plans.get(planId))?.decidedBy?.split(',')[0] ?? '?'}> and <@${user}>`
+          : `<@${user}>`;
       await deps.queues.enqueueOutbox({
         kind: 'plan-decided',
         runId: stored.plan.runId,
         planId,
         text:
           decision === 'approve'
-            ? `:white_check_mark: Approved by <@${user}> at ${when}.`
+            ? `:white_check_mark: Approved by ${approvedBy} at ${when}.`
             : `:x: Rejected by <@${user}> at ${when}. Nothing was run.`,
       });
       if (decision === 'approve') await deps.queues.enqueueRemediation({ planId, hash: stored.plan.hash });

@@ -1,3 +1,4 @@
+import { approvalRule } from '../../remediation/authorize.js';
 import type { Plan } from '../../remediation/plan.js';
 import { codeBlock, escapeMrkdwn, truncate } from './mrkdwn.js';
 import type { Block } from './report-blocks.js';
@@ -43,10 +44,7 @@ export function planBlocks(plan: Plan): Block[] {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: truncate(
-          `*Fix plan for \`${plan.causeId}\`* (${plan.destructive ? 'destructive: needs an approver who is not the requester' : 'safe: the requester may approve'})\n${steps}`,
-          2900,
-        ),
+        text: truncate(`*Fix plan for \`${plan.causeId}\`* (${approvalRule(plan)})\n${steps}`, 2900),
       },
     },
     {
