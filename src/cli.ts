@@ -3,7 +3,8 @@ import { ConfigError } from './config/config-error.js';
 import { startNetcheck } from './main.js';
 
 const USAGE = `usage: netcheck [start]                 run the bot and/or worker (NETCHECK_ROLE)
-       netcheck lab <command> …          the network-namespace test cluster (see README "The lab")`;
+       netcheck lab <command> …          the network-namespace test cluster (see README "The lab")
+       netcheck audit export|verify …    read the audit log (see README "Audit trail")`;
 
 async function run(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = argv;
@@ -20,6 +21,10 @@ async function run(argv: string[]): Promise<number> {
   if (command === 'lab') {
     const { runLabCli } = await import('./lab/lab-cli.js');
     return runLabCli(rest);
+  }
+  if (command === 'audit') {
+    const { runAuditCli } = await import('./audit/audit-cli.js');
+    return runAuditCli(rest, process.env, (text) => process.stdout.write(text));
   }
   if (command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);

@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
+import { startAuditMirror } from './audit/audit-mirror.js';
+import { probeRunEvents } from './audit/run-events.js';
 import { findNode } from './config/inventory.js';
 import { type Config, type EnvSource, loadConfig } from './config/load-config.js';
 import { diagnose } from './diagnosis/diagnose.js';
 import type { KubeFacts } from './kube/kube-facts.js';
 import { KubeGateway } from './kube/kube-gateway.js';
 import { KubeNodeWriter } from './kube/kube-node-writer.js';
+import { createLogger } from './log/create-logger.js';
 import { collectFacts } from './probes/collect-facts.js';
+import { AuditStore } from './queue/audit-store.js';
 import { KubeNodeCache } from './queue/kube-node-cache.js';
 import { startOutboxWorker } from './queue/outbox-worker.js';
 import { PlanStore } from './queue/plan-store.js';
@@ -41,7 +46,7 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
  */
 export async function startNetcheck(env: EnvSource, options: { logger?: Logger } = {}): Promise<Netcheck> {
   const config = await loadConfig(env);
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { role: config.role } });
+  const logger = options.logger ?? createLogger(config.logLevel, { role: config.role });
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const close of closers.reverse()) {
@@ -57,6 +62,10 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     closers.push(() => queues.close());
     const runs = new RunStore(redis);
     const plans = new PlanStore(redis);
+    // Audit appends WATCH the log's head, which needs a connection of their own.
+    const auditWriter = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
+    closers.push(() => auditWriter.quit());
+    const audit = new AuditStore(redis, auditWriter, () => new Date().toISOString());
     let executeRemediation: (planId: string, hash: string) => Promise<void> = async () => {
       throw new Error('this process has no SSH access (NETCHECK_ROLE=bot)');
     };
@@ -104,6 +113,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
             target,
             exec: (t, command, opts) => transport.exec(t, command, opts),
             post: (message) => queues.enqueueOutbox(message),
+            audit,
             diagnose: async (name) =>
               diagnose(await collectFacts(deps, config.inventory, findNode(config.inventory, name)!)),
             runNode: async (runId) => (await runs.get(runId))?.node,
@@ -126,7 +136,16 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
               throw new Error(
                 `node ${job.node} is not in this worker's inventory (${config.inventory.sourcePath})`,
               );
-            const facts = await collectFacts(deps, config.inventory, node);
+            const [facts] = await Promise.all([
+              collectFacts(deps, config.inventory, node),
+              audit.record({
+                type: 'run.started',
+                actor: 'netcheck',
+                runId: job.runId,
+                node: job.node,
+                summary: `probing ${job.node} for <@${job.requestedBy}>`,
+              }),
+            ]);
             const diagnosis = diagnose(facts);
             // The plan is stored before the report goes out, so its buttons always find it.
             const plan = planFor(diagnosis, {
@@ -136,6 +155,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
               createdAt: new Date().toISOString(),
             });
             if (plan) await plans.save(plan, Date.now());
+            for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await audit.record(event);
             const report = { ...diagnosis, plan };
             logger.info(
               {
@@ -159,6 +179,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         reportInterruptedRuns({
           plans,
           post: (message) => queues.enqueueOutbox(message),
+          audit,
           newPlanId: () => `plan-${randomUUID()}`,
           now: () => Date.now(),
           isoNow: () => new Date().toISOString(),
@@ -198,6 +219,25 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
           }),
         }),
       );
+      if (config.auditChannel) {
+        const blocking = await connectRedis(config.redisUrl, { maxRetriesPerRequest: null }, logger);
+        const mirror = startAuditMirror({
+          store: audit,
+          runs,
+          client,
+          channel: config.auditChannel,
+          waitForMore: (afterId, ms) => audit.waitAfter(blocking, afterId, ms),
+          owner: `${hostname()}-${process.pid}-${randomUUID()}`,
+          now: () => Date.now(),
+          logger: logger.child({ component: 'audit-mirror' }),
+        });
+        closers.push(() => blocking.quit());
+        closers.push(() => {
+          // A blocked XREAD would hold stop() for up to its timeout: cut it.
+          blocking.disconnect();
+          return mirror.stop();
+        });
+      }
       app = createSlackApp({
         slack,
         port: config.port,
@@ -214,6 +254,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         inventory: config.inventory,
         queues,
         runs,
+        audit,
         isoNow: () => new Date().toISOString(),
         logger,
       });
@@ -221,6 +262,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         plans,
         queues,
         approvers: config.approvers,
+        audit,
         now: () => Date.now(),
         isoNow: () => new Date().toISOString(),
         logger,

@@ -1,3 +1,7 @@
+import { digest } from '../audit/audit-chain.js';
+import type { Auditor } from '../audit/audit-event.js';
+import { redactSecrets } from '../audit/redact.js';
+import { planProposed } from '../audit/run-events.js';
 import type { NodeReport } from '../diagnosis/node-report.js';
 import type { DrainOutcome } from '../kube/kube-node-writer.js';
 import type { OutboxMessage } from '../queue/job-types.js';
@@ -22,6 +26,8 @@ export interface ExecutorDeps {
     opts: { timeoutMs: number },
   ) => Promise<{ exitCode: number | null; stdout: string; stderr: string; timedOut: boolean }>;
   readonly post: (message: OutboxMessage) => Promise<void>;
+  /** Every step is audited before it starts and after it ends; no audit, no step (house rule 6). */
+  readonly audit: Auditor;
   /** Re-probes the node the run was about, after the last step. */
   readonly diagnose: (node: string) => Promise<NodeReport>;
   readonly runNode: (runId: string) => Promise<string | undefined>;
@@ -76,7 +82,7 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
       `:gear: Running plan \`${planId}\` (${plan.steps.length} steps) on ${plan.node}; backup folder ${plan.backupDir}.`,
     );
     for (const step of plan.steps) {
-      const ok = await runStep(deps, planId, step, say);
+      const ok = await runStep(deps, plan.runId, planId, step, say);
       if (!ok) {
         await deps.plans.finish(planId, 'failed');
         await say(
@@ -87,6 +93,7 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
           // Something changed before the failure: offer to put it back, under the same approval rules.
           const rollback = rollbackPlanFor(plan, { planId: deps.newPlanId(), createdAt: deps.isoNow() });
           await deps.plans.save(rollback, deps.now());
+          await deps.audit.record(planProposed(rollback, 'netcheck'));
           await deps.post({
             kind: 'plan-offered',
             runId: plan.runId,
@@ -100,6 +107,15 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
     await deps.plans.finish(planId, 'done');
     const runNode = (await deps.runNode(plan.runId)) ?? plan.node;
     const after = await deps.diagnose(runNode);
+    await deps.audit.record({
+      type: 'verification',
+      actor: 'netcheck',
+      runId: plan.runId,
+      planId,
+      node: runNode,
+      summary: `${after.verdict === 'healthy' ? 'fixed' : 'not fixed'}: ${runNode} is ${after.headline} (before: \`${plan.causeId}\`)`,
+      data: { verdict: after.verdict, causes: after.rootCauses.map((c) => c.id), before: plan.causeId },
+    });
     await say(
       'verified',
       after.verdict === 'healthy'
@@ -117,7 +133,7 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
  * step, and frees the node. Nothing is re-run automatically.
  */
 export async function reportInterruptedRuns(
-  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'newPlanId' | 'now' | 'isoNow'>,
+  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow'>,
 ): Promise<string[]> {
   const claimed = await deps.plans.claimInterrupted();
   for (const planId of claimed) {
@@ -126,6 +142,15 @@ export async function reportInterruptedRuns(
     const done = stored.plan.steps.filter((s) => stored.steps[s.n] === 'done').map((s) => s.n);
     const started = stored.plan.steps.filter((s) => stored.steps[s.n] === 'started').map((s) => s.n);
     await deps.plans.unlockNode(stored.plan.node, planId);
+    await deps.audit.record({
+      type: 'run.interrupted',
+      actor: 'netcheck',
+      runId: stored.plan.runId,
+      planId,
+      node: stored.plan.node,
+      summary: `the worker running the plan stopped; steps done: ${done.join(', ') || 'none'}; started, maybe half done: ${started.join(', ') || 'none'}; nothing re-run`,
+      data: { done, started },
+    });
     await deps.post({
       kind: 'progress',
       runId: stored.plan.runId,
@@ -135,6 +160,7 @@ export async function reportInterruptedRuns(
     if (!stored.plan.rollbackOf && (done.length > 0 || started.length > 0)) {
       const rollback = rollbackPlanFor(stored.plan, { planId: deps.newPlanId(), createdAt: deps.isoNow() });
       await deps.plans.save(rollback, deps.now());
+      await deps.audit.record(planProposed(rollback, 'netcheck'));
       await deps.post({
         kind: 'plan-offered',
         runId: stored.plan.runId,
@@ -148,6 +174,7 @@ export async function reportInterruptedRuns(
 
 async function runStep(
   deps: ExecutorDeps,
+  runId: string,
   planId: string,
   step: PlanStep,
   say: (seq: string, text: string) => Promise<void>,
@@ -158,6 +185,38 @@ async function runStep(
     await deps.plans.markStep(planId, step.n, 'failed');
     return false;
   }
+  const stepEvent = { actor: 'netcheck', runId, planId, node: step.node };
+  try {
+    await deps.audit.record({
+      ...stepEvent,
+      type: 'step.started',
+      summary: `step ${step.n}: ${step.title}`,
+      data: { n: step.n, command: step.command, destructive: step.destructive },
+    });
+  } catch (error) {
+    await deps.plans.markStep(planId, step.n, 'failed');
+    await say(
+      `step-${step.n}`,
+      `:x: Step ${step.n}/${step.node} was not started: the audit log could not be written (${(error as Error).message}). No step runs unaudited.`,
+    );
+    return false;
+  }
+  const startedAt = deps.isoNow();
+  const finished = (exitCode: number | null, output: string, ok: boolean, detail: string) =>
+    deps.audit.record({
+      ...stepEvent,
+      type: 'step.finished',
+      summary: `step ${step.n} ${ok ? 'done' : 'failed'}: ${detail}`,
+      data: {
+        n: step.n,
+        command: step.command,
+        startedAt,
+        endedAt: deps.isoNow(),
+        exitCode,
+        ok,
+        outputDigest: digest(output),
+      },
+    });
   // The checkpoint is written before the command runs: a step marked "started" is never run again.
   await deps.plans.markStep(planId, step.n, 'started');
   if (step.kind === 'drain') {
@@ -172,6 +231,7 @@ async function runStep(
         : outcome.status === 'unreachable'
           ? `skipped: the API server did not answer (${outcome.error}); the node is reset over SSH, delete its node object once the API is back`
           : `failed: ${outcome.error}`;
+    await finished(ok ? 0 : 1, JSON.stringify(outcome), ok, detail);
     await say(
       `step-${step.n}`,
       `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${detail}`,
@@ -183,6 +243,7 @@ async function runStep(
     const joined = await freshJoinCommand(deps, step);
     if ('error' in joined) {
       await deps.plans.markStep(planId, step.n, 'failed');
+      await finished(null, '', false, joined.error);
       await say(`step-${step.n}`, `:x: Step ${step.n}/${step.node}: ${step.title} — ${joined.error}`);
       return false;
     }
@@ -204,6 +265,7 @@ async function runStep(
       ? `failed (exit ${run.exitCode}${run.timedOut ? ', timed out' : ''}: ${run.stderr.trim().split('\n')[0] ?? ''})`
       : 'ran, but its check failed';
   const shown = redactSecrets(detail);
+  await finished(run.exitCode, `${run.stdout}\n${run.stderr}`, ok, shown);
   await say(
     `step-${step.n}`,
     `${ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${shown}`,
@@ -213,13 +275,6 @@ async function runStep(
 
 const JOIN =
   /^kubeadm join (\S+) --token ([a-z0-9]{6}\.[a-z0-9]{16}) --discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})\s*$/;
-
-/** Bootstrap tokens and join commands never reach Slack or the logs. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/[a-z0-9]{6}\.[a-z0-9]{16}/g, '[redacted token]')
-    .replace(/sha256:[0-9a-f]{64}/g, 'sha256:[redacted]');
-}
 
 /** Asks the control plane for a fresh join command and turns it into argv; the text is a secret. */
 async function freshJoinCommand(

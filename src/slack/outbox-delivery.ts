@@ -1,4 +1,5 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { redactDeep } from '../audit/redact.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
 import type { RunRecord, RunStore } from '../queue/run-store.js';
@@ -44,7 +45,8 @@ export interface OutboxDeliveryDeps {
 export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   return async (message, messageId) => {
     try {
-      return await deliverOne(deps, message, messageId);
+      // Nothing secret reaches Slack, whatever a probe or a step printed.
+      return await deliverOne(deps, redactDeep(message), messageId);
     } catch (error) {
       try {
         return classify(error, message);

@@ -70,7 +70,11 @@ export class FakeSlack extends EventEmitter {
   /** Slack is healthy again: forget every queued failure. */
   clearFailures(): void {
     this.failures.clear();
+    this.downChannels.clear();
   }
+
+  /** Every chat.postMessage to these channels answers 500 until clearFailures(); `applied`: it posts anyway. */
+  readonly downChannels = new Map<string, { applied: boolean }>();
 
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
@@ -118,7 +122,11 @@ export class FakeSlack extends EventEmitter {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (params.token as string | undefined);
 
-    const failure = this.failures.get(method)?.shift();
+    const down =
+      method === 'chat.postMessage' ? this.downChannels.get(String(params.channel ?? '')) : undefined;
+    const failure = down
+      ? { status: 500 as const, applied: down.applied }
+      : this.failures.get(method)?.shift();
     if (failure && 'status' in failure && failure.status === 500 && failure.applied) {
       const { outcome } = this.answer(method, params);
       this.record({ method, params, token, outcome: `applied-then-http-500 (${outcome})` });
@@ -201,6 +209,14 @@ export class FakeSlack extends EventEmitter {
         message.blocks = asArray(p.blocks);
         message.edits += 1;
         return okBody({ channel: message.channel, ts: message.ts });
+      }
+      case 'chat.getPermalink': {
+        const message = this.messages.find((m) => m.channel === p.channel && m.ts === p.message_ts);
+        if (!message) return fail('message_not_found');
+        return okBody({
+          channel: message.channel,
+          permalink: `https://lab.slack.invalid/archives/${message.channel}/p${message.ts.replace('.', '')}`,
+        });
       }
       case 'chat.postEphemeral':
         return p.channel && p.user ? okBody({ message_ts: this.nextTs() }) : fail('channel_not_found');

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { pino } from 'pino';
 import { type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
+import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { KEY_PREFIX, QUEUE_NAMES } from '../../src/queue/job-types.js';
 import { type FakeMessage, FakeSlack } from './fake-slack.js';
@@ -31,6 +31,8 @@ export interface Harness {
   ): Promise<{ parent: FakeMessage; report: FakeMessage }>;
   probeJobCount(): Promise<number>;
   restartApp(env?: Record<string, string>): Promise<void>;
+  /** Every line the app logged, as written (after redaction). */
+  readonly logLines: readonly string[];
   close(): Promise<void>;
 }
 
@@ -77,13 +79,25 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
       ...opts.env,
     };
-    const logger = pino({ level: baseEnv.LOG_LEVEL ?? 'silent' });
+    // The production logger (with its redaction), writing into memory so tests can read every line.
+    const logLines: string[] = [];
+    const logger = createLogger(
+      process.env.NETCHECK_TEST_LOG ?? 'info',
+      { role: 'all' },
+      {
+        write(line: string) {
+          logLines.push(line);
+          if (process.env.NETCHECK_TEST_LOG) process.stderr.write(line);
+        },
+      },
+    );
     let app = await startNetcheck(baseEnv, { logger });
     cleanups.push(() => app.stop());
     const probeQueue = new Queue(QUEUE_NAMES.probe, { connection: { url: redis.url }, prefix: KEY_PREFIX });
     cleanups.push(() => probeQueue.close());
 
     const harness: Harness = {
+      logLines,
       lab,
       slack,
       redis,

@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Auditor } from '../../audit/audit-event.js';
 import type { PlanStore } from '../../queue/plan-store.js';
 import type { Queues } from '../../queue/queues.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
@@ -8,6 +9,7 @@ export interface PlanActionDeps {
   readonly plans: PlanStore;
   readonly queues: Queues;
   readonly approvers: readonly string[];
+  readonly audit: Auditor;
   readonly now: () => number;
   readonly isoNow: () => string;
   readonly logger: { info(obj: object, msg: string): void };
@@ -32,11 +34,23 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
       const planId = action.value ?? '';
       const stored = /^[A-Za-z0-9-]{1,80}$/.test(planId) ? await deps.plans.get(planId) : undefined;
       if (!stored) {
+        await deps.audit.record({
+          type: 'plan.refused',
+          actor: user,
+          summary: `${decision} refused: plan ${planId.slice(0, 80)} does not exist`,
+          data: { planId: planId.slice(0, 80) },
+        });
         await tell(':no_entry: Nothing was run: this plan does not exist (any more). Run /netcheck again.');
         return;
       }
+      const about = { actor: user, runId: stored.plan.runId, planId, node: stored.plan.node };
       const allowed = mayDecide(stored.plan, user, deps.approvers, decision);
       if (!allowed.ok) {
+        await deps.audit.record({
+          ...about,
+          type: 'plan.refused',
+          summary: `${decision} refused: ${allowed.why}`,
+        });
         deps.logger.info({ planId, user, decision }, 'refused a plan decision');
         await tell(`:no_entry: Nothing was run: ${allowed.why}.`);
         return;
@@ -52,6 +66,12 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
       );
       const when = deps.isoNow().replace('T', ' ').replace(/\..*$/, ' UTC');
       if (result === 'first') {
+        await deps.audit.record({
+          ...about,
+          type: 'plan.first-approval',
+          summary: `first of two approvals (hash ${stored.plan.hash.slice(0, 12)})`,
+          data: { hash: stored.plan.hash },
+        });
         await deps.queues.enqueueOutbox({
           kind: 'progress',
           runId: stored.plan.runId,
@@ -62,6 +82,12 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         return;
       }
       if (result !== 'ok') {
+        await deps.audit.record({
+          ...about,
+          type: result === 'expired' ? 'plan.expired' : 'plan.refused',
+          summary: `${decision} refused: ${decisionRefusal(result)}`,
+          data: { result },
+        });
         await tell(`:no_entry: Nothing was run: ${decisionRefusal(result)}.`);
         return;
       }
@@ -69,6 +95,15 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         approvalsNeeded(stored.plan) === 2
           ? `<@${(await deps.plans.get(planId))?.decidedBy?.split(',')[0] ?? '?'}> and <@${user}>`
           : `<@${user}>`;
+      await deps.audit.record({
+        ...about,
+        type: decision === 'approve' ? 'plan.approved' : 'plan.rejected',
+        summary:
+          decision === 'approve'
+            ? `approved by ${approvedBy} (hash ${stored.plan.hash.slice(0, 12)})`
+            : `rejected; nothing runs`,
+        data: { hash: stored.plan.hash },
+      });
       await deps.queues.enqueueOutbox({
         kind: 'plan-decided',
         runId: stored.plan.runId,

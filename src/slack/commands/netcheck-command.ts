@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
+import type { Auditor } from '../../audit/audit-event.js';
 import type { Inventory } from '../../config/inventory.js';
 import type { Queues } from '../../queue/queues.js';
 import type { RunStore } from '../../queue/run-store.js';
@@ -9,6 +10,7 @@ export interface NetcheckCommandDeps {
   readonly inventory: Inventory;
   readonly queues: Queues;
   readonly runs: RunStore;
+  readonly audit: Auditor;
   readonly isoNow: () => string;
   readonly logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -29,6 +31,14 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
         { user: command.user_id, channel: command.channel_id, text: command.text },
         'refused /netcheck: bad node name',
       );
+      await deps.audit
+        .record({
+          type: 'command.refused',
+          actor: command.user_id,
+          summary: `refused /netcheck ${JSON.stringify((command.text ?? '').slice(0, 200))} in <#${command.channel_id}>: ${parsed.message.split('\n')[0]}`,
+          data: { channel: command.channel_id, text: (command.text ?? '').slice(0, 500) },
+        })
+        .catch((error: unknown) => deps.logger.error({ err: error }, 'could not audit a refused command'));
       await ack({ response_type: 'ephemeral', text: parsed.message });
       return;
     }
@@ -41,6 +51,14 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
       createdAt: deps.isoNow(),
     };
     try {
+      await deps.audit.record({
+        type: 'command.received',
+        actor: run.requestedBy,
+        runId,
+        node: run.node,
+        summary: `/netcheck ${run.node} in <#${run.channel}>`,
+        data: { channel: run.channel, text: (command.text ?? '').slice(0, 500) },
+      });
       await deps.runs.create(run);
       await deps.queues.enqueueOutbox({
         kind: 'parent',

@@ -1,0 +1,82 @@
+import type { ClusterFacts } from '../diagnosis/facts.js';
+import type { NodeReport } from '../diagnosis/node-report.js';
+import type { Plan } from '../remediation/plan.js';
+import { digest } from './audit-chain.js';
+import type { AuditEvent } from './audit-event.js';
+
+/** Audit events for one probe run (pure): what was probed, what was concluded, what was offered. */
+export function probeRunEvents(
+  runId: string,
+  facts: ClusterFacts,
+  report: NodeReport,
+  plan: Plan | undefined,
+): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  for (const node of Object.values(facts.nodes)) {
+    const outputs = Object.entries(node.outputs);
+    const failed = outputs.filter(([, o]) => o.exitCode !== 0).map(([k]) => k);
+    events.push({
+      type: 'probe.batch',
+      actor: 'netcheck',
+      runId,
+      node: node.name,
+      summary: node.connection.ok
+        ? `${outputs.length} probes over SSH, ${failed.length} non-zero`
+        : `SSH to ${node.name} failed: ${node.connection.code}`,
+      data: {
+        connection: node.connection.ok ? 'ok' : node.connection.code,
+        probes: outputs.length,
+        nonZero: failed,
+        outputDigest: digest(JSON.stringify(node.outputs)),
+      },
+    });
+    if (
+      !node.connection.ok &&
+      (node.connection.code === 'host-key-mismatch' || node.connection.code === 'host-key-unknown')
+    )
+      events.push({
+        type: 'host-key.refused',
+        actor: 'netcheck',
+        runId,
+        node: node.name,
+        summary: `refused ${node.name}: its SSH host key is not the pinned one (${node.connection.code}); nothing ran there`,
+        data: { detail: node.connection.detail },
+      });
+  }
+  events.push({
+    type: 'diagnosis',
+    actor: 'netcheck',
+    runId,
+    node: report.node,
+    summary: `${report.verdict}: ${report.headline}`,
+    data: {
+      verdict: report.verdict,
+      rootCauses: report.rootCauses.map((c) => ({
+        id: c.id,
+        node: c.node,
+        folded: c.folded.map((f) => f.id),
+        evidenceDigest: digest(JSON.stringify(c.evidence)),
+      })),
+      unknowns: report.unknowns.map((c) => c.id),
+    },
+  });
+  if (plan) events.push(planProposed(plan, 'netcheck'));
+  return events;
+}
+
+export function planProposed(plan: Plan, actor: string): AuditEvent {
+  return {
+    type: 'plan.proposed',
+    actor,
+    runId: plan.runId,
+    planId: plan.planId,
+    node: plan.node,
+    summary: `plan for \`${plan.causeId}\`: ${plan.steps.length} steps${plan.destructive ? ', destructive' : ''}, hash ${plan.hash.slice(0, 12)}`,
+    data: {
+      hash: plan.hash,
+      causeId: plan.causeId,
+      destructive: plan.destructive,
+      rollbackOf: plan.rollbackOf ?? null,
+    },
+  };
+}

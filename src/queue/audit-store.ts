@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import { entryHash, GENESIS } from '../audit/audit-chain.js';
+import type { AuditEntry, AuditEvent, Auditor } from '../audit/audit-event.js';
+import { redactDeep } from '../audit/redact.js';
+import { KEY_PREFIX } from './job-types.js';
+
+export const AUDIT_STREAM = `${KEY_PREFIX}:audit`;
+const HEAD = `${KEY_PREFIX}:audit:head`;
+const MIRRORED = `${KEY_PREFIX}:audit:mirrored`;
+const MIRROR_SENDING = `${KEY_PREFIX}:audit:mirror-sending`;
+const MIRROR_LEADER = `${KEY_PREFIX}:audit:mirror-leader`;
+const MAX_APPEND_ATTEMPTS = 50;
+
+/**
+ * The append-only audit log: a Redis stream whose entries each carry the hash of the one before.
+ * Appends are serialised in this process and made atomic across processes with WATCH on the head,
+ * on a connection of their own (WATCH belongs to a connection, so it cannot share the main one).
+ */
+export class AuditStore implements Auditor {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly writer: Redis,
+    private readonly isoNow: () => string,
+  ) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.append(event);
+  }
+
+  append(event: AuditEvent): Promise<AuditEntry> {
+    const next = this.tail.then(() => this.appendNow(redactDeep(event)));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(event: AuditEvent): Promise<AuditEntry> {
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      await this.writer.watch(HEAD);
+      const head = parseHead(await this.writer.get(HEAD));
+      const body = {
+        ...event,
+        seq: head.seq + 1,
+        at: this.isoNow(),
+        prev: head.hash,
+      };
+      const hash = entryHash(body);
+      const result = await this.writer
+        .multi()
+        .xadd(AUDIT_STREAM, '*', ...toFields({ ...body, hash }))
+        .set(HEAD, JSON.stringify({ seq: body.seq, hash }))
+        .exec();
+      if (result) {
+        const [err, id] = result[0] ?? [];
+        if (err) throw err;
+        return { ...body, hash, id: String(id) };
+      }
+      // Another process appended first: read the new head and chain onto it.
+    }
+    await this.writer.unwatch();
+    throw new Error(`audit append lost the race ${MAX_APPEND_ATTEMPTS} times; nothing was written`);
+  }
+
+  async head(): Promise<{ seq: number; hash: string } | undefined> {
+    const raw = await this.redis.get(HEAD);
+    return raw ? parseHead(raw) : undefined;
+  }
+
+  /** Entries in stream order, from `afterId` (exclusive), at most `count`. */
+  async read(afterId = '-', count = 1000): Promise<AuditEntry[]> {
+    const start = afterId === '-' ? '-' : `(${afterId}`;
+    const rows = await this.redis.xrange(AUDIT_STREAM, start, '+', 'COUNT', count);
+    return rows.map(([id, fields]) => fromFields(id, fields));
+  }
+
+  async readAll(): Promise<AuditEntry[]> {
+    const all: AuditEntry[] = [];
+    let after = '-';
+    for (;;) {
+      const page = await this.read(after, 1000);
+      all.push(...page);
+      if (page.length < 1000) return all;
+      after = page[page.length - 1]!.id;
+    }
+  }
+
+  /** Waits (bounded) for entries after `afterId`, on the given blocking connection. */
+  async waitAfter(blocking: Redis, afterId: string, blockMs: number): Promise<void> {
+    await blocking.xread(
+      'COUNT',
+      1,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      AUDIT_STREAM,
+      afterId === '-' ? '0' : afterId,
+    );
+  }
+
+  // The incident-channel mirror's cursor: the seq and stream id of the last entry posted.
+  async mirrored(): Promise<{ seq: number; id: string }> {
+    const raw = await this.redis.get(MIRRORED);
+    return raw ? (JSON.parse(raw) as { seq: number; id: string }) : { seq: 0, id: '-' };
+  }
+
+  async setMirrored(seq: number, id: string): Promise<void> {
+    await this.redis.multi().set(MIRRORED, JSON.stringify({ seq, id })).del(MIRROR_SENDING).exec();
+  }
+
+  /** Marks entry `seq` as being sent; returns the seq an earlier, unfinished send was for. */
+  async beginMirrorSend(seq: number): Promise<number | undefined> {
+    const earlier = await this.redis.set(MIRROR_SENDING, String(seq), 'GET');
+    return earlier === null ? undefined : Number(earlier);
+  }
+
+  async clearMirrorSend(): Promise<void> {
+    await this.redis.del(MIRROR_SENDING);
+  }
+
+  /** One mirror at a time across bot replicas, or entries would be posted twice. */
+  async leadMirror(owner: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.redis.set(MIRROR_LEADER, owner, 'PX', ttlMs, 'NX');
+    if (ok) return true;
+    if ((await this.redis.get(MIRROR_LEADER)) !== owner) return false;
+    await this.redis.pexpire(MIRROR_LEADER, ttlMs);
+    return true;
+  }
+}
+
+function parseHead(raw: string | null): { seq: number; hash: string } {
+  if (!raw) return { seq: 0, hash: GENESIS };
+  const h = JSON.parse(raw) as { seq: number; hash: string };
+  return { seq: h.seq, hash: h.hash };
+}
+
+function toFields(e: Omit<AuditEntry, 'id'>): string[] {
+  return [
+    'seq',
+    String(e.seq),
+    'at',
+    e.at,
+    'type',
+    e.type,
+    'actor',
+    e.actor,
+    'runId',
+    e.runId ?? '',
+    'planId',
+    e.planId ?? '',
+    'node',
+    e.node ?? '',
+    'summary',
+    e.summary,
+    'data',
+    JSON.stringify(e.data ?? null),
+    'prev',
+    e.prev,
+    'hash',
+    e.hash,
+  ];
+}
+
+function fromFields(id: string, fields: string[]): AuditEntry {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  let data: Record<string, unknown> | undefined;
+  try {
+    data = (JSON.parse(f.data ?? 'null') as Record<string, unknown> | null) ?? undefined;
+  } catch {
+    // A tampered, unparseable data field: keep it as text so verify reports the changed entry.
+    data = { unparseable: f.data };
+  }
+  return {
+    id,
+    seq: Number(f.seq),
+    at: f.at ?? '',
+    type: (f.type ?? '') as AuditEntry['type'],
+    actor: f.actor ?? '',
+    runId: f.runId || undefined,
+    planId: f.planId || undefined,
+    node: f.node || undefined,
+    summary: f.summary ?? '',
+    data,
+    prev: f.prev ?? '',
+    hash: f.hash ?? '',
+  };
+}
