@@ -42,5 +42,5 @@ export function toCsv(entries: readonly AuditEntry[]): string {
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   const rows = entries.map((e) => COLUMNS.map((c) => cell(e[c])).join(','));
-  return [COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  return `${[COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { runAuditCli } from '../../src/audit/audit-cli.js';
 import type { AuditEntry } from '../../src/audit/audit-event.js';
-import { addFault, labExec } from '../../src/lab/lab.js';
+import { labExec } from '../../src/lab/lab.js';
 import { AUDIT_STREAM, AuditStore } from '../../src/queue/audit-store.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
