@@ -6,15 +6,37 @@ const USAGE = `usage: netcheck [start]                 run the bot and/or worker
        netcheck lab <command> …          the network-namespace test cluster (see README "The lab")
        netcheck audit export|verify …    read the audit log (see README "Audit trail")`;
 
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = argv;
   if (command === 'start') {
-    const app = await startNetcheck(process.env);
-    await new Promise<void>((resolve) => {
-      const shutdown = () => resolve();
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
-    });
+    const env = process.env;
+    if (!env.SLACK_BOT_TOKEN && !env.SLACK_APP_TOKEN && (env.NETCHECK_ROLE ?? 'all') !== 'worker') {
+      // No Slack configured: the local mode, with its own console standing in for Slack.
+      const [{ startLocalMode }, { createLogger }] = await Promise.all([
+        import('./local/local-mode.js'),
+        import('./log/create-logger.js'),
+      ]);
+      console.log('netcheck: no SLACK_BOT_TOKEN, starting the local mode');
+      const local = await startLocalMode({
+        env,
+        port: Number(env.PORT ?? 3000),
+        logger: createLogger(env.LOG_LEVEL ?? 'warn', { role: 'local' }),
+        say: (line) => console.log(`  ${line}`),
+      });
+      await untilSignal();
+      console.log('netcheck: stopping the local mode and removing what it started…');
+      await local.stop();
+      return 0;
+    }
+    const app = await startNetcheck(env);
+    await untilSignal();
     await app.stop();
     return 0;
   }

@@ -231,9 +231,8 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
           now: () => Date.now(),
           logger: logger.child({ component: 'audit-mirror' }),
         });
-        closers.push(() => blocking.quit());
         closers.push(() => {
-          // A blocked XREAD would hold stop() for up to its timeout: cut it.
+          // A blocked XREAD would hold stop() for up to its timeout: cut the connection instead of QUIT.
           blocking.disconnect();
           return mirror.stop();
         });
