@@ -73,7 +73,8 @@ function mrkdwn(text) {
     .replace(/&lt;#([A-Z0-9]+)&gt;/g, (_, c) => '#' + (c === state.channel ? 'incident' : c))
     .replace(/:([a-z0-9_+-]+):/g, (m, e) => emoji[e] || m)
     .replace(/\\n/g, '<br>');
-  return s.replace(/\\u0000(\\d+)\\u0000/g, (_, i) => blocks[Number(i)]);
+  // The bot escapes &, < and > as Slack wants; a Slack client shows them as the characters.
+  return s.replace(/\\u0000(\\d+)\\u0000/g, (_, i) => blocks[Number(i)]).replace(/&amp;(amp|lt|gt);/g, '&$1;');
 }
 function textOf(t) { return t ? (t.type === 'plain_text' ? esc(t.text) : mrkdwn(t.text)) : ''; }
 function renderBlocks(m) {
