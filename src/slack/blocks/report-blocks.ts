@@ -99,7 +99,9 @@ export function renderReport(report: NodeReport, runId: string): SlackMessage {
   if (report.verdict === 'healthy') {
     blocks.push(context(report.checks.map(checkLine).join('\n')));
   }
-  blocks.push(context(`${report.checks.length} checks in ${Math.round(report.durationMs)} ms · run \`${runId}\``));
+  blocks.push(
+    context(`${report.checks.length} checks in ${Math.round(report.durationMs)} ms · run \`${runId}\``),
+  );
 
   // The plan and its buttons always survive the cut: they are what the reader acts on.
   const plan = report.plan ? planBlocks(report.plan) : [];
