@@ -1,4 +1,5 @@
-import { CoreV1Api, KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
+import { coreClient, withDeadline } from './kube-client.js';
 import type { KubeFacts, KubeFlannelPod, KubeNode } from './kube-facts.js';
 
 export interface NodeListCache {
@@ -21,20 +22,11 @@ export class KubeGateway {
     private readonly timeoutMs = 3000,
     private readonly isoNow: () => string = () => new Date().toISOString(),
   ) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.core = coreClient(kubeconfigPath);
   }
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(what, this.timeoutMs, call);
   }
 
   async fetch(targetNode: string): Promise<KubeFacts> {

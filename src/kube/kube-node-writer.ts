@@ -1,4 +1,5 @@
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { coreClient, withDeadline } from './kube-client.js';
 
 export type DrainOutcome =
   | { readonly status: 'done'; readonly evicted: readonly string[]; readonly skipped: readonly string[] }
@@ -18,20 +19,11 @@ export class KubeNodeWriter {
     kubeconfigPath: string,
     private readonly timeoutMs = 5000,
   ) {
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigPath);
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.core = coreClient(kubeconfigPath);
   }
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what}: no answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(what, this.timeoutMs, call);
   }
 
   async drainAndDelete(node: string): Promise<DrainOutcome> {
