@@ -16,20 +16,20 @@ import { KubeGateway } from './kube/kube-gateway.js';
 import { KubeNodeWriter } from './kube/kube-node-writer.js';
 import { createLogger } from './log/create-logger.js';
 import { collectFacts } from './probes/collect-facts.js';
-import { AuditStore } from './queue/audit-store.js';
-import { KubeNodeCache } from './queue/kube-node-cache.js';
 import { startOutboxWorker } from './queue/outbox-worker.js';
-import { PlanStore } from './queue/plan-store.js';
 import { startProbeWorker } from './queue/probe-worker.js';
 import { Queues } from './queue/queues.js';
 import { startRemediationWorker } from './queue/remediation-worker.js';
-import { RunStore } from './queue/run-store.js';
 import { executePlan, reportInterruptedRuns } from './remediation/executor.js';
 import { planFor } from './remediation/runbooks.js';
 import { registerPlanActions } from './slack/actions/plan-actions.js';
 import { registerNetcheckCommand } from './slack/commands/netcheck-command.js';
 import { createOutboxDelivery } from './slack/outbox-delivery.js';
 import { createSlackApp } from './slack/slack-app.js';
+import { AuditStore } from './store/audit-store.js';
+import { KubeNodeCache } from './store/kube-node-cache.js';
+import { PlanStore } from './store/plan-store.js';
+import { RunStore } from './store/run-store.js';
 
 export interface Netcheck {
   readonly config: Config;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { AuditStore } from '../queue/audit-store.js';
+import { AuditStore } from '../store/audit-store.js';
 import { verifyChain } from './audit-chain.js';
 import { filterEntries, toCsv, toJsonl } from './audit-export.js';
 

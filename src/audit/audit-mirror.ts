@@ -1,6 +1,6 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import type { AuditStore } from '../queue/audit-store.js';
-import type { RunStore } from '../queue/run-store.js';
+import type { AuditStore } from '../store/audit-store.js';
+import type { RunStore } from '../store/run-store.js';
 import type { AuditEntry } from './audit-event.js';
 import { redactSecrets } from './redact.js';
 

@@ -38,4 +38,3 @@ export interface RemediationJobData {
 }
 
 export const QUEUE_NAMES = { probe: 'probe', outbox: 'outbox', remediation: 'remediation' } as const;
-export const KEY_PREFIX = 'netcheck';

@@ -1,6 +1,7 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX, type OutboxMessage, QUEUE_NAMES } from './job-types.js';
+import { KEY_PREFIX } from '../store/redis-keys.js';
+import { type OutboxMessage, QUEUE_NAMES } from './job-types.js';
 import { outboxMessageId } from './queues.js';
 
 /** What a delivery attempt reports back; the queue turns it into BullMQ state. */

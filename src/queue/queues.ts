@@ -1,12 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  KEY_PREFIX,
-  type OutboxMessage,
-  type ProbeJobData,
-  QUEUE_NAMES,
-  type RemediationJobData,
-} from './job-types.js';
+import { KEY_PREFIX } from '../store/redis-keys.js';
+import { type OutboxMessage, type ProbeJobData, QUEUE_NAMES, type RemediationJobData } from './job-types.js';
 
 /** Completed jobs are kept a day so that their ids keep de-duplicating re-adds (BullMQ dedups only while a job exists). */
 const KEEP = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;

@@ -1,6 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX, QUEUE_NAMES, type RemediationJobData } from './job-types.js';
+import { KEY_PREFIX } from '../store/redis-keys.js';
+import { QUEUE_NAMES, type RemediationJobData } from './job-types.js';
 
 export interface RemediationWorkerOptions {
   readonly connection: Redis;

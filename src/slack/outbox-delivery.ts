@@ -2,7 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { redactDeep } from '../audit/redact.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
-import type { RunRecord, RunStore } from '../queue/run-store.js';
+import type { RunRecord, RunStore } from '../store/run-store.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
 import { planBlocks } from './blocks/plan-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { runAuditCli } from '../../src/audit/audit-cli.js';
 import type { AuditEntry } from '../../src/audit/audit-event.js';
 import { labExec } from '../../src/lab/lab.js';
-import { AUDIT_STREAM, AuditStore } from '../../src/queue/audit-store.js';
+import { AUDIT_STREAM, AuditStore } from '../../src/store/audit-store.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';

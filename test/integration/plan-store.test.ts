@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { PlanStore } from '../../src/queue/plan-store.js';
 import type { Plan } from '../../src/remediation/plan.js';
+import { PlanStore } from '../../src/store/plan-store.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const plan = (planId: string): Plan => ({

@@ -1,8 +1,8 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Auditor } from '../../audit/audit-event.js';
-import type { PlanStore } from '../../queue/plan-store.js';
 import type { Queues } from '../../queue/queues.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
+import type { PlanStore } from '../../store/plan-store.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
 
 export interface PlanActionDeps {

@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import type { Auditor } from '../../audit/audit-event.js';
 import type { Inventory } from '../../config/inventory.js';
 import type { Queues } from '../../queue/queues.js';
-import type { RunStore } from '../../queue/run-store.js';
+import type { RunStore } from '../../store/run-store.js';
 import { parseCommand, USAGE } from './parse-command.js';
 
 export interface NetcheckCommandDeps {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Plan, PlanState } from '../remediation/plan.js';
-import { KEY_PREFIX } from './job-types.js';
+import { KEY_PREFIX } from './redis-keys.js';
 
 export const APPROVAL_TTL_MS = 15 * 60 * 1000;
 const RUNNING_SET = `${KEY_PREFIX}:plans:running`;

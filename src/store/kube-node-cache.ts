@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KubeNode } from '../kube/kube-facts.js';
 import type { NodeListCache } from '../kube/kube-gateway.js';
-import { KEY_PREFIX } from './job-types.js';
+import { KEY_PREFIX } from './redis-keys.js';
 
 /** The last node list the API server returned, so a report can still show podCIDRs when it is down. */
 export class KubeNodeCache implements NodeListCache {

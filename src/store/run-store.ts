@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX } from './job-types.js';
+import { KEY_PREFIX } from './redis-keys.js';
 
 /** One `/netcheck` request and what the bot has posted for it. */
 export interface RunRecord {

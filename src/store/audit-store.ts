@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { entryHash, GENESIS } from '../audit/audit-chain.js';
 import type { AuditEntry, AuditEvent, Auditor } from '../audit/audit-event.js';
 import { redactDeep } from '../audit/redact.js';
-import { KEY_PREFIX } from './job-types.js';
+import { KEY_PREFIX } from './redis-keys.js';
 
 export const AUDIT_STREAM = `${KEY_PREFIX}:audit`;
 const HEAD = `${KEY_PREFIX}:audit:head`;
