@@ -10,6 +10,7 @@ import { startAuditMirror } from './audit/audit-mirror.js';
 import { probeRunEvents } from './audit/run-events.js';
 import { findNode } from './config/inventory.js';
 import { type Config, type EnvSource, loadConfig } from './config/load-config.js';
+import { withDeadline } from './core/deadline.js';
 import { diagnose } from './diagnosis/diagnose.js';
 import type { KubeFacts } from './kube/kube-facts.js';
 import { KubeGateway } from './kube/kube-gateway.js';
@@ -71,7 +72,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
     };
     const workers: Worker[] = [];
     closers.push(() =>
-      withTimeout(Promise.all(workers.map((w) => w.close())), SHUTDOWN_TIMEOUT_MS, 'closing workers'),
+      withDeadline(Promise.all(workers.map((w) => w.close())), SHUTDOWN_TIMEOUT_MS, 'closing workers'),
     );
 
     if (config.role !== 'bot') {
@@ -242,7 +243,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
         port: config.port,
         logger,
         health: async () => {
-          const pong = await withTimeout(redis.ping(), 1000, 'redis ping').catch(() => 'down');
+          const pong = await withDeadline(redis.ping(), 1000, 'redis ping').catch(() => 'down');
           return {
             ok: pong === 'PONG',
             detail: { role: config.role, redis: pong === 'PONG' ? 'ok' : 'down' },
@@ -289,7 +290,7 @@ async function connectRedis(
   const redis = new Redis(url, { ...options, lazyConnect: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   try {
-    await withTimeout(redis.connect(), 5000, 'connecting to Redis');
+    await withDeadline(redis.connect(), 5000, 'connecting to Redis');
   } catch (error) {
     redis.disconnect();
     throw Object.assign(
@@ -309,12 +310,4 @@ function boundPort(server: unknown): number | undefined {
   return typeof address === 'object' && address && 'port' in address
     ? Number((address as { port: number }).port)
     : undefined;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

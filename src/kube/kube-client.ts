@@ -1,4 +1,5 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { withDeadline } from '../core/deadline.js';
 
 export function coreClient(kubeconfigPath: string): CoreV1Api {
   const kc = new KubeConfig();
@@ -10,10 +11,6 @@ export function coreClient(kubeconfigPath: string): CoreV1Api {
  * Every Kubernetes call gets a deadline: the client has none by default, and a hung API server is
  * exactly the situation netcheck is used in.
  */
-export function withDeadline<T>(what: string, timeoutMs: number, call: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+export function kubeCall<T>(what: string, timeoutMs: number, call: Promise<T>): Promise<T> {
+  return withDeadline(call, timeoutMs, what);
 }

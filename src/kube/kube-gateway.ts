@@ -1,5 +1,5 @@
 import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
-import { coreClient, withDeadline } from './kube-client.js';
+import { coreClient, kubeCall } from './kube-client.js';
 import type { KubeFacts, KubeFlannelPod, KubeNode } from './kube-facts.js';
 
 export interface NodeListCache {
@@ -26,7 +26,7 @@ export class KubeGateway {
   }
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
-    return withDeadline(what, this.timeoutMs, call);
+    return kubeCall(what, this.timeoutMs, call);
   }
 
   async fetch(targetNode: string): Promise<KubeFacts> {

@@ -1,5 +1,5 @@
 import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { coreClient, withDeadline } from './kube-client.js';
+import { coreClient, kubeCall } from './kube-client.js';
 
 export type DrainOutcome =
   | { readonly status: 'done'; readonly evicted: readonly string[]; readonly skipped: readonly string[] }
@@ -23,7 +23,7 @@ export class KubeNodeWriter {
   }
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
-    return withDeadline(what, this.timeoutMs, call);
+    return kubeCall(what, this.timeoutMs, call);
   }
 
   async drainAndDelete(node: string): Promise<DrainOutcome> {

@@ -4,12 +4,9 @@ import type { KnownHosts, PinnedKey } from './known-hosts.js';
 import { knownHostsName } from './known-hosts.js';
 import { type RemoteCommand, sh } from './remote-command.js';
 import { SshError } from './ssh-error.js';
+import type { SshTarget } from './ssh-target.js';
 
-export interface SshTarget {
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-}
+export type { SshTarget } from './ssh-target.js';
 
 export interface ExecOptions {
   readonly timeoutMs: number;
