@@ -1,8 +1,10 @@
 /**
  * Secrets never leave the worker. Everything bound for Slack, the logs or the audit log passes
  * through here: kubeadm bootstrap tokens and discovery hashes, certificate keys, PEM private keys,
- * passwords, bearer tokens and Slack tokens.
+ * passwords, bearer tokens, Slack tokens and the credentials in URLs (a REDIS_URL with a password).
  */
+import { maskCredentials } from '../core/mask-credentials.js';
+
 const PATTERNS: readonly [RegExp, string][] = [
   [
     /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g,
@@ -18,7 +20,7 @@ const PATTERNS: readonly [RegExp, string][] = [
 ];
 
 export function redactSecrets(text: string): string {
-  let out = text;
+  let out = maskCredentials(text);
   for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
   return out;
 }

@@ -48,7 +48,19 @@ export const envSchema = z.object({
     .string()
     .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD')
     .optional(),
-  NETCHECK_APPROVERS: csv(/^[UW][A-Z0-9]{2,}$/, 'Slack user ids such as U0123ABCD').default([]),
+  NETCHECK_APPROVERS: csv(
+    /^[UWS][A-Z0-9]{2,}$/,
+    'Slack user ids (U0123ABCD) or user-group ids (S0123ABCD)',
+  ).default([]),
+  NETCHECK_CHANNELS: csv(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids such as C0123ABCD').optional(),
+  NETCHECK_USERS: csv(
+    /^[UWS][A-Z0-9]{2,}$/,
+    'Slack user ids (U0123ABCD) or user-group ids (S0123ABCD)',
+  ).optional(),
+  NETCHECK_PLAN_KEY: z
+    .string()
+    .min(32, 'expected a secret of at least 32 characters (for example the output of `openssl rand -hex 32`)')
+    .optional(),
   NETCHECK_ROLE: z
     .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })
     .default('all'),

@@ -1,4 +1,5 @@
 import { access, constants } from 'node:fs/promises';
+import { maskCredentials } from '../core/mask-credentials.js';
 import { ConfigError } from './config-error.js';
 import { type Env, envSchema, type Role } from './env-schema.js';
 import type { Inventory } from './inventory.js';
@@ -21,7 +22,14 @@ export interface Config {
   /** Present when the role includes the bot. */
   readonly slack: SlackConfig | undefined;
   readonly auditChannel: string | undefined;
+  /** User ids (`U…`) and user-group ids (`S…`) who may approve destructive plans. */
   readonly approvers: readonly string[];
+  /** Channel ids where commands and buttons work; undefined = every channel (warned at start). */
+  readonly channels: readonly string[] | undefined;
+  /** User and user-group ids who may run `/netcheck`; undefined = everyone in an allowed channel. */
+  readonly users: readonly string[] | undefined;
+  /** The plan-signing secret; present exactly when the role includes a worker. */
+  readonly planKey: string | undefined;
   readonly kubeconfigPath: string | undefined;
 }
 
@@ -37,8 +45,8 @@ export function parseEnv(source: EnvSource): Env {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
-        const shown =
-          name.includes('TOKEN') || name.includes('SECRET') ? '(value hidden)' : JSON.stringify(source[name]);
+        const secret = name.includes('TOKEN') || name.includes('SECRET') || name.includes('KEY');
+        const shown = secret ? '(value hidden)' : maskCredentials(JSON.stringify(source[name]));
         return `${name}=${shown}: ${issue.message}`;
       }),
     );
@@ -75,6 +83,19 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
         apiUrl: env.SLACK_API_URL,
       };
     }
+  }
+
+  // The plan key is what makes a compromised bot harmless (DESIGN.md, threat model): workers sign
+  // plans with it and verify before any step, so a bot-only process must never hold it.
+  if (hasWorker && !env.NETCHECK_PLAN_KEY) {
+    problems.push(
+      `NETCHECK_PLAN_KEY is not set; expected a secret of at least 32 characters that only workers hold (for example \`openssl rand -hex 32\`), because NETCHECK_ROLE=${env.NETCHECK_ROLE} runs a worker, which signs and verifies fix plans`,
+    );
+  }
+  if (!hasWorker && env.NETCHECK_PLAN_KEY) {
+    problems.push(
+      'NETCHECK_PLAN_KEY is set for NETCHECK_ROLE=bot; remove it: only workers may hold the plan-signing key (a bot that holds it could forge plans if it were compromised)',
+    );
   }
 
   let inventory: Inventory | undefined;
@@ -120,6 +141,9 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     slack,
     auditChannel: env.NETCHECK_AUDIT_CHANNEL,
     approvers: env.NETCHECK_APPROVERS,
+    channels: env.NETCHECK_CHANNELS,
+    users: env.NETCHECK_USERS,
+    planKey: hasWorker ? env.NETCHECK_PLAN_KEY : undefined,
     kubeconfigPath: env.KUBECONFIG,
   };
 }

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { maskCredentials } from '../core/mask-credentials.js';
 import { labDown, labUp, writeInventory } from '../lab/lab.js';
 import { startNetcheck } from '../main.js';
 import { CONSOLE_PAGE } from './console-page.js';
@@ -52,7 +53,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
 
     let redisUrl = opts.env.REDIS_URL;
-    if (redisUrl) opts.say(`Redis: ${redisUrl} (REDIS_URL)`);
+    if (redisUrl) opts.say(`Redis: ${maskCredentials(redisUrl)} (REDIS_URL)`);
     else {
       const redis = await startRedis({ dir });
       cleanups.push(() => redis.stop());
@@ -93,6 +94,8 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
         NETCHECK_INVENTORY: files.inventoryPath,
         NETCHECK_ROLE: 'all',
         NETCHECK_APPROVERS: 'U0APPROVER',
+        // One process holds both roles here, so it holds the plan key: a fresh one per start.
+        NETCHECK_PLAN_KEY: randomBytes(32).toString('hex'),
         NETCHECK_AUDIT_CHANNEL: LOCAL_AUDIT_CHANNEL,
         ...(files.kubeconfigPath ? { KUBECONFIG: files.kubeconfigPath } : {}),
       },

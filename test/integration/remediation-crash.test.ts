@@ -10,7 +10,7 @@ import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
 import { QUEUE_NAMES } from '../../src/queue/job-types.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
+import { type Harness, SIGNING_SECRET, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -21,6 +21,7 @@ function startWorker(h: Harness): ChildProcess {
     env: {
       ...process.env,
       NETCHECK_ROLE: 'worker',
+      NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
       REDIS_URL: h.redis.url,
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),

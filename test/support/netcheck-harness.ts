@@ -11,6 +11,8 @@ import { type FakeMessage, FakeSlack } from './fake-slack.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { postSlashCommand, type SignedRequestOptions } from './slack-signing.js';
 
+export const TEST_PLAN_KEY = 'netcheck-test-plan-key-0123456789abcdef';
+
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
 export interface Harness {
@@ -80,6 +82,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
       ...opts.env,
     };
+    // Workers must hold the plan-signing key; a bot-only process must not (config refuses both mistakes).
+    if (baseEnv.NETCHECK_ROLE !== 'bot') baseEnv.NETCHECK_PLAN_KEY ??= TEST_PLAN_KEY;
     // The production logger (with its redaction), writing into memory so tests can read every line.
     const logLines: string[] = [];
     const logger = createLogger(

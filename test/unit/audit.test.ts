@@ -37,6 +37,7 @@ describe('redaction', () => {
       'Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig',
       'SLACK_BOT_TOKEN=xoxb-1234-5678-abcdefgh and xapp-1-A0-123-abc',
       'password: hunter2hunter2, "secret"="s3cr3t"',
+      'cannot connect to redis://:r3d1s-pw@10.0.0.5:6379',
     ].join('\n');
     const out = redactSecrets(text);
     for (const leaked of [
@@ -49,6 +50,7 @@ describe('redaction', () => {
       'xapp-1-A0',
       'hunter2hunter2',
       's3cr3t',
+      'r3d1s-pw',
     ])
       assert.ok(!out.includes(leaked), `${leaked} leaked:\n${out}`);
     assert.match(

@@ -121,6 +121,8 @@ describe('environment', () => {
   });
 });
 
+const KEY = 'k'.repeat(32);
+
 describe('loadConfig per role', () => {
   let dir: string;
   let inventoryPath: string;
@@ -143,7 +145,7 @@ describe('loadConfig per role', () => {
 
   it('a worker needs the SSH key and known_hosts but no Slack token', async () => {
     await assert.rejects(
-      loadConfig({ NETCHECK_ROLE: 'worker', NETCHECK_INVENTORY: inventoryPath }),
+      loadConfig({ NETCHECK_ROLE: 'worker', NETCHECK_INVENTORY: inventoryPath, NETCHECK_PLAN_KEY: KEY }),
       (error: ConfigError) => {
         assert.equal(error.problems.length, 2);
         assert.match(error.problems[0]!, /ssh\.privateKeyPath=.*id_ed25519: cannot read this file/);
@@ -160,9 +162,68 @@ describe('loadConfig per role', () => {
         const text = error.problems.join('\n');
         assert.match(text, /SLACK_BOT_TOKEN is not set/);
         assert.match(text, /SLACK_SIGNING_SECRET is not set/);
+        assert.match(text, /NETCHECK_PLAN_KEY is not set; .*NETCHECK_ROLE=all runs a worker/);
         assert.match(
           text,
           /NETCHECK_INVENTORY=.*nope\.yaml: cannot read the inventory \(the file does not exist\)/,
+        );
+        return true;
+      },
+    );
+  });
+
+  it('a worker refuses to start without the plan key; a bot refuses to start with one', async () => {
+    await assert.rejects(
+      loadConfig({ NETCHECK_ROLE: 'worker', NETCHECK_INVENTORY: inventoryPath }),
+      (error: ConfigError) => error.problems.some((p) => p.startsWith('NETCHECK_PLAN_KEY is not set')),
+    );
+    await assert.rejects(
+      loadConfig({
+        NETCHECK_ROLE: 'bot',
+        NETCHECK_INVENTORY: inventoryPath,
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'secret-123',
+        NETCHECK_PLAN_KEY: KEY,
+      }),
+      (error: ConfigError) => {
+        assert.deepEqual(error.problems.length, 1);
+        assert.match(error.problems[0]!, /^NETCHECK_PLAN_KEY is set for NETCHECK_ROLE=bot; remove it/);
+        return true;
+      },
+    );
+  });
+
+  it('a short plan key is refused without being shown', () => {
+    assert.throws(
+      () => parseEnv({ NETCHECK_PLAN_KEY: 'short-secret-value' }),
+      (error: ConfigError) => {
+        assert.match(
+          error.problems[0]!,
+          /^NETCHECK_PLAN_KEY=\(value hidden\): expected a secret of at least 32/,
+        );
+        assert.ok(!error.message.includes('short-secret-value'));
+        return true;
+      },
+    );
+  });
+
+  it('channels, users and approver groups are parsed; a bad REDIS_URL is shown without its password', () => {
+    const env = parseEnv({
+      NETCHECK_CHANNELS: 'C0INCIDENT, G0PRIVATE',
+      NETCHECK_USERS: 'U0ALICE,S0ONCALL',
+      NETCHECK_APPROVERS: 'U0BOB,S0SRE',
+    });
+    assert.deepEqual(env.NETCHECK_CHANNELS, ['C0INCIDENT', 'G0PRIVATE']);
+    assert.deepEqual(env.NETCHECK_USERS, ['U0ALICE', 'S0ONCALL']);
+    assert.deepEqual(env.NETCHECK_APPROVERS, ['U0BOB', 'S0SRE']);
+    assert.throws(
+      () => parseEnv({ REDIS_URL: 'http://:hunter2-password@redis:6379', NETCHECK_CHANNELS: 'general' }),
+      (error: ConfigError) => {
+        assert.ok(!error.message.includes('hunter2'), error.message);
+        assert.match(error.message, /REDIS_URL="http:\/\/\*\*\*@redis:6379"/);
+        assert.match(
+          error.message,
+          /NETCHECK_CHANNELS="general": expected a comma-separated list of Slack channel ids/,
         );
         return true;
       },
