@@ -4,8 +4,15 @@ import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { PROBE } from '../../src/diagnosis/facts.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
+import type { PlanStep } from '../../src/remediation/plan-step.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
 import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
+
+/** A shell step's command and check (the runbooks below build only shell steps where these are read). */
+function shell(step: PlanStep | undefined): { command: string; check: string } {
+  assert.equal(step?.kind, 'shell');
+  return step as Extract<PlanStep, { kind: 'shell' }>;
+}
 
 const ids = { planId: 'plan-1', runId: 'run-1', requestedBy: 'U0REQ', createdAt: '2026-11-24T03:00:00.000Z' };
 
@@ -29,14 +36,14 @@ describe('runbooks', () => {
     assert.equal(plan.node, 'cp-1');
     assert.equal(plan.destructive, false);
     assert.match(
-      plan.steps[0]!.command,
+      shell(plan.steps[0]).command,
       /iptables-save > '\/var\/backups\/netcheck\/20261124T030000-plan-1\/iptables.rules'/,
     );
     assert.equal(
-      plan.steps[1]!.command,
+      shell(plan.steps[1]).command,
       `'iptables' '-t' 'filter' '-D' 'INPUT' '-p' 'icmp' '-m' 'comment' '--comment' 'it'\\''s $(evil)' '-j' 'DROP'`,
     );
-    assert.match(plan.steps[1]!.check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
+    assert.match(shell(plan.steps[1]).check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
     assert.equal(plan.hash.length, 64);
     assert.equal(planFor(icmpReport(), ids)!.hash, plan.hash, 'the hash is stable for the same steps');
   });
@@ -78,7 +85,7 @@ describe('control-plane re-init', () => {
     const titles = plan.steps.map((s) => s.title);
     assert.match(titles[0]!, /kube-flannel\.yml is on cp-1 and its net-conf Network is 10\.244\.0\.0\/16/);
     assert.equal(plan.steps[0]!.destructive, false, 'the prerequisite check changes nothing');
-    assert.match(plan.steps[0]!.command, /grep -Eq '"Network": \*"10\\\.244\\\.0\\\.0\/16"'/);
+    assert.match(shell(plan.steps[0]).command, /grep -Eq '"Network": \*"10\\\.244\\\.0\\\.0\/16"'/);
     assert.match(titles[2]!, /back up etcd/);
     const order = [
       'INPUT policy to ACCEPT',
@@ -92,7 +99,11 @@ describe('control-plane re-init', () => {
       at.every((i, k) => i > 2 && (k === 0 || i > at[k - 1]!)),
       `order: ${titles.join(' | ')}`,
     );
-    assert.ok(plan.steps.some((s) => s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'"));
+    assert.ok(
+      plan.steps.some(
+        (s) => s.kind === 'shell' && s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'",
+      ),
+    );
     const rollback = rollbackPlanFor(plan, { planId: 'plan-2', createdAt: ids.createdAt });
     assert.equal(approvalsNeeded(rollback), 2, 'its rollback is gated as hard');
     assert.match(rollback.steps[0]!.title, /etcd/);
@@ -130,8 +141,11 @@ describe('who may decide', () => {
   });
 
   it('explains refusals from the state machine', () => {
-    assert.match(decisionRefusal('expired'), /expired/);
-    assert.match(decisionRefusal('state:approved'), /already approved; a second click does nothing/);
-    assert.match(decisionRefusal('hash'), /changed/);
+    assert.match(decisionRefusal({ code: 'expired' }), /expired/);
+    assert.match(
+      decisionRefusal({ code: 'already-decided', state: 'approved' }),
+      /already approved; a second click does nothing/,
+    );
+    assert.match(decisionRefusal({ code: 'hash-mismatch' }), /changed/);
   });
 });
