@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { PROBE } from '../../src/diagnosis/facts.js';
+import type { NodeReport } from '../../src/diagnosis/node-report.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
+import { hashSteps } from '../../src/remediation/plan-hash.js';
+import { PLAN_TRANSITIONS } from '../../src/remediation/plan-state.js';
 import type { PlanStep } from '../../src/remediation/plan-step.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
+import { stepText } from '../../src/remediation/step-text.js';
 import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
 
 /** A shell step's command and check (the runbooks below build only shell steps where these are read). */
@@ -56,6 +60,47 @@ describe('runbooks', () => {
       }),
     );
     assert.equal(planFor(flannel, ids), undefined);
+  });
+});
+
+describe('step kinds', () => {
+  const resetReport = {
+    rootCauses: [
+      {
+        id: 'podcidr-overlaps-host-net',
+        remedy: { kind: 'reset-worker', node: 'node-3', controlPlane: 'cp-1', uplink: undefined },
+      },
+    ],
+  } as unknown as NodeReport;
+
+  it('a drain step has no command of its own and a join step never holds its token: their shown text is rendered from their data', () => {
+    const plan = planFor(resetReport, ids)!;
+    const drain = plan.steps.find((s) => s.kind === 'drain')!;
+    const join = plan.steps.find((s) => s.kind === 'join')!;
+    assert.equal('command' in drain, false);
+    assert.equal('command' in join, false);
+    assert.deepEqual(stepText(drain), {
+      command:
+        'kubectl cordon node-3; evict its pods except DaemonSet and mirror pods; kubectl delete node node-3',
+      check: 'GET /api/v1/nodes/node-3 returns 404',
+    });
+    assert.equal(
+      stepText(join).command,
+      'kubeadm join <fresh: kubeadm token create --print-join-command on cp-1>',
+    );
+    assert.equal(join.kind === 'join' && join.joinFrom, 'cp-1');
+    assert.equal(plan.hash, hashSteps(plan.steps), 'the hash covers the text the approver is shown');
+  });
+
+  it('the state machine: a decision only from proposed, a run only from approved, nothing leaves an end state', () => {
+    const from = (to: string) =>
+      Object.entries(PLAN_TRANSITIONS)
+        .filter(([, next]) => (next as readonly string[]).includes(to))
+        .map(([state]) => state);
+    assert.deepEqual(from('approved'), ['proposed']);
+    assert.deepEqual(from('running'), ['approved']);
+    for (const end of ['rejected', 'expired', 'done', 'failed', 'interrupted'] as const)
+      assert.deepEqual(PLAN_TRANSITIONS[end], []);
   });
 });
 

@@ -2,8 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Auditor } from '../../audit/audit-event.js';
 import type { Queues } from '../../queue/queues.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
-import type { PlanRepository } from '../../remediation/plan-repository.js';
-import { refusalCode } from '../../remediation/plan-repository.js';
+import { type PlanRepository, refusalCode } from '../../remediation/plan-repository.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
 
 export interface PlanActionDeps {
