@@ -1,5 +1,5 @@
 import type { NodeReport } from '../diagnosis/node-report.js';
-import type { Plan } from '../remediation/plan.js';
+import type { RemediationMessage } from '../remediation/remediation-message.js';
 
 /** What the bot asks a worker to do. Only inventory-validated values travel here. */
 export interface ProbeJobData {
@@ -24,13 +24,7 @@ export type OutboxMessage =
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
-  | { readonly kind: 'notice'; readonly runId: string; readonly text: string }
-  /** A step-by-step line of a remediation run, in the run's thread; `seq` makes each one distinct. */
-  | { readonly kind: 'progress'; readonly runId: string; readonly seq: string; readonly text: string }
-  /** The plan was decided: the buttons go, who decided and when is shown. */
-  /** A plan offered later in the thread (the rollback after a failed step), with its buttons. */
-  | { readonly kind: 'plan-offered'; readonly runId: string; readonly plan: Plan; readonly text: string }
-  | { readonly kind: 'plan-decided'; readonly runId: string; readonly planId: string; readonly text: string };
+  | RemediationMessage;
 
 export interface RemediationJobData {
   readonly planId: string;

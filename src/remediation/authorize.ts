@@ -1,4 +1,5 @@
 import type { Plan } from './plan.js';
+import type { DecisionRefusal } from './plan-repository.js';
 
 /**
  * Who may decide a plan (pure). A safe plan: its requester or an approver. A destructive plan: an
@@ -51,15 +52,18 @@ export function approvalRule(plan: Plan): string {
     : 'safe: the requester may approve';
 }
 
-export function decisionRefusal(result: string): string {
-  if (result === 'expired')
-    return 'this plan expired (approvals are valid for 15 minutes); run /netcheck again for a fresh plan';
-  if (result === 'hash')
-    return 'this plan changed since it was shown; run /netcheck again and approve the new plan';
-  if (result === 'missing') return 'this plan no longer exists; run /netcheck again';
-  if (result === 'same-approver')
-    return 'you already gave the first approval; a second, different approver from NETCHECK_APPROVERS must approve it';
-  if (result.startsWith('state:'))
-    return `this plan was already ${result.slice(6)}; a second click does nothing`;
-  return `the plan could not be decided (${result})`;
+/** Why a click changed nothing, for the one who clicked (and the audit summary). */
+export function decisionRefusal(refusal: DecisionRefusal): string {
+  switch (refusal.code) {
+    case 'expired':
+      return 'this plan expired (approvals are valid for 15 minutes); run /netcheck again for a fresh plan';
+    case 'hash-mismatch':
+      return 'this plan changed since it was shown; run /netcheck again and approve the new plan';
+    case 'missing':
+      return 'this plan no longer exists; run /netcheck again';
+    case 'same-approver':
+      return 'you already gave the first approval; a second, different approver from NETCHECK_APPROVERS must approve it';
+    case 'already-decided':
+      return `this plan was already ${refusal.state}; a second click does nothing`;
+  }
 }

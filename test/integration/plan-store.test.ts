@@ -38,32 +38,51 @@ describe('plan approval state machine (real Redis)', () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => plans.decide('p1', 'h1', `U${i}`, 'approved', 2000, 'now')),
     );
-    assert.equal(results.filter((r) => r === 'ok').length, 1);
-    assert.equal(results.filter((r) => r === 'state:approved').length, 19);
-    assert.equal(await plans.beginRun('p1', 'h1'), 'ok');
-    assert.equal(await plans.beginRun('p1', 'h1'), 'state:running', 'a run starts once');
+    assert.equal(results.filter((r) => r.code === 'approved').length, 1);
+    assert.equal(results.filter((r) => r.code === 'already-decided' && r.state === 'approved').length, 19);
+    assert.deepEqual(await plans.beginRun('p1', 'h1'), { code: 'running' });
+    assert.deepEqual(
+      await plans.beginRun('p1', 'h1'),
+      { code: 'not-approved', state: 'running' },
+      'a run starts once',
+    );
   });
 
   it('a plan that needs two approvers: the first is recorded, the same person again is refused, a second one approves, once', async () => {
     await plans.save(plan('p2a'), 1000);
-    assert.equal(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), 'first');
-    assert.equal(await plans.beginRun('p2a', 'h1'), 'state:proposed', 'one approval does not let it run');
-    assert.equal(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), 'same-approver');
+    assert.deepEqual(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), {
+      code: 'first-approval',
+    });
+    assert.deepEqual(
+      await plans.beginRun('p2a', 'h1'),
+      { code: 'not-approved', state: 'proposed' },
+      'one approval does not let it run',
+    );
+    assert.deepEqual(await plans.decide('p2a', 'h1', 'UA', 'approved', 2000, 'now', 2), {
+      code: 'same-approver',
+    });
     const results = await Promise.all(
       ['UB', 'UC', 'UD'].map((u) => plans.decide('p2a', 'h1', u, 'approved', 2000, 'now', 2)),
     );
-    assert.deepEqual(results.sort(), ['ok', 'state:approved', 'state:approved']);
+    assert.deepEqual(
+      results.map((r) => (r.code === 'already-decided' ? `already ${r.state}` : r.code)).sort(),
+      ['already approved', 'already approved', 'approved'],
+    );
     assert.match((await plans.get('p2a'))?.decidedBy ?? '', /^UA,U[BCD]$/);
-    assert.equal(await plans.beginRun('p2a', 'h1'), 'ok');
+    assert.deepEqual(await plans.beginRun('p2a', 'h1'), { code: 'running' });
   });
 
   it('expired and changed plans cannot be approved; an unapproved plan cannot run', async () => {
     await plans.save(plan('p2'), 0);
-    assert.equal(await plans.decide('p2', 'h1', 'U1', 'approved', 16 * 60 * 1000, 'now'), 'expired');
+    assert.deepEqual(await plans.decide('p2', 'h1', 'U1', 'approved', 16 * 60 * 1000, 'now'), {
+      code: 'expired',
+    });
     await plans.save(plan('p3'), 1000);
-    assert.equal(await plans.decide('p3', 'other-hash', 'U1', 'approved', 2000, 'now'), 'hash');
-    assert.equal(await plans.beginRun('p3', 'h1'), 'state:proposed');
-    assert.equal(await plans.decide('nope', 'h1', 'U1', 'approved', 2000, 'now'), 'missing');
+    assert.deepEqual(await plans.decide('p3', 'other-hash', 'U1', 'approved', 2000, 'now'), {
+      code: 'hash-mismatch',
+    });
+    assert.deepEqual(await plans.beginRun('p3', 'h1'), { code: 'not-approved', state: 'proposed' });
+    assert.deepEqual(await plans.decide('nope', 'h1', 'U1', 'approved', 2000, 'now'), { code: 'missing' });
   });
 
   it('the node lock admits one owner and only the owner releases it', async () => {

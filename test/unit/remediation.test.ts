@@ -2,10 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { PROBE } from '../../src/diagnosis/facts.js';
+import type { NodeReport } from '../../src/diagnosis/node-report.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
+import { hashSteps } from '../../src/remediation/plan-hash.js';
+import { PLAN_TRANSITIONS } from '../../src/remediation/plan-state.js';
+import type { PlanStep } from '../../src/remediation/plan-step.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
+import { stepText } from '../../src/remediation/step-text.js';
 import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
+
+/** A shell step's command and check (the runbooks below build only shell steps where these are read). */
+function shell(step: PlanStep | undefined): { command: string; check: string } {
+  assert.equal(step?.kind, 'shell');
+  return step as Extract<PlanStep, { kind: 'shell' }>;
+}
 
 const ids = { planId: 'plan-1', runId: 'run-1', requestedBy: 'U0REQ', createdAt: '2026-11-24T03:00:00.000Z' };
 
@@ -29,14 +40,14 @@ describe('runbooks', () => {
     assert.equal(plan.node, 'cp-1');
     assert.equal(plan.destructive, false);
     assert.match(
-      plan.steps[0]!.command,
+      shell(plan.steps[0]).command,
       /iptables-save > '\/var\/backups\/netcheck\/20261124T030000-plan-1\/iptables.rules'/,
     );
     assert.equal(
-      plan.steps[1]!.command,
+      shell(plan.steps[1]).command,
       `'iptables' '-t' 'filter' '-D' 'INPUT' '-p' 'icmp' '-m' 'comment' '--comment' 'it'\\''s $(evil)' '-j' 'DROP'`,
     );
-    assert.match(plan.steps[1]!.check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
+    assert.match(shell(plan.steps[1]).check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
     assert.equal(plan.hash.length, 64);
     assert.equal(planFor(icmpReport(), ids)!.hash, plan.hash, 'the hash is stable for the same steps');
   });
@@ -49,6 +60,47 @@ describe('runbooks', () => {
       }),
     );
     assert.equal(planFor(flannel, ids), undefined);
+  });
+});
+
+describe('step kinds', () => {
+  const resetReport = {
+    rootCauses: [
+      {
+        id: 'podcidr-overlaps-host-net',
+        remedy: { kind: 'reset-worker', node: 'node-3', controlPlane: 'cp-1', uplink: undefined },
+      },
+    ],
+  } as unknown as NodeReport;
+
+  it('a drain step has no command of its own and a join step never holds its token: their shown text is rendered from their data', () => {
+    const plan = planFor(resetReport, ids)!;
+    const drain = plan.steps.find((s) => s.kind === 'drain')!;
+    const join = plan.steps.find((s) => s.kind === 'join')!;
+    assert.equal('command' in drain, false);
+    assert.equal('command' in join, false);
+    assert.deepEqual(stepText(drain), {
+      command:
+        'kubectl cordon node-3; evict its pods except DaemonSet and mirror pods; kubectl delete node node-3',
+      check: 'GET /api/v1/nodes/node-3 returns 404',
+    });
+    assert.equal(
+      stepText(join).command,
+      'kubeadm join <fresh: kubeadm token create --print-join-command on cp-1>',
+    );
+    assert.equal(join.kind === 'join' && join.joinFrom, 'cp-1');
+    assert.equal(plan.hash, hashSteps(plan.steps), 'the hash covers the text the approver is shown');
+  });
+
+  it('the state machine: a decision only from proposed, a run only from approved, nothing leaves an end state', () => {
+    const from = (to: string) =>
+      Object.entries(PLAN_TRANSITIONS)
+        .filter(([, next]) => (next as readonly string[]).includes(to))
+        .map(([state]) => state);
+    assert.deepEqual(from('approved'), ['proposed']);
+    assert.deepEqual(from('running'), ['approved']);
+    for (const end of ['rejected', 'expired', 'done', 'failed', 'interrupted'] as const)
+      assert.deepEqual(PLAN_TRANSITIONS[end], []);
   });
 });
 
@@ -78,7 +130,7 @@ describe('control-plane re-init', () => {
     const titles = plan.steps.map((s) => s.title);
     assert.match(titles[0]!, /kube-flannel\.yml is on cp-1 and its net-conf Network is 10\.244\.0\.0\/16/);
     assert.equal(plan.steps[0]!.destructive, false, 'the prerequisite check changes nothing');
-    assert.match(plan.steps[0]!.command, /grep -Eq '"Network": \*"10\\\.244\\\.0\\\.0\/16"'/);
+    assert.match(shell(plan.steps[0]).command, /grep -Eq '"Network": \*"10\\\.244\\\.0\\\.0\/16"'/);
     assert.match(titles[2]!, /back up etcd/);
     const order = [
       'INPUT policy to ACCEPT',
@@ -92,7 +144,11 @@ describe('control-plane re-init', () => {
       at.every((i, k) => i > 2 && (k === 0 || i > at[k - 1]!)),
       `order: ${titles.join(' | ')}`,
     );
-    assert.ok(plan.steps.some((s) => s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'"));
+    assert.ok(
+      plan.steps.some(
+        (s) => s.kind === 'shell' && s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'",
+      ),
+    );
     const rollback = rollbackPlanFor(plan, { planId: 'plan-2', createdAt: ids.createdAt });
     assert.equal(approvalsNeeded(rollback), 2, 'its rollback is gated as hard');
     assert.match(rollback.steps[0]!.title, /etcd/);
@@ -130,8 +186,11 @@ describe('who may decide', () => {
   });
 
   it('explains refusals from the state machine', () => {
-    assert.match(decisionRefusal('expired'), /expired/);
-    assert.match(decisionRefusal('state:approved'), /already approved; a second click does nothing/);
-    assert.match(decisionRefusal('hash'), /changed/);
+    assert.match(decisionRefusal({ code: 'expired' }), /expired/);
+    assert.match(
+      decisionRefusal({ code: 'already-decided', state: 'approved' }),
+      /already approved; a second click does nothing/,
+    );
+    assert.match(decisionRefusal({ code: 'hash-mismatch' }), /changed/);
   });
 });

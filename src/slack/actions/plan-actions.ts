@@ -2,11 +2,11 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Auditor } from '../../audit/audit-event.js';
 import type { Queues } from '../../queue/queues.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
-import type { PlanStore } from '../../store/plan-store.js';
+import { type PlanRepository, refusalCode } from '../../remediation/plan-repository.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
 
 export interface PlanActionDeps {
-  readonly plans: PlanStore;
+  readonly plans: PlanRepository;
   readonly queues: Queues;
   readonly approvers: readonly string[];
   readonly audit: Auditor;
@@ -65,7 +65,7 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         approvalsNeeded(stored.plan),
       );
       const when = deps.isoNow().replace('T', ' ').replace(/\..*$/, ' UTC');
-      if (result === 'first') {
+      if (result.code === 'first-approval') {
         await deps.audit.record({
           ...about,
           type: 'plan.first-approval',
@@ -81,12 +81,12 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         deps.logger.info({ planId, user, decision }, 'first of two approvals');
         return;
       }
-      if (result !== 'ok') {
+      if (result.code !== 'approved' && result.code !== 'rejected') {
         await deps.audit.record({
           ...about,
-          type: result === 'expired' ? 'plan.expired' : 'plan.refused',
+          type: result.code === 'expired' ? 'plan.expired' : 'plan.refused',
           summary: `${decision} refused: ${decisionRefusal(result)}`,
-          data: { result },
+          data: { result: refusalCode(result) },
         });
         await tell(`:no_entry: Nothing was run: ${decisionRefusal(result)}.`);
         return;

@@ -1,7 +1,8 @@
 import { approvalRule } from '../../remediation/authorize.js';
 import type { Plan } from '../../remediation/plan.js';
+import { stepText } from '../../remediation/step-text.js';
+import type { Block } from './block.js';
 import { codeBlock, escapeMrkdwn, truncate } from './mrkdwn.js';
-import type { Block } from './report-blocks.js';
 
 export const APPROVE_ACTION = 'netcheck_approve';
 export const REJECT_ACTION = 'netcheck_reject';
@@ -9,10 +10,10 @@ export const REJECT_ACTION = 'netcheck_reject';
 /** The plan before anything runs: numbered steps with their exact commands, what is backed up, the hash, and the buttons. */
 export function planBlocks(plan: Plan): Block[] {
   const steps = plan.steps
-    .map(
-      (s) =>
-        `${s.n}. *${escapeMrkdwn(s.title)}* on ${escapeMrkdwn(s.node)}${s.destructive ? ' — :warning: destructive' : ''}\n${codeBlock([s.command, `# then checked with: ${s.check}`], 900)}`,
-    )
+    .map((s) => {
+      const { command, check } = stepText(s);
+      return `${s.n}. *${escapeMrkdwn(s.title)}* on ${escapeMrkdwn(s.node)}${s.destructive ? ' — :warning: destructive' : ''}\n${codeBlock([command, `# then checked with: ${check}`], 900)}`;
+    })
     .join('\n');
   const approve: Block = {
     type: 'button',

@@ -1,4 +1,5 @@
 import type { Check, Evidence, NodeReport, RootCause } from '../../diagnosis/node-report.js';
+import type { Block } from './block.js';
 import { codeBlock, escapeMrkdwn, truncate } from './mrkdwn.js';
 import { planBlocks } from './plan-blocks.js';
 
@@ -8,7 +9,7 @@ const MAX_BLOCKS = 45;
 const SECTION_LIMIT = 2900;
 const MAX_EVIDENCE_PER_CAUSE = 4;
 
-export type Block = Record<string, unknown>;
+export type { Block } from './block.js';
 export interface SlackMessage {
   readonly text: string;
   readonly blocks: Block[];
