@@ -45,3 +45,11 @@ export function run(
 /** `run` without failing: for clean-up steps whose target may already be gone. */
 export const tryRun = (argv: readonly string[], opts: { input?: string; timeoutMs?: number } = {}) =>
   run(argv, { ...opts, check: false });
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new LabError(
+      'the lab needs root: it creates network namespaces, veth links and iptables rules (run it as root, e.g. with sudo)',
+    );
+  }
+}

@@ -1,0 +1,126 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FaultSpec } from './fault-spec.js';
+import { startApiServer } from './lab-apiserver.js';
+import { labDown } from './lab-down.js';
+import { LabError, requireRoot, run, tryRun } from './lab-exec.js';
+import { addFault } from './lab-faults.js';
+import { kubeadmStandIn } from './lab-kubeadm.js';
+import { createNode } from './lab-node-setup.js';
+import { setupOverlay } from './lab-overlay.js';
+import { makeCertificates, writeKubeconfig } from './lab-pki.js';
+import { type LabState, labStateDir, loadState, nodeDir, saveState } from './lab-state.js';
+import { isIntact } from './lab-status.js';
+import { labNet, nodeSpecs } from './lab-topology.js';
+
+export interface LabOptions {
+  readonly labId?: string;
+  readonly netIndex?: number;
+  readonly workers?: number;
+  readonly faults?: readonly FaultSpec[];
+  readonly stateRoot?: string;
+}
+
+const LAB_ID = /^[a-z][a-z0-9]{0,7}$/;
+
+function normalise(opts: LabOptions): { labId: string; netIndex: number; workers: number; stateDir: string } {
+  const labId = opts.labId ?? 'nclab';
+  if (!LAB_ID.test(labId))
+    throw new LabError(
+      `lab id "${labId}" is invalid: expected 1-8 lowercase letters/digits starting with a letter`,
+    );
+  const netIndex = opts.netIndex ?? 0;
+  if (!Number.isInteger(netIndex) || netIndex < 0 || netIndex > 255)
+    throw new LabError(
+      `net index ${netIndex} is invalid: expected 0..255 (the lab network is 198.18.<index>.0/24)`,
+    );
+  const workers = opts.workers ?? 3;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 60)
+    throw new LabError(`--workers ${workers} is invalid: expected 1..60`);
+  return { labId, netIndex, workers, stateDir: labStateDir({ labId, stateRoot: opts.stateRoot }) };
+}
+
+/** Builds the lab; if it already runs intact, returns it as it is. */
+export async function labUp(opts: LabOptions = {}): Promise<LabState> {
+  requireRoot();
+  const { labId, netIndex, workers, stateDir } = normalise(opts);
+  const ref = { labId, stateRoot: opts.stateRoot };
+  const existing = await loadState(ref);
+  if (existing && (await isIntact(existing))) {
+    for (const fault of opts.faults ?? [])
+      if (!existing.faults.some((f) => f.id === fault.id && f.node === fault.node))
+        await addFault(ref, fault);
+    return (await loadState(ref))!;
+  }
+  await labDown(ref);
+
+  const specs = nodeSpecs(labId, netIndex, workers);
+  const { prefix, bridgeAddress } = labNet(netIndex);
+  const cp = specs[0]!;
+  const state: LabState = {
+    labId,
+    netIndex,
+    specs,
+    nodes: specs.map((s) => ({ name: s.name, role: s.role, host: s.host, port: 22, podSubnet: s.podSubnet })),
+    stateDir,
+    privateKeyPath: path.join(stateDir, 'keys', 'id_ed25519'),
+    knownHostsPath: path.join(stateDir, 'keys', 'known_hosts'),
+    kubeconfigPath: path.join(stateDir, 'kubeconfig'),
+    caPath: path.join(stateDir, 'pki', 'ca.crt'),
+    apiServer: `https://${cp.host}:6443`,
+    apiToken: `lab-${labId}-token`,
+    faults: [],
+    apiOverrides: {},
+  };
+  try {
+    await mkdir(path.join(stateDir, 'keys'), { recursive: true });
+    await mkdir(path.join(stateDir, 'ns'), { recursive: true });
+    await mkdir(path.join(stateDir, 'bin'), { recursive: true });
+    await saveState(state);
+    // Persistent mount/UTS namespaces are bound to files; their directory must be a private mount.
+    await run(['mount', '--bind', path.join(stateDir, 'ns'), path.join(stateDir, 'ns')]);
+    await run(['mount', '--make-private', path.join(stateDir, 'ns')]);
+
+    // Nothing aimed at the lab's range may leave the machine, even after `lab down`.
+    const unreachable = await tryRun(['ip', 'route', 'show', '198.18.0.0/15']);
+    if (!unreachable.stdout.includes('unreachable'))
+      await run(['ip', 'route', 'add', 'unreachable', '198.18.0.0/15']);
+    const bridge = `${labId}br`;
+    await run(['ip', 'link', 'add', bridge, 'type', 'bridge']);
+    await run(['ip', 'addr', 'add', `${bridgeAddress}/24`, 'dev', bridge]);
+    await run(['ip', 'link', 'set', bridge, 'up']);
+
+    await run([
+      'ssh-keygen',
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `netcheck-lab-${labId}`,
+      '-f',
+      state.privateKeyPath,
+    ]);
+    await makeCertificates(state);
+    await writeFile(path.join(stateDir, 'bin', 'kubeadm'), kubeadmStandIn(stateDir), { mode: 0o755 });
+
+    await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
+    await Promise.all(specs.map((spec) => setupOverlay(state, spec)));
+    const knownHosts = await Promise.all(
+      specs.map(
+        async (s) =>
+          `${s.host} ${(await readFile(path.join(nodeDir(state, s.name), 'ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ')}`,
+      ),
+    );
+    await writeFile(state.knownHostsPath, `${knownHosts.join('\n')}\n`);
+    await startApiServer(state);
+    await writeKubeconfig(state);
+    await saveState(state);
+    for (const fault of opts.faults ?? []) await addFault(ref, fault);
+    return (await loadState(ref))!;
+  } catch (error) {
+    await labDown(ref);
+    throw error;
+  }
+}
