@@ -1,7 +1,7 @@
 import { digest } from '../audit/audit-chain.js';
 import type { Auditor } from '../audit/audit-event.js';
-import { redactSecrets } from '../audit/redact.js';
 import { planProposed } from '../audit/plan-proposed.js';
+import { redactSecrets } from '../audit/redact.js';
 import type { NodeReport } from '../diagnosis/node-report.js';
 import type { DrainOutcome } from '../kube/kube-node-writer.js';
 import type { OutboxMessage } from '../queue/job-types.js';
