@@ -44,8 +44,9 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   });
   ctx.onStop(() => transport.close());
 
+  // `undefined` keeps the gateway's default call deadline; the one clock stamps its facts.
   const kube = config.kubeconfigPath
-    ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis))
+    ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis), undefined, clock.isoNow)
     : undefined;
   const writer = config.kubeconfigPath ? new KubeNodeWriter(config.kubeconfigPath) : undefined;
   const collectDeps = {
