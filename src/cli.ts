@@ -45,7 +45,7 @@ async function run(argv: string[]): Promise<number> {
     return runLabCli(rest);
   }
   if (command === 'audit') {
-    const { runAuditCli } = await import('./audit/audit-cli.js');
+    const { runAuditCli } = await import('./roles/audit-cli.js');
     return runAuditCli(rest, process.env, (text) => process.stdout.write(text));
   }
   if (command === 'help' || command === '--help' || command === '-h') {

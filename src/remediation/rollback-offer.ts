@@ -1,4 +1,4 @@
-import { planProposed } from '../audit/run-events.js';
+import { planProposed } from '../audit/plan-proposed.js';
 import type { ExecutorDeps } from './executor-deps.js';
 import type { Plan } from './plan.js';
 import { rollbackPlanFor } from './runbooks.js';

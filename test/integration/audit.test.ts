@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { runAuditCli } from '../../src/audit/audit-cli.js';
 import type { AuditEntry } from '../../src/audit/audit-event.js';
 import { labExec } from '../../src/lab/lab.js';
+import { runAuditCli } from '../../src/roles/audit-cli.js';
 import { AUDIT_STREAM, AuditStore } from '../../src/store/audit-store.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';

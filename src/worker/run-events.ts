@@ -1,8 +1,9 @@
+import { digest } from '../audit/audit-chain.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import { planProposed } from '../audit/plan-proposed.js';
 import type { ClusterFacts } from '../diagnosis/facts.js';
 import type { NodeReport } from '../diagnosis/node-report.js';
 import type { Plan } from '../remediation/plan.js';
-import { digest } from './audit-chain.js';
-import type { AuditEvent } from './audit-event.js';
 
 /** Audit events for one probe run (pure): what was probed, what was concluded, what was offered. */
 export function probeRunEvents(
@@ -62,21 +63,4 @@ export function probeRunEvents(
   });
   if (plan) events.push(planProposed(plan, 'netcheck'));
   return events;
-}
-
-export function planProposed(plan: Plan, actor: string): AuditEvent {
-  return {
-    type: 'plan.proposed',
-    actor,
-    runId: plan.runId,
-    planId: plan.planId,
-    node: plan.node,
-    summary: `plan for \`${plan.causeId}\`: ${plan.steps.length} steps${plan.destructive ? ', destructive' : ''}, hash ${plan.hash.slice(0, 12)}`,
-    data: {
-      hash: plan.hash,
-      causeId: plan.causeId,
-      destructive: plan.destructive,
-      rollbackOf: plan.rollbackOf ?? null,
-    },
-  };
 }

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { verifyChain } from '../audit/audit-chain.js';
+import { filterEntries, toCsv, toJsonl } from '../audit/audit-export.js';
+import { systemClock } from '../core/clock.js';
 import { AuditStore } from '../store/audit-store.js';
-import { verifyChain } from './audit-chain.js';
-import { filterEntries, toCsv, toJsonl } from './audit-export.js';
 
 const USAGE = `usage: netcheck audit export [--since ISO-TIME] [--until ISO-TIME] [--node NAME] [--format jsonl|csv]
        netcheck audit verify
@@ -55,7 +56,7 @@ export async function runAuditCli(
     await redis.connect().catch((error: unknown) => {
       throw new Error(`cannot reach Redis at REDIS_URL=${url}: ${(error as Error).message}`);
     });
-    const store = new AuditStore(redis, redis, () => new Date().toISOString());
+    const store = new AuditStore(redis, redis, systemClock.isoNow);
     const entries = await store.readAll();
     if (command === 'export') {
       const chosen = filterEntries(entries, values);

@@ -1,0 +1,64 @@
+import type { Auditor } from '../audit/audit-event.js';
+import type { Clock } from '../core/clock.js';
+import type { IdSource } from '../core/ids.js';
+import type { NodeReport } from '../diagnosis/node-report.js';
+import type { ProbeJobData } from '../queue/job-types.js';
+import type { Plan } from '../remediation/plan.js';
+import type { NodeDiagnoser } from './diagnose-node.js';
+import { probeRunEvents } from './run-events.js';
+
+export interface ProbeRunDeps {
+  /** Fact collection and diagnosis of one node. */
+  readonly nodes: NodeDiagnoser;
+  /** Builds the fix on offer for a report, if any (pure). */
+  readonly planFor: (
+    report: NodeReport,
+    ids: { planId: string; runId: string; requestedBy: string; createdAt: string },
+  ) => Plan | undefined;
+  readonly savePlan: (plan: Plan, nowMs: number) => Promise<void>;
+  readonly audit: Auditor;
+  readonly clock: Pick<Clock, 'now' | 'isoNow'>;
+  readonly ids: IdSource;
+  readonly logger: { info(obj: object, msg: string): void };
+}
+
+/**
+ * One probe job, start to finish: probe the node, diagnose it, store the plan on offer, audit what
+ * was done and seen. Returns the report (with its plan) for the worker to post; it changes nothing
+ * on any node.
+ */
+export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<NodeReport> {
+  // An unknown node fails here, before the run is audited as started.
+  const node = deps.nodes.resolve(job.node);
+  const [{ facts, report: diagnosis }] = await Promise.all([
+    deps.nodes.diagnose(node),
+    deps.audit.record({
+      type: 'run.started',
+      actor: 'netcheck',
+      runId: job.runId,
+      node: job.node,
+      summary: `probing ${job.node} for <@${job.requestedBy}>`,
+    }),
+  ]);
+  // The plan is stored before the report goes out, so its buttons always find it.
+  const plan = deps.planFor(diagnosis, {
+    planId: deps.ids.next('plan'),
+    runId: job.runId,
+    requestedBy: job.requestedBy,
+    createdAt: deps.clock.isoNow(),
+  });
+  if (plan) await deps.savePlan(plan, deps.clock.now());
+  for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await deps.audit.record(event);
+  const report = { ...diagnosis, plan };
+  deps.logger.info(
+    {
+      runId: job.runId,
+      node: job.node,
+      verdict: report.verdict,
+      causes: report.rootCauses.map((c) => c.id),
+      ms: Math.round(facts.durationMs),
+    },
+    'diagnosed',
+  );
+  return report;
+}
