@@ -1,5 +1,5 @@
-import type { ClusterFacts } from '../diagnosis/facts.js';
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { ClusterFacts } from '../probes/cluster-facts.js';
 import type { Plan } from '../remediation/plan.js';
 import { digest } from './audit-chain.js';
 import type { AuditEvent } from './audit-event.js';
@@ -8,7 +8,7 @@ import type { AuditEvent } from './audit-event.js';
 export function probeRunEvents(
   runId: string,
   facts: ClusterFacts,
-  report: NodeReport,
+  report: DiagnosisReport,
   plan: Plan | undefined,
 ): AuditEvent[] {
   const events: AuditEvent[] = [];

@@ -1,4 +1,4 @@
-import type { Remedy } from '../diagnosis/node-report.js';
+import type { Remedy } from '../diagnosis/remedy.js';
 
 /** One step of a fix: the exact command, where it runs, and how its effect is checked. */
 export interface PlanStep {

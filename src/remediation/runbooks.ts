@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatCidr, parseCidr } from '../diagnosis/cidr.js';
-import type { NodeReport, Remedy } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { Remedy } from '../diagnosis/remedy.js';
 import type { Plan, PlanStep } from './plan.js';
 import { remedyCommands } from './remedy-commands.js';
 
@@ -213,7 +214,7 @@ function reinitControlPlaneSteps(
 
 /** A plan for the first root cause that has a known narrow fix, or undefined. Pure. */
 export function planFor(
-  report: NodeReport,
+  report: DiagnosisReport,
   ids: { planId: string; runId: string; requestedBy: string; createdAt: string },
 ): Plan | undefined {
   const cause = report.rootCauses.find((c) => c.remedy);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
-import { PROBE } from '../../src/diagnosis/facts.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
