@@ -50,10 +50,13 @@ export interface CheckRef {
   readonly key: CheckKey;
 }
 
+/** The key of a check (or of a reference to one): `<id>@<node>`. */
+export const checkKey = (c: { readonly id: CheckId; readonly node: string }): CheckKey => `${c.id}@${c.node}`;
+
 export function checkRef(kind: NodeCheckKind, node: string): CheckRef;
 export function checkRef(kind: PeerCheckKind, node: string, peer: string): CheckRef;
 export function checkRef(kind: CheckKind, node: string, peer?: string): CheckRef {
   const id: CheckId = peer === undefined ? (kind as NodeCheckKind) : `${kind as PeerCheckKind}:${peer}`;
-  const key: CheckKey = `${id}@${node}`;
+  const key = checkKey({ id, node });
   return peer === undefined ? { kind, id, node, key } : { kind, id, node, peer, key };
 }

@@ -1,5 +1,5 @@
-import { type Check, checkKey, type PeerCheck } from './check.js';
-import type { CheckKey, CheckRef, PeerCheckKind } from './check-id.js';
+import type { Check, PeerCheck } from './check.js';
+import { type CheckKey, type CheckRef, checkKey, type PeerCheckKind } from './check-id.js';
 
 /** The checks of one diagnosis, looked up by reference (see checkRef). */
 export class CheckIndex {

@@ -1,4 +1,4 @@
-import type { CheckId, CheckKey, CheckKind, CheckRef } from './check-id.js';
+import type { CheckId, CheckKind, CheckRef } from './check-id.js';
 import type { Evidence } from './evidence.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'unknown';
@@ -18,8 +18,6 @@ export interface Check {
 
 /** A per-peer check, as CheckIndex.ofKind returns them. */
 export type PeerCheck = Check & { readonly peer: string };
-
-export const checkKey = (c: Pick<Check, 'id' | 'node'>): CheckKey => `${c.id}@${c.node}`;
 
 export function makeCheck(
   ref: CheckRef,

@@ -1,7 +1,8 @@
 import type { ClusterFacts } from '../probes/cluster-facts.js';
 import { PROBE } from '../probes/probe-registry.js';
 import { catalogRank } from './catalog.js';
-import { type Check, checkKey } from './check.js';
+import type { Check } from './check.js';
+import { checkKey } from './check-id.js';
 import { CheckIndex } from './check-index.js';
 import { buildChecks } from './checks/all-checks.js';
 import type { DiagnosisReport } from './diagnosis-report.js';

@@ -1,6 +1,5 @@
 import { type CatalogId, catalogEntry } from '../catalog.js';
-import { checkKey } from '../check.js';
-import { checkRef, type NodeCheckKind } from '../check-id.js';
+import { checkKey, checkRef, type NodeCheckKind } from '../check-id.js';
 import type { FactView } from '../fact-view.js';
 import type { Remedy } from '../remedy.js';
 import type { Rule } from './rule.js';

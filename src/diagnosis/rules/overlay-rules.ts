@@ -1,8 +1,7 @@
 import type { IptablesRule } from '../../probes/parsers/iptables-save.js';
 import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { checkKey } from '../check.js';
-import { type CheckKey, checkRef } from '../check-id.js';
+import { type CheckKey, checkKey, checkRef } from '../check-id.js';
 import type { CheckIndex } from '../check-index.js';
 import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';

@@ -1,7 +1,6 @@
 import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { checkKey } from '../check.js';
-import type { CheckKind } from '../check-id.js';
+import { type CheckKind, checkKey } from '../check-id.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
 import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';

@@ -1,7 +1,6 @@
 import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { checkKey } from '../check.js';
-import { checkRef } from '../check-id.js';
+import { checkKey, checkRef } from '../check-id.js';
 import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
 import { flannelLogLines } from './flannel-log-lines.js';
