@@ -118,7 +118,9 @@ const EVERY_NODE = ['target', 'peer'] as const;
 
 /**
  * The registry: each probe once, with its command, its parser and where it runs. Order is the
- * order probes are planned in. A probe missing here fails the typecheck (see ProbeKey).
+ * order probes are planned in. A key in PROBE without an entry here fails the typecheck.
+ * Adding a probe: its parser in parsers/<tool>.ts, then its key, template and entry in this file;
+ * planning, bundling, collection and the typed `FactView.parsed(node, PROBE.x)` follow from here.
  */
 export const PROBES = {
   [PROBE.pingControlPlane]: {
