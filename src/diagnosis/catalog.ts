@@ -1,156 +1,167 @@
-/** The failure catalog of DESIGN.md: stable ids, their rank among root causes, and the fix column. */
+/**
+ * The failure catalog of DESIGN.md. Ids are stable (Slack, the audit log and tests show them); the
+ * order of CATALOG_IDS is the rank among equally confident root causes (first is shown first).
+ */
+export const CATALOG_IDS = [
+  'host-key-mismatch',
+  'node-unreachable',
+  'podcidr-overlaps-host-net',
+  'apiserver-down',
+  'apiserver-port-blocked',
+  'icmp-blocked',
+  'flannel1-missing',
+  'subnet-env-missing',
+  'cni-config-missing',
+  'podcidr-not-assigned',
+  'podcidr-netconf-mismatch',
+  'wrong-iface-public-ip',
+  'vtep-mac-mismatch',
+  'vxlan-8472-blocked',
+  'mtu-mismatch',
+  'forward-policy-drop',
+  'ip-forward-disabled',
+  'br-netfilter-missing',
+  'kube-proxy-missing',
+  'leftover-cni-config',
+  'stale-cni0-bridge',
+  'iptables-backend-mismatch',
+] as const;
+
+/** A catalog id: a misspelt one fails the typecheck. */
+export type CatalogId = (typeof CATALOG_IDS)[number];
+
 export interface CatalogEntry {
-  readonly id: string;
+  readonly id: CatalogId;
   readonly title: string;
+  /** The fix column of DESIGN.md, as shown in a report. */
   readonly fix: string;
   readonly destructive: boolean;
 }
 
-const entries: CatalogEntry[] = [
-  {
-    id: 'host-key-mismatch',
+const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
+  'host-key-mismatch': {
     title: "the node's SSH host key is not the pinned one",
     fix: 'Never proceed: confirm the host key out of band, then update known_hosts.',
     destructive: false,
   },
-  {
-    id: 'node-unreachable',
+  'node-unreachable': {
     title: 'SSH to the node fails',
     fix: 'No automatic fix: check the node is powered on and its network link/switch port.',
     destructive: false,
   },
-  {
-    id: 'podcidr-overlaps-host-net',
+  'podcidr-overlaps-host-net': {
     title: 'the pod network overlaps the node network',
     fix: 'Reset the cluster network and re-init with a non-overlapping --pod-network-cidr (destructive, needs approval).',
     destructive: true,
   },
-  {
-    id: 'apiserver-down',
+  'apiserver-down': {
     title: 'nothing listens on 6443 on the control plane',
     fix: 'Restart kubelet / the kube-apiserver static pod on the control plane.',
     destructive: false,
   },
-  {
-    id: 'apiserver-port-blocked',
+  'apiserver-port-blocked': {
     title: '6443/tcp is dropped or rejected on the path',
     fix: 'Delete the offending iptables rule (the exact rule is in the evidence).',
     destructive: false,
   },
-  {
-    id: 'icmp-blocked',
+  'icmp-blocked': {
     title: 'ICMP is dropped by a filter rule',
     fix: 'Delete the offending iptables rule (the exact rule is in the evidence).',
     destructive: false,
   },
-  {
-    id: 'flannel1-missing',
+  'flannel1-missing': {
     title: 'no flannel.1 VXLAN device',
     fix: 'Restart the Flannel pod on the node so it recreates flannel.1.',
     destructive: false,
   },
-  {
-    id: 'subnet-env-missing',
+  'subnet-env-missing': {
     title: '/run/flannel/subnet.env is absent',
     fix: "Fix Flannel's start (see its log); never hand-write subnet.env.",
     destructive: false,
   },
-  {
-    id: 'cni-config-missing',
+  'cni-config-missing': {
     title: 'no Flannel conflist in /etc/cni/net.d',
     fix: 'Re-apply the Flannel manifest so its init container writes 10-flannel.conflist.',
     destructive: false,
   },
-  {
-    id: 'podcidr-not-assigned',
+  'podcidr-not-assigned': {
     title: 'the node has no podCIDR',
     fix: 'Give kube-controller-manager --allocate-node-cidrs and --cluster-cidr, or reset and re-init with --pod-network-cidr (destructive).',
     destructive: true,
   },
-  {
-    id: 'podcidr-netconf-mismatch',
+  'podcidr-netconf-mismatch': {
     title: "Flannel's Network does not contain the node's podCIDR",
     fix: 'Fix net-conf.json Network in kube-flannel-cfg to the cluster pod CIDR, then restart the Flannel pods.',
     destructive: false,
   },
-  {
-    id: 'wrong-iface-public-ip',
+  'wrong-iface-public-ip': {
     title: 'Flannel is bound to the wrong interface/address',
     fix: "Set Flannel's --iface (or --iface-can-reach) to the node network and restart the Flannel pod.",
     destructive: false,
   },
-  {
-    id: 'vtep-mac-mismatch',
+  'vtep-mac-mismatch': {
     title: "flannel.1's MAC differs from its VtepMAC / peers' FDB",
     fix: 'Restart the Flannel pod on the node so it republishes its VtepMAC (and pin MACAddressPolicy=none for flannel.1).',
     destructive: false,
   },
-  {
-    id: 'vxlan-8472-blocked',
+  'vxlan-8472-blocked': {
     title: 'UDP 8472 (VXLAN) is dropped between nodes',
     fix: 'Delete the rule dropping 8472/udp, or allow 8472/udp between nodes.',
     destructive: false,
   },
-  {
-    id: 'mtu-mismatch',
+  'mtu-mismatch': {
     title: 'the overlay MTU is too large for the underlay',
     fix: 'Set the Flannel MTU to the uplink MTU minus 50 and restart Flannel.',
     destructive: false,
   },
-  {
-    id: 'forward-policy-drop',
+  'forward-policy-drop': {
     title: 'FORWARD policy DROP without Flannel accept rules',
     fix: 'Restore the FLANNEL-FWD jump (restart Flannel) or accept the pod network in FORWARD.',
     destructive: false,
   },
-  {
-    id: 'ip-forward-disabled',
+  'ip-forward-disabled': {
     title: 'net.ipv4.ip_forward = 0',
     fix: 'sysctl -w net.ipv4.ip_forward=1 and persist it in /etc/sysctl.d/.',
     destructive: false,
   },
-  {
-    id: 'br-netfilter-missing',
+  'br-netfilter-missing': {
     title: 'bridge netfilter is off',
     fix: 'modprobe br_netfilter, set net.bridge.bridge-nf-call-iptables=1, persist both.',
     destructive: false,
   },
-  {
-    id: 'kube-proxy-missing',
+  'kube-proxy-missing': {
     title: 'no service rules for the API ClusterIP',
     fix: 'Restart/fix kube-proxy on the node (its DaemonSet pod).',
     destructive: false,
   },
-  {
-    id: 'leftover-cni-config',
+  'leftover-cni-config': {
     title: "another plugin's CNI config sorts before Flannel's",
     fix: 'Move the foreign CNI config file to the backup folder (it is in the evidence).',
     destructive: false,
   },
-  {
-    id: 'stale-cni0-bridge',
+  'stale-cni0-bridge': {
     title: "cni0's address differs from this node's Flannel subnet",
     fix: 'Delete cni0 and restart kubelet so it is recreated with the right address (disruptive).',
     destructive: true,
   },
-  {
-    id: 'iptables-backend-mismatch',
+  'iptables-backend-mismatch': {
     title: 'rules split between the legacy and nft iptables backends',
     fix: 'Align every component on one iptables backend (disruptive).',
     destructive: true,
   },
-];
+};
 
-export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map(entries.map((e) => [e.id, e]));
+export const CATALOG: ReadonlyMap<CatalogId, CatalogEntry> = new Map(
+  CATALOG_IDS.map((id) => [id, { id, ...ENTRIES[id] }]),
+);
 
 /** Lower rank is shown first when two root causes are equally confident. */
-export function catalogRank(id: string): number {
-  const i = entries.findIndex((e) => e.id === id);
-  return i < 0 ? entries.length : i;
+export function catalogRank(id: CatalogId): number {
+  return CATALOG_IDS.indexOf(id);
 }
 
-export function catalogEntry(id: string): CatalogEntry {
+export function catalogEntry(id: CatalogId): CatalogEntry {
   const entry = CATALOG.get(id);
-  if (!entry) throw new Error(`unknown catalog id ${id}`);
+  if (!entry) throw new Error(`unknown catalog id ${id}: add it to CATALOG_IDS in src/diagnosis/catalog.ts`);
   return entry;
 }

@@ -1,22 +1,20 @@
+import type { ClusterFacts } from '../probes/cluster-facts.js';
+import { PROBE } from '../probes/probe-registry.js';
 import { catalogRank } from './catalog.js';
-import { buildChecks } from './checks.js';
+import type { Check } from './check.js';
+import { checkKey } from './check-id.js';
+import { CheckIndex } from './check-index.js';
+import { buildChecks } from './checks/all-checks.js';
+import type { DiagnosisReport } from './diagnosis-report.js';
 import { FactView } from './fact-view.js';
-import { type ClusterFacts, PROBE } from './facts.js';
-import {
-  type Check,
-  type Confidence,
-  checkKey,
-  type Finding,
-  type NodeReport,
-  type RootCause,
-} from './node-report.js';
+import type { Confidence, Finding, RootCause } from './finding.js';
 import { ALL_RULES } from './rules/all-rules.js';
-import { CheckIndex, type Rule } from './rules/rule.js';
+import type { Rule } from './rules/rule.js';
 
 const CONFIDENCE_ORDER: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
 
 /** Pure: the same facts always give the same report. */
-export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES): NodeReport {
+export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES): DiagnosisReport {
   const view = new FactView(facts);
   const checks = buildChecks(view);
   const index = new CheckIndex(checks);
@@ -97,7 +95,7 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
 
 function headline(
   node: string,
-  verdict: NodeReport['verdict'],
+  verdict: DiagnosisReport['verdict'],
   roots: RootCause[],
   unexplained: Check[],
   unknowns: Check[],

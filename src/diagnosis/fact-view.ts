@@ -1,50 +1,31 @@
-import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../probes/file-probes.js';
-import { parseHttps } from '../probes/https-probe.js';
-import { parseIptablesSave } from '../probes/iptables-probe.js';
-import { parseAddresses, parseLink } from '../probes/link-probe.js';
+import type { ClusterFacts, NodeFacts } from '../probes/cluster-facts.js';
+import { type Parsed, unknown } from '../probes/parsed.js';
+import type { ProbeOutput } from '../probes/probe-output.js';
 import {
-  parseFdb,
-  parseFlannelLog,
-  parseIptablesBackends,
-  parseNeigh,
-  parseRoutes,
-  parseServices,
-  parseSysctls,
-  parseTcpConnect,
-} from '../probes/overlay-probes.js';
-import { parsePing } from '../probes/ping-probe.js';
-import { type Parsed, type ProbeOutput, unknown } from '../probes/probe-output.js';
-import { parseRouteGet } from '../probes/route-probe.js';
-import { type ClusterFacts, type NodeFacts, PROBE } from './facts.js';
-import type { Evidence } from './node-report.js';
-
-const parsers = {
-  [PROBE.pingControlPlane]: parsePing,
-  [PROBE.httpsApiServer]: parseHttps,
-  [PROBE.flannelLink]: (o: ProbeOutput) => parseLink(o, 'flannel.1'),
-  [PROBE.addresses]: parseAddresses,
-  [PROBE.routeControlPlane]: parseRouteGet,
-  [PROBE.cniConfig]: parseCniConfigDir,
-  [PROBE.subnetEnv]: parseSubnetEnv,
-  [PROBE.iptables]: parseIptablesSave,
-  [PROBE.listening]: parseListeningPorts,
-  [PROBE.routes]: parseRoutes,
-  [PROBE.fdb]: parseFdb,
-  [PROBE.neigh]: parseNeigh,
-  [PROBE.sysctls]: parseSysctls,
-  [PROBE.flannelLog]: parseFlannelLog,
-  [PROBE.iptablesBackends]: parseIptablesBackends,
-  [PROBE.services]: parseServices,
-  ping: parsePing,
-  tcp: parseTcpConnect,
-} as const;
-
-type Parsers = typeof parsers;
-export type ParsedValue<K extends keyof Parsers> = ReturnType<Parsers[K]> extends Parsed<infer T> ? T : never;
+  PEER_PROBES,
+  type PeerProbeKind,
+  type PeerProbeValue,
+  PROBES,
+  type ProbeKey,
+  type ProbeValue,
+  splitPeerProbeKey,
+} from '../probes/probe-registry.js';
+import type { Evidence } from './evidence.js';
 
 const MAX_EVIDENCE_LINES = 12;
 
-/** Read-only access to recorded facts with parsing memoised: what every rule works from. Pure. */
+/** A per-peer probe's recorded output on one node. */
+export interface PeerProbeOutput<K extends PeerProbeKind = PeerProbeKind> {
+  readonly kind: K;
+  readonly peer: string;
+  readonly key: string;
+  readonly output: ProbeOutput;
+}
+
+/** One of the per-peer kinds: a `switch` on `kind` narrows it. */
+export type AnyPeerProbeOutput = { [K in PeerProbeKind]: PeerProbeOutput<K> }[PeerProbeKind];
+
+/** Read-only access to recorded facts with parsing memoised: what every check and rule works from. Pure. */
 export class FactView {
   private readonly cache = new Map<string, Parsed<unknown>>();
 
@@ -66,33 +47,33 @@ export class FactView {
     return this.facts.nodes[node]?.outputs[key];
   }
 
-  parsed<K extends keyof Parsers>(node: string, key: K): Parsed<ParsedValue<K>> {
-    const cacheKey = `${node}\u0000${key}`;
-    let result = this.cache.get(cacheKey);
-    if (!result) {
+  /** A probe's parsed output on a node; "unknown" (with why) when it could not run or be read. */
+  parsed<K extends ProbeKey>(node: string, key: K): Parsed<ProbeValue<K>> {
+    return this.memo(node, key, () => {
       const facts = this.facts.nodes[node];
       const output = facts?.outputs[key];
-      if (!facts) result = unknown(`${node} was not probed`);
-      else if (!facts.connection.ok)
-        result = unknown(`${node} could not be reached over SSH (${facts.connection.code})`);
-      else if (!output) result = unknown(`probe ${key} did not run on ${node}`);
-      else result = (parsers[key] as (o: ProbeOutput) => Parsed<unknown>)(output);
-      this.cache.set(cacheKey, result);
-    }
-    return result as Parsed<ParsedValue<K>>;
+      if (!facts) return unknown(`${node} was not probed`);
+      if (!facts.connection.ok)
+        return unknown(`${node} could not be reached over SSH (${facts.connection.code})`);
+      if (!output) return unknown(`probe ${key} did not run on ${node}`);
+      return (PROBES[key].parse as (o: ProbeOutput) => Parsed<unknown>)(output);
+    }) as Parsed<ProbeValue<K>>;
   }
 
-  /** Per-peer ping probes (`ping-node:<peer>`, `overlay-ping:<addr>`, `overlay-df-ping:<addr>`). */
-  ping(node: string, key: string): Parsed<ParsedValue<'ping'>> | undefined {
-    const output = this.facts.nodes[node]?.outputs[key];
-    if (!output) return undefined;
-    const cacheKey = `ping\u0000${node}\u0000${key}`;
-    let result = this.cache.get(cacheKey);
-    if (!result) {
-      result = parsePing(output);
-      this.cache.set(cacheKey, result);
-    }
-    return result as Parsed<ParsedValue<'ping'>>;
+  /** Every per-peer probe recorded on a node, in the order the outputs came back. */
+  peerProbes(node: string): AnyPeerProbeOutput[] {
+    const outputs = this.facts.nodes[node]?.outputs ?? {};
+    return Object.entries(outputs).flatMap(([key, output]) => {
+      const split = splitPeerProbeKey(key);
+      return split ? [{ ...split, key, output } as AnyPeerProbeOutput] : [];
+    });
+  }
+
+  /** A recorded per-peer probe, parsed. */
+  parsedPeer<K extends PeerProbeKind>(node: string, probe: PeerProbeOutput<K>): Parsed<PeerProbeValue<K>> {
+    return this.memo(node, probe.key, () =>
+      (PEER_PROBES[probe.kind].parse as (o: ProbeOutput) => Parsed<unknown>)(probe.output),
+    ) as Parsed<PeerProbeValue<K>>;
   }
 
   /** Evidence from a probe: its command and either the chosen lines or the head of its output. */
@@ -101,6 +82,16 @@ export class FactView {
     if (!output) return { node, command: key, lines: ['(not collected)'], note };
     const shown = lines ?? headLines(output);
     return { node, command: output.command, lines: shown, note };
+  }
+
+  private memo(node: string, key: string, parse: () => Parsed<unknown>): Parsed<unknown> {
+    const cacheKey = `${node}\u0000${key}`;
+    let result = this.cache.get(cacheKey);
+    if (!result) {
+      result = parse();
+      this.cache.set(cacheKey, result);
+    }
+    return result;
   }
 }
 

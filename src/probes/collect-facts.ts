@@ -1,45 +1,18 @@
 import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
-import type { ClusterFacts, ConnectionFact, NodeFacts } from '../diagnosis/facts.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
-import type { RemoteCommand } from '../ssh/remote-command.js';
+import { SSH_ERROR_CODES, type SshErrorCode } from '../ssh/ssh-error.js';
+import type { SshTarget } from '../ssh/ssh-target.js';
+import type { ClusterFacts, ConnectionFact, NodeFacts } from './cluster-facts.js';
+import type { NodePlan } from './node-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
 import type { ProbeOutput } from './probe-output.js';
-import { type NodePlan, planProbes } from './probe-plan.js';
+import { planProbes } from './probe-plan.js';
+import type { ProbeTransport } from './probe-transport.js';
 
-export interface ProbeTarget {
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface ProbeExecResult {
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly truncated: boolean;
-  readonly timedOut: boolean;
-  readonly durationMs: number;
-}
-
-/** The slice of the SSH transport the collector needs; a test can pass anything with this shape. */
-export interface ProbeTransport {
-  connect(target: ProbeTarget): Promise<void>;
-  exec(
-    target: ProbeTarget,
-    command: RemoteCommand,
-    opts: { timeoutMs: number; maxOutputBytes?: number },
-  ): Promise<ProbeExecResult>;
-}
-
-const CONNECTION_CODES = new Set([
-  'node-unreachable',
-  'host-key-mismatch',
-  'host-key-unknown',
-  'auth-failed',
-  'ssh-protocol',
-]);
+/** SSH failures that are facts about a node (recorded, diagnosed); anything else is a bug and is thrown. */
+const CONNECTION_CODES: ReadonlySet<string> = new Set(SSH_ERROR_CODES);
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;
@@ -79,7 +52,7 @@ export async function collectFacts(
 
 async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts> {
   const { node } = plan;
-  const target: ProbeTarget = { name: node.name, host: node.host, port: node.port };
+  const target: SshTarget = { name: node.name, host: node.host, port: node.port };
   const base = { name: node.name, role: node.role, host: node.host };
   const connectStarted = deps.now();
   let connection: ConnectionFact;
@@ -92,7 +65,7 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
       const detail = (error as { detail?: string }).detail ?? (error as Error).message;
       return {
         ...base,
-        connection: { ok: false, code: code as Extract<ConnectionFact, { ok: false }>['code'], detail },
+        connection: { ok: false, code: code as SshErrorCode, detail },
         outputs: {},
       };
     }

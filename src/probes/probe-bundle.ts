@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RemoteCommand, script, sh } from '../ssh/remote-command.js';
+import type { OverlayPingSpec, PlannedProbe } from './node-plan.js';
 import type { ProbeOutput } from './probe-output.js';
-import type { PlannedProbe } from './probe-plan.js';
 
 /**
  * All of a node's probes as one remote script: one SSH channel per node instead of one per probe.
@@ -16,14 +16,11 @@ export interface ProbeBundle {
   readonly timeoutMs: number;
 }
 
+/** A probe as the bundle sees it: any key (the bundle frames output by key, it does not interpret it). */
+export type BundledProbe = Omit<PlannedProbe, 'key'> & { readonly key: string };
+
 /** Per probe, on the node: a huge iptables-save (thousands of services) is cut, not shipped whole. */
 export const PROBE_OUTPUT_CAP = 1024 * 1024;
-
-export interface OverlayPingSpec {
-  /** At most this many overlay peers are pinged (the inventory's node count bounds it). */
-  readonly maxPeers: number;
-  readonly timeoutMs: number;
-}
 
 const RUNNER = sh`d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
@@ -46,7 +43,7 @@ printf "\\n%s DONE\\n" "$B" >> "$d/all"
 cat "$d/all"`;
 
 export function buildBundle(
-  probes: readonly PlannedProbe[],
+  probes: readonly BundledProbe[],
   overlay: OverlayPingSpec | undefined,
 ): ProbeBundle {
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
@@ -77,7 +74,7 @@ export function buildBundle(
 export function parseBundle(
   node: string,
   bundle: ProbeBundle,
-  probes: readonly PlannedProbe[],
+  probes: readonly BundledProbe[],
   stdout: string,
 ): ProbeOutput[] {
   const commands = new Map(probes.map((p) => [p.key, p.command.text]));

@@ -1,96 +1,63 @@
 import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
-import { PEER_PROBE, PROBE, type ProbeKey } from '../diagnosis/facts.js';
-import type { RemoteCommand } from '../ssh/remote-command.js';
-import type { OverlayPingSpec } from './probe-bundle.js';
-import { probeCommands } from './probe-commands.js';
+import type { NodePlan, PlannedProbe } from './node-plan.js';
+import {
+  PEER_PROBES,
+  PROBES,
+  type ProbeContext,
+  type ProbeKey,
+  type ProbeSite,
+  peerProbeKey,
+} from './probe-registry.js';
 
-export interface PlannedProbe {
-  readonly key: ProbeKey;
-  readonly command: RemoteCommand;
-  /** Per-probe budget: a dropped packet costs its own timeout, nothing else waits on it. */
-  readonly timeoutMs: number;
-  /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
-  readonly quick?: boolean;
+const REGISTRY = Object.entries(PROBES) as [ProbeKey, (typeof PROBES)[ProbeKey]][];
+
+function planned(sites: readonly ProbeSite[], ctx: ProbeContext): PlannedProbe[] {
+  return REGISTRY.filter(([, spec]) => spec.runsOn.some((s) => sites.includes(s))).map(([key, spec]) => ({
+    key,
+    command: spec.command(ctx),
+    timeoutMs: spec.timeoutMs,
+    quick: spec.quick,
+  }));
 }
-
-export interface NodePlan {
-  readonly node: InventoryNode;
-  readonly probes: readonly PlannedProbe[];
-  /** Overlay pings to every peer's flannel.1 address, found on the node itself from its routes. */
-  readonly overlay?: OverlayPingSpec;
-}
-
-const QUICK = 3000;
-/** TCP to every peer goes to the kubelet port: a SYN-ACK or a RST both prove the path carries TCP. */
-const KUBELET_PORT = 10250;
-const PING = 3000;
 
 /**
- * Which read-only probes run where to diagnose `target`: the full set on the target; the server side
- * on the control plane; on every other node the few facts needed to attribute a fault to it
- * (its filter rules and its flannel.1).
+ * Which read-only probes run where to diagnose `target` (the registry's `runsOn`): the full set on
+ * the target; the server side on the control plane; on every other node the few facts needed to
+ * attribute a fault to it (its filter rules and its flannel.1).
  */
 export function planProbes(inventory: Inventory, target: InventoryNode): NodePlan[] {
   const cp = controlPlaneNode(inventory);
-  const api = inventory.cluster.apiServer;
-  const livez = `${api.url.replace(/\/$/, '')}/livez`;
+  const ctx: ProbeContext = {
+    controlPlaneHost: cp.host,
+    apiServerLivez: `${inventory.cluster.apiServer.url.replace(/\/$/, '')}/livez`,
+  };
   const peers = inventory.nodes.filter((n) => n.name !== target.name);
+  const roleSites = (node: InventoryNode): ProbeSite[] => (node.name === cp.name ? ['control-plane'] : []);
 
-  const targetProbes: PlannedProbe[] = [
-    { key: PROBE.pingControlPlane, command: probeCommands.pingHost(cp.host), timeoutMs: PING },
-    { key: PROBE.httpsApiServer, command: probeCommands.httpsGet(livez), timeoutMs: 5000 },
-    { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK, quick: true },
-    { key: PROBE.addresses, command: probeCommands.addrShow(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.routeControlPlane, command: probeCommands.routeGet(cp.host), timeoutMs: QUICK, quick: true },
-    { key: PROBE.routes, command: probeCommands.routes(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK, quick: true },
-    { key: PROBE.neigh, command: probeCommands.neigh('flannel.1'), timeoutMs: QUICK, quick: true },
-    { key: PROBE.cniConfig, command: probeCommands.cniConfigDir(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.sysctls, command: probeCommands.sysctls(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.flannelLog, command: probeCommands.flannelLog(), timeoutMs: QUICK, quick: true },
-    { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000, quick: true },
-    { key: PROBE.iptablesBackends, command: probeCommands.iptablesBackends(), timeoutMs: 5000, quick: true },
-    { key: PROBE.services, command: probeCommands.services(), timeoutMs: QUICK, quick: true },
-    ...peers
-      .filter((p) => p.name !== cp.name)
-      .flatMap((p) => [
-        { key: PEER_PROBE.underlayPing(p.name), command: probeCommands.pingHost(p.host), timeoutMs: PING },
-        {
-          key: PEER_PROBE.underlayTcp(p.name),
-          command: probeCommands.tcpConnect(p.host, KUBELET_PORT),
-          timeoutMs: PING,
-        },
-      ]),
-  ];
-  if (target.name === cp.name)
-    targetProbes.push({
-      key: PROBE.listening,
-      command: probeCommands.listeningTcp(),
-      timeoutMs: QUICK,
-      quick: true,
-    });
+  const perPeer = peers
+    .filter((p) => p.name !== cp.name)
+    .flatMap((p) =>
+      (['ping-node', 'tcp-node'] as const).map((kind) => ({
+        key: peerProbeKey(kind, p.name),
+        command: PEER_PROBES[kind].command(p.host),
+        timeoutMs: PEER_PROBES[kind].timeoutMs,
+      })),
+    );
+  // Order is kept stable (target probes, per-peer probes, then the control plane's), because it
+  // sets the order outputs come back in and so the order checks are listed in a report.
+  const onTarget = planned(['target'], ctx);
+  const targetKeys = new Set(onTarget.map((p) => p.key));
+  const byRole = planned(roleSites(target), ctx).filter((p) => !targetKeys.has(p.key));
 
   const plans: NodePlan[] = [
-    { node: target, probes: targetProbes, overlay: { maxPeers: peers.length, timeoutMs: PING } },
+    {
+      node: target,
+      probes: [...onTarget, ...perPeer, ...byRole],
+      overlay: { maxPeers: peers.length, timeoutMs: PEER_PROBES['overlay-ping'].timeoutMs },
+    },
   ];
-  for (const peer of peers) {
-    const probes: PlannedProbe[] = [
-      { key: PROBE.iptables, command: probeCommands.iptablesSave(), timeoutMs: 5000, quick: true },
-      { key: PROBE.flannelLink, command: probeCommands.linkShow('flannel.1'), timeoutMs: QUICK, quick: true },
-      { key: PROBE.subnetEnv, command: probeCommands.subnetEnv(), timeoutMs: QUICK, quick: true },
-      { key: PROBE.fdb, command: probeCommands.fdb('flannel.1'), timeoutMs: QUICK, quick: true },
-    ];
-    if (peer.name === cp.name)
-      probes.push({
-        key: PROBE.listening,
-        command: probeCommands.listeningTcp(),
-        timeoutMs: QUICK,
-        quick: true,
-      });
-    plans.push({ node: peer, probes });
-  }
+  for (const peer of peers) plans.push({ node: peer, probes: planned(['peer', ...roleSites(peer)], ctx) });
   return plans;
 }

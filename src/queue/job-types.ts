@@ -1,5 +1,14 @@
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
+
+/**
+ * A node's diagnosis with the fix on offer, attached by the worker after diagnosis (it runs only on
+ * approval): what crosses Redis to the bot and is rendered in Slack.
+ */
+export interface NodeReport extends DiagnosisReport {
+  readonly plan?: Plan | undefined;
+}
 
 /** What the bot asks a worker to do. Only inventory-validated values travel here. */
 export interface ProbeJobData {

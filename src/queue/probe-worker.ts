@@ -1,7 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { NodeReport } from '../diagnosis/node-report.js';
 import { KEY_PREFIX } from '../store/redis-keys.js';
+import type { NodeReport } from './job-types.js';
 import { type ProbeJobData, QUEUE_NAMES } from './job-types.js';
 import type { Queues } from './queues.js';
 

@@ -1,5 +1,5 @@
 import type { Auditor } from '../audit/audit-event.js';
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { DrainOutcome } from '../kube/kube-node-writer.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
@@ -27,7 +27,7 @@ export interface ExecutorDeps {
   /** Every step is audited before it starts and after it ends; no audit, no step (house rule 6). */
   readonly audit: Auditor;
   /** Re-probes the node the run was about, after the last step. */
-  readonly diagnose: (node: string) => Promise<NodeReport>;
+  readonly diagnose: (node: string) => Promise<DiagnosisReport>;
   readonly runNode: (runId: string) => Promise<string | undefined>;
   readonly newPlanId: () => string;
   /** Drains and deletes a node through the Kubernetes API; undefined when no kubeconfig is configured. */

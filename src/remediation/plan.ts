@@ -1,4 +1,4 @@
-import type { Remedy } from '../diagnosis/node-report.js';
+import type { Remedy } from '../diagnosis/remedy.js';
 import type { PlanStep } from './plan-step.js';
 
 export interface Plan {

@@ -1,4 +1,4 @@
-import { tokenize } from '../probes/iptables-probe.js';
+import { tokenize } from '../probes/parsers/iptables-save.js';
 import { argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Remedy } from '../diagnosis/node-report.js';
+import type { Remedy } from '../diagnosis/remedy.js';
 import type { StepDraft } from './plan-step.js';
 
 export type RemedyKind = Remedy['kind'];

@@ -1,4 +1,4 @@
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { Plan } from './plan.js';
 import { hashSteps } from './plan-hash.js';
 import type { PlanStep, StepDraft } from './plan-step.js';
@@ -28,7 +28,7 @@ const numbered = (drafts: readonly StepDraft[]): PlanStep[] =>
 
 /** A plan for the first root cause that has a known narrow fix, or undefined. Pure. */
 export function planFor(
-  report: NodeReport,
+  report: DiagnosisReport,
   ids: { planId: string; runId: string; requestedBy: string; createdAt: string },
 ): Plan | undefined {
   const cause = report.rootCauses.find((c) => c.remedy);

@@ -1,9 +1,11 @@
-export type SshErrorCode =
-  | 'host-key-mismatch'
-  | 'host-key-unknown'
-  | 'node-unreachable'
-  | 'auth-failed'
-  | 'ssh-protocol';
+export const SSH_ERROR_CODES = [
+  'host-key-mismatch',
+  'host-key-unknown',
+  'node-unreachable',
+  'auth-failed',
+  'ssh-protocol',
+] as const;
+export type SshErrorCode = (typeof SSH_ERROR_CODES)[number];
 
 const ADVICE: Record<SshErrorCode, string> = {
   'host-key-mismatch':

@@ -1,20 +1,20 @@
 import { findNode, type Inventory } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
-import type { ClusterFacts } from '../diagnosis/facts.js';
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { ClusterFacts } from '../probes/cluster-facts.js';
 
 export interface DiagnoseNodeDeps {
   /** This worker's inventory: the only nodes it may probe. */
   readonly inventory: Inventory;
   /** Runs the probes for the target node and its peers; a failed SSH connection is a fact, not an error. */
   readonly collect: (target: InventoryNode) => Promise<ClusterFacts>;
-  readonly diagnose: (facts: ClusterFacts) => NodeReport;
+  readonly diagnose: (facts: ClusterFacts) => DiagnosisReport;
 }
 
 /** What was seen and what was concluded. */
 export interface NodeDiagnosis {
   readonly facts: ClusterFacts;
-  readonly report: NodeReport;
+  readonly report: DiagnosisReport;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Auditor } from '../audit/audit-event.js';
 import type { Clock } from '../core/clock.js';
 import type { IdSource } from '../core/ids.js';
-import type { NodeReport } from '../diagnosis/node-report.js';
-import type { ProbeJobData } from '../queue/job-types.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { NodeReport, ProbeJobData } from '../queue/job-types.js';
 import type { Plan } from '../remediation/plan.js';
 import type { NodeDiagnoser } from './diagnose-node.js';
 import { probeRunEvents } from './run-events.js';
@@ -12,7 +12,7 @@ export interface ProbeRunDeps {
   readonly nodes: NodeDiagnoser;
   /** Builds the fix on offer for a report, if any (pure). */
   readonly planFor: (
-    report: NodeReport,
+    report: DiagnosisReport,
     ids: { planId: string; runId: string; requestedBy: string; createdAt: string },
   ) => Plan | undefined;
   readonly savePlan: (plan: Plan, nowMs: number) => Promise<void>;

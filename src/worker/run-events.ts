@@ -1,15 +1,15 @@
 import { digest } from '../audit/audit-chain.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { planProposed } from '../audit/plan-proposed.js';
-import type { ClusterFacts } from '../diagnosis/facts.js';
-import type { NodeReport } from '../diagnosis/node-report.js';
+import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { ClusterFacts } from '../probes/cluster-facts.js';
 import type { Plan } from '../remediation/plan.js';
 
 /** Audit events for one probe run (pure): what was probed, what was concluded, what was offered. */
 export function probeRunEvents(
   runId: string,
   facts: ClusterFacts,
-  report: NodeReport,
+  report: DiagnosisReport,
   plan: Plan | undefined,
 ): AuditEvent[] {
   const events: AuditEvent[] = [];

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClusterFacts, NodeFacts } from '../../src/diagnosis/facts.js';
-import { PROBE } from '../../src/diagnosis/facts.js';
+import type { ClusterFacts, NodeFacts } from '../../src/probes/cluster-facts.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'probes');
 

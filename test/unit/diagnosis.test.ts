@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
-import { PROBE } from '../../src/diagnosis/facts.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 import { clusterFacts, fixture } from '../support/facts-builder.js';
 
 const PING_LOST = { exitCode: 1, stdout: fixture('ping-timeout.txt') };

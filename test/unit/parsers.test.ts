@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCniConfigDir, parseListeningPorts, parseSubnetEnv } from '../../src/probes/file-probes.js';
-import { parseHttps } from '../../src/probes/https-probe.js';
-import { parseIptablesSave, portMatches, tokenize } from '../../src/probes/iptables-probe.js';
-import { parseAddresses, parseLink } from '../../src/probes/link-probe.js';
-import { parsePing } from '../../src/probes/ping-probe.js';
-import type { Parsed } from '../../src/probes/probe-output.js';
-import { parseRouteGet } from '../../src/probes/route-probe.js';
+import type { Parsed } from '../../src/probes/parsed.js';
+import { parseCniConfigDir } from '../../src/probes/parsers/cni-config-dir.js';
+import { parseHttps } from '../../src/probes/parsers/curl.js';
+import { parseAddresses } from '../../src/probes/parsers/ip-addr.js';
+import { parseLink } from '../../src/probes/parsers/ip-link.js';
+import { parseRouteGet } from '../../src/probes/parsers/ip-route.js';
+import { parseIptablesSave, portMatches, tokenize } from '../../src/probes/parsers/iptables-save.js';
+import { parsePing } from '../../src/probes/parsers/ping.js';
+import { parseListeningPorts } from '../../src/probes/parsers/ss.js';
+import { parseSubnetEnv } from '../../src/probes/parsers/subnet-env.js';
 import { fixture, output } from '../support/facts-builder.js';
 
 function value<T>(parsed: Parsed<T>): T {
@@ -196,7 +199,7 @@ describe('parsers (recorded output)', () => {
 
 describe('services probe', () => {
   it('keeps the units systemd knows and drops empty answers (no systemd)', async () => {
-    const { parseServices } = await import('../../src/probes/overlay-probes.js');
+    const { parseServices } = await import('../../src/probes/parsers/systemctl.js');
     const parsed = parseServices(output('s', 'n', { stdout: 'kubelet=failed\ncontainerd=active\n' }));
     assert.deepEqual(parsed.status === 'ok' && parsed.value, { kubelet: 'failed', containerd: 'active' });
     const none = parseServices(output('s', 'n', { stdout: 'kubelet=\ncontainerd=\n' }));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
-import { PROBE } from '../../src/diagnosis/facts.js';
-import type { NodeReport } from '../../src/diagnosis/node-report.js';
+import type { DiagnosisReport } from '../../src/diagnosis/diagnosis-report.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
 import { hashSteps } from '../../src/remediation/plan-hash.js';
@@ -71,7 +71,7 @@ describe('step kinds', () => {
         remedy: { kind: 'reset-worker', node: 'node-3', controlPlane: 'cp-1', uplink: undefined },
       },
     ],
-  } as unknown as NodeReport;
+  } as unknown as DiagnosisReport;
 
   it('a drain step has no command of its own and a join step never holds its token: their shown text is rendered from their data', () => {
     const plan = planFor(resetReport, ids)!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
-import { PROBE } from '../../src/diagnosis/facts.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 import { renderReport } from '../../src/slack/blocks/report-blocks.js';
 import { clusterFacts, fixture } from '../support/facts-builder.js';
 

@@ -1,5 +1,5 @@
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
+import { checkRef } from '../check-id.js';
 import type { Rule } from './rule.js';
 
 /** Nothing listens on the API server port on the control plane, and connections are refused. */
@@ -8,21 +8,19 @@ export const apiserverDownRule: Rule = {
   evaluate(view, checks) {
     const target = view.target.name;
     const cp = view.facts.controlPlane;
-    if (!checks.failed(CHECK.apiServerListening, cp)) return [];
-    const tcp = checks.get(CHECK.tcpApiServer, target);
+    const listening = checkRef('apiserver-listening', cp);
+    const tcpRef = checkRef('tcp-apiserver', target);
+    if (!checks.failed(listening)) return [];
+    const tcp = checks.get(tcpRef);
     if (tcp?.status === 'pass') return [];
     return [
       {
         id: 'apiserver-down',
         node: cp,
         cause: `Nothing listens on :${view.facts.apiServer.port} on ${cp}: the API server is not running.`,
-        evidence: [...checks.get(CHECK.apiServerListening, cp)!.evidence, ...(tcp?.evidence ?? [])],
+        evidence: [...checks.get(listening)!.evidence, ...(tcp?.evidence ?? [])],
         confidence: tcp?.detail.startsWith('refused') ? 'high' : 'medium',
-        explainsChecks: [
-          `${CHECK.tcpApiServer}@${target}`,
-          `${CHECK.httpsApiServer}@${target}`,
-          `${CHECK.apiServerListening}@${cp}`,
-        ],
+        explainsChecks: [tcpRef.key, checkRef('https-apiserver', target).key, listening.key],
         explainsFindings: ['apiserver-port-blocked'],
         fix: catalogEntry('apiserver-down').fix,
       },

@@ -1,6 +1,6 @@
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
-import type { Finding } from '../node-report.js';
+import { checkRef } from '../check-id.js';
+import type { Finding } from '../finding.js';
 import { blockingRules, ruleEvidence } from './filter-rules.js';
 import type { Rule } from './rule.js';
 
@@ -10,7 +10,10 @@ export const apiserverPortBlockedRule: Rule = {
   evaluate(view, checks) {
     const target = view.target.name;
     const cp = view.facts.controlPlane;
-    if (!checks.failed(CHECK.tcpApiServer, target)) return [];
+    const tcpRef = checkRef('tcp-apiserver', target);
+    const pingRef = checkRef('ping-control-plane', target);
+    const listeningRef = checkRef('apiserver-listening', cp);
+    if (!checks.failed(tcpRef)) return [];
     const api = view.facts.apiServer;
     const apiIsCp = view.node(cp)?.host === api.host;
     const onTarget = blockingRules(view, target, {
@@ -28,18 +31,16 @@ export const apiserverPortBlockedRule: Rule = {
             peer: view.target.host,
           })
         : [];
-    const pingWorks = checks.passed(CHECK.pingControlPlane, target);
-    const listening = checks.passed(CHECK.apiServerListening, cp);
-    const tcp = checks.get(CHECK.tcpApiServer, target)!;
+    const pingWorks = checks.passed(pingRef);
+    const listening = checks.passed(listeningRef);
+    const tcp = checks.get(tcpRef)!;
     const timedOut = tcp.detail.startsWith('timeout');
     if (onTarget.length === 0 && onCp.length === 0 && !(pingWorks && listening && timedOut)) return [];
 
     const evidence = [...tcp.evidence];
     if (pingWorks)
       evidence.push(
-        ...checks
-          .get(CHECK.pingControlPlane, target)!
-          .evidence.map((e) => ({ ...e, note: 'ping to the same host works' })),
+        ...checks.get(pingRef)!.evidence.map((e) => ({ ...e, note: 'ping to the same host works' })),
       );
     if (onCp.length > 0)
       evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops/rejects ${api.port}/tcp`));
@@ -49,9 +50,7 @@ export const apiserverPortBlockedRule: Rule = {
       );
     if (listening)
       evidence.push(
-        ...checks
-          .get(CHECK.apiServerListening, cp)!
-          .evidence.map((e) => ({ ...e, note: 'the API server is listening' })),
+        ...checks.get(listeningRef)!.evidence.map((e) => ({ ...e, note: 'the API server is listening' })),
       );
 
     const where = onCp.length > 0 ? cp : onTarget.length > 0 ? target : undefined;
@@ -63,7 +62,7 @@ export const apiserverPortBlockedRule: Rule = {
         : `${api.port}/tcp from ${target} to ${api.host} times out while ping works and the API server listens; something on the path drops it (no rule found on either node).`,
       evidence,
       confidence: where ? 'high' : 'medium',
-      explainsChecks: [`${CHECK.tcpApiServer}@${target}`, `${CHECK.httpsApiServer}@${target}`],
+      explainsChecks: [tcpRef.key, checkRef('https-apiserver', target).key],
       explainsFindings: [],
       fix: catalogEntry('apiserver-port-blocked').fix,
       remedy: where

@@ -1,8 +1,8 @@
-import { type IptablesRule, isDropping, portMatches } from '../../probes/iptables-probe.js';
+import { type IptablesRule, isDropping, portMatches } from '../../probes/parsers/iptables-save.js';
+import { PROBE } from '../../probes/probe-registry.js';
 import { cidrContains, parseCidr, parseIpv4 } from '../cidr.js';
+import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
-import { PROBE } from '../facts.js';
-import type { Evidence } from '../node-report.js';
 
 /** Built-in chains that carry traffic to or from the node itself (FORWARD is for routed/pod traffic). */
 const LOCAL_CHAINS = new Set(['INPUT', 'OUTPUT']);

@@ -1,6 +1,6 @@
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
-import type { Finding } from '../node-report.js';
+import { checkRef } from '../check-id.js';
+import type { Finding } from '../finding.js';
 import { blockingRules, ruleEvidence } from './filter-rules.js';
 import type { Rule } from './rule.js';
 
@@ -10,7 +10,9 @@ export const icmpBlockedRule: Rule = {
   evaluate(view, checks) {
     const target = view.target.name;
     const cp = view.facts.controlPlane;
-    if (!checks.failed(CHECK.pingControlPlane, target)) return [];
+    const pingRef = checkRef('ping-control-plane', target);
+    const tcpRef = checkRef('tcp-apiserver', target);
+    if (!checks.failed(pingRef)) return [];
     const targetHost = view.target.host;
     const cpHost = view.node(cp)?.host;
     const onTarget = [
@@ -46,11 +48,11 @@ export const icmpBlockedRule: Rule = {
               explicitProtocol: true,
             }),
           ];
-    const tcpWorks = checks.passed(CHECK.tcpApiServer, target);
+    const tcpWorks = checks.passed(tcpRef);
     if (onTarget.length === 0 && onCp.length === 0 && !tcpWorks) return [];
 
-    const ping = checks.get(CHECK.pingControlPlane, target)!;
-    const tcp = checks.get(CHECK.tcpApiServer, target);
+    const ping = checks.get(pingRef)!;
+    const tcp = checks.get(tcpRef);
     const evidence = [...ping.evidence];
     if (tcpWorks && tcp)
       evidence.push(...tcp.evidence.map((e) => ({ ...e, note: 'TCP to the same host works' })));
@@ -69,7 +71,7 @@ export const icmpBlockedRule: Rule = {
       cause,
       evidence,
       confidence: where ? 'high' : 'medium',
-      explainsChecks: [`${CHECK.pingControlPlane}@${target}`],
+      explainsChecks: [pingRef.key],
       explainsFindings: [],
       fix: catalogEntry('icmp-blocked').fix,
       remedy: where

@@ -1,23 +1,23 @@
-import type { IptablesRule } from '../../probes/iptables-probe.js';
+import type { IptablesRule } from '../../probes/parsers/iptables-save.js';
+import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
+import { type CheckKey, checkKey, checkRef } from '../check-id.js';
+import type { CheckIndex } from '../check-index.js';
+import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
-import { PROBE } from '../facts.js';
-import type { Check, Evidence, Finding } from '../node-report.js';
-import { kubeNodes, OVERLAY_CHECK, peerForOverlayAddress } from '../overlay-checks.js';
+import type { Finding } from '../finding.js';
+import { kubeNodes } from '../kube-nodes.js';
+import { peerForOverlayAddress } from '../overlay-peer.js';
 import { blockingRules, ruleEvidence } from './filter-rules.js';
-import type { CheckIndex, Rule } from './rule.js';
+import { flannelLogLines } from './flannel-log-lines.js';
+import type { Rule } from './rule.js';
 
 const VXLAN_PORT = 8472;
 
-function failedOverlayPings(checks: CheckIndex, target: string, prefix: string): Check[] {
-  return checks.all.filter((c) => c.node === target && c.id.startsWith(`${prefix}:`) && c.status === 'fail');
-}
-
 function underlayWorks(view: FactView, checks: CheckIndex, peer: string): boolean {
   const target = view.target.name;
-  if (peer === view.facts.controlPlane) return checks.passed(CHECK.pingControlPlane, target);
-  return checks.passed(`${OVERLAY_CHECK.underlayPing}:${peer}`, target);
+  if (peer === view.facts.controlPlane) return checks.passed(checkRef('ping-control-plane', target));
+  return checks.passed(checkRef('underlay-ping', target, peer));
 }
 
 function hostOf(view: FactView, node: string): string | undefined {
@@ -32,12 +32,12 @@ export const vxlan8472BlockedRule: Rule = {
     const targetHost = view.target.host;
     const byNode = new Map<
       string,
-      { evidence: Evidence[]; explains: string[]; withRule: boolean; rules: IptablesRule[] }
+      { evidence: Evidence[]; explains: CheckKey[]; withRule: boolean; rules: IptablesRule[] }
     >();
     const overlayExplainedElsewhere =
-      checks.failed(OVERLAY_CHECK.vxlanLocal, target) || checks.failed(OVERLAY_CHECK.vtepMac, target);
-    for (const failed of failedOverlayPings(checks, target, OVERLAY_CHECK.overlayPing)) {
-      const address = failed.id.split(':')[1] ?? '';
+      checks.failed(checkRef('vxlan-local', target)) || checks.failed(checkRef('vtep-mac', target));
+    for (const failed of checks.failedOfKind('overlay-ping', target)) {
+      const address = failed.peer;
       const peer = peerForOverlayAddress(view, address);
       if (!peer || !underlayWorks(view, checks, peer)) continue;
       const peerHost = hostOf(view, peer);
@@ -84,7 +84,7 @@ export const vxlan8472BlockedRule: Rule = {
         entry.evidence.push(
           ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ${VXLAN_PORT}/udp`),
         );
-      entry.explains.push(`${failed.id}@${target}`, `${OVERLAY_CHECK.overlayMtu}:${address}@${target}`);
+      entry.explains.push(checkKey(failed), checkRef('overlay-df-ping', target, address).key);
       entry.withRule ||= onTarget.length > 0 || onPeer.length > 0;
       byNode.set(where, entry);
     }
@@ -118,10 +118,10 @@ export const mtuMismatchRule: Rule = {
   id: 'mtu-mismatch',
   evaluate(view, checks) {
     const target = view.target.name;
-    const config = checks.get(OVERLAY_CHECK.overlayMtuConfig, target);
-    const dfFailures = failedOverlayPings(checks, target, OVERLAY_CHECK.overlayMtu).filter((c) =>
-      checks.passed(`${OVERLAY_CHECK.overlayPing}:${c.id.split(':')[1]}`, target),
-    );
+    const config = checks.get(checkRef('overlay-mtu-config', target));
+    const dfFailures = checks
+      .failedOfKind('overlay-df-ping', target)
+      .filter((c) => checks.passed(checkRef('overlay-ping', target, c.peer)));
     if (config?.status !== 'fail' && dfFailures.length === 0) return [];
     return [
       {
@@ -134,8 +134,8 @@ export const mtuMismatchRule: Rule = {
         ],
         confidence: 'high',
         explainsChecks: [
-          ...(config?.status === 'fail' ? [`${config.id}@${target}`] : []),
-          ...dfFailures.map((c) => `${c.id}@${target}`),
+          ...(config?.status === 'fail' ? [checkKey(config)] : []),
+          ...dfFailures.map(checkKey),
         ],
         explainsFindings: [],
         fix: catalogEntry('mtu-mismatch').fix,
@@ -149,7 +149,7 @@ export const wrongIfacePublicIpRule: Rule = {
   id: 'wrong-iface-public-ip',
   evaluate(view, checks) {
     const target = view.target.name;
-    const local = checks.get(OVERLAY_CHECK.vxlanLocal, target);
+    const local = checks.get(checkRef('vxlan-local', target));
     const nodes = kubeNodes(view);
     const mine = nodes.find((n) => n.name === target);
     const wrongAnnotation = mine?.publicIp !== undefined && mine.publicIp !== view.target.host;
@@ -177,9 +177,9 @@ export const wrongIfacePublicIpRule: Rule = {
         evidence,
         confidence: 'high',
         explainsChecks: [
-          ...(local?.status === 'fail' ? [`${local.id}@${target}`] : []),
-          ...failedOverlayPings(checks, target, OVERLAY_CHECK.overlayPing).map((c) => `${c.id}@${target}`),
-          ...failedOverlayPings(checks, target, OVERLAY_CHECK.overlayMtu).map((c) => `${c.id}@${target}`),
+          ...(local?.status === 'fail' ? [checkKey(local)] : []),
+          ...checks.failedOfKind('overlay-ping', target).map(checkKey),
+          ...checks.failedOfKind('overlay-df-ping', target).map(checkKey),
         ],
         explainsFindings: ['vxlan-8472-blocked'],
         fix: catalogEntry('wrong-iface-public-ip').fix,
@@ -194,7 +194,7 @@ export const vtepMacMismatchRule: Rule = {
   evaluate(view, checks) {
     const target = view.target.name;
     const findings: Finding[] = [];
-    const own = checks.get(OVERLAY_CHECK.vtepMac, target);
+    const own = checks.get(checkRef('vtep-mac', target));
     if (own?.status === 'fail') {
       findings.push({
         id: 'vtep-mac-mismatch',
@@ -202,7 +202,7 @@ export const vtepMacMismatchRule: Rule = {
         cause: `flannel.1 on ${target} has a different MAC than the VtepMAC its peers know (${own.detail}), so overlay traffic to ${target} is lost.`,
         evidence: own.evidence,
         confidence: 'high',
-        explainsChecks: [`${own.id}@${target}`],
+        explainsChecks: [checkKey(own)],
         explainsFindings: ['vxlan-8472-blocked'],
         fix: catalogEntry('vtep-mac-mismatch').fix,
       });
@@ -241,8 +241,8 @@ export const vtepMacMismatchRule: Rule = {
         confidence: 'high',
         explainsChecks: overlayAddress
           ? [
-              `${OVERLAY_CHECK.overlayPing}:${overlayAddress}@${target}`,
-              `${OVERLAY_CHECK.overlayMtu}:${overlayAddress}@${target}`,
+              checkRef('overlay-ping', target, overlayAddress).key,
+              checkRef('overlay-df-ping', target, overlayAddress).key,
             ]
           : [],
         explainsFindings: ['vxlan-8472-blocked'],
@@ -252,20 +252,3 @@ export const vtepMacMismatchRule: Rule = {
     return findings;
   },
 };
-
-export function flannelLogLines(view: FactView, pattern: RegExp): Evidence | undefined {
-  const target = view.target.name;
-  const log = view.parsed(target, PROBE.flannelLog);
-  const fromDisk = log.status === 'ok' ? log.value.lines.filter((l) => pattern.test(l)) : [];
-  if (fromDisk.length > 0)
-    return view.evidence(target, PROBE.flannelLog, fromDisk.slice(-5), 'Flannel log on disk');
-  const kube = view.facts.kube;
-  const fromApi = kube.status === 'reachable' ? kube.flannelLog.filter((l) => pattern.test(l)) : [];
-  if (fromApi.length > 0)
-    return {
-      node: target,
-      command: 'kubectl logs (kube-flannel pod on this node)',
-      lines: fromApi.slice(-5),
-    };
-  return undefined;
-}

@@ -1,11 +1,24 @@
+import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
+import { type CheckKind, checkKey } from '../check-id.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
+import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
-import { PROBE } from '../facts.js';
-import type { Evidence } from '../node-report.js';
+import { OVERLAY_DEVICES } from '../overlay-devices.js';
 import type { Rule } from './rule.js';
 
-const OVERLAY_DEVICES = new Set(['flannel.1', 'cni0']);
+/** A hijacked host route breaks nearly everything on the node: these failures are its symptoms. */
+const CONSEQUENCES: ReadonlySet<CheckKind> = new Set<CheckKind>([
+  'ping-control-plane',
+  'tcp-apiserver',
+  'https-apiserver',
+  'route-control-plane',
+  'cni0-address',
+  'netconf-contains-subnet',
+  'underlay-ping',
+  'overlay-ping',
+  'overlay-df-ping',
+]);
 
 /**
  * The pod network overlaps the node network: overlay routes capture host traffic. Decisive when the
@@ -69,12 +82,9 @@ export const podcidrOverlapsHostNetRule: Rule = {
         lines: [...new Set(overlaps)],
       });
     }
-    // A hijacked host route breaks nearly everything on the node: fold those symptoms under it.
-    const consequences =
-      /^(ping-control-plane|tcp-apiserver|https-apiserver|route-control-plane|cni0-address|netconf-contains-subnet|underlay-ping:|overlay-ping:|overlay-df-ping:)/;
     const explainsChecks = checks.all
-      .filter((c) => c.node === target && c.status === 'fail' && consequences.test(c.id))
-      .map((c) => `${c.id}@${target}`);
+      .filter((c) => c.node === target && c.status === 'fail' && CONSEQUENCES.has(c.kind))
+      .map(checkKey);
     return [
       {
         id: 'podcidr-overlaps-host-net',

@@ -1,10 +1,9 @@
+import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { CHECK } from '../checks.js';
+import { checkKey, checkRef } from '../check-id.js';
+import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
-import { PROBE } from '../facts.js';
-import type { Evidence } from '../node-report.js';
-import { OVERLAY_CHECK } from '../overlay-checks.js';
-import { flannelLogLines } from './overlay-rules.js';
+import { flannelLogLines } from './flannel-log-lines.js';
 import type { Rule } from './rule.js';
 
 /** The node has no podCIDR: Flannel cannot get a lease, so it never writes subnet.env or creates flannel.1. */
@@ -12,10 +11,12 @@ export const podcidrNotAssignedRule: Rule = {
   id: 'podcidr-not-assigned',
   evaluate(view, checks) {
     const target = view.target.name;
-    const check = checks.get(OVERLAY_CHECK.podCidrAssigned, target);
+    const assigned = checkRef('podcidr-assigned', target);
+    const subnetEnv = checkRef('subnet-env', target);
+    const check = checks.get(assigned);
     const log = flannelLogLines(view, /pod cidr not assigned/i);
     // A log line alone may be history: it counts only while Flannel is still down (no subnet.env).
-    const flannelDown = checks.failed(CHECK.subnetEnv, target);
+    const flannelDown = checks.failed(subnetEnv);
     if (check?.status !== 'fail' && !(log && flannelDown)) return [];
     const evidence: Evidence[] = [...(check?.status === 'fail' ? check.evidence : []), ...(log ? [log] : [])];
     return [
@@ -25,9 +26,7 @@ export const podcidrNotAssignedRule: Rule = {
         cause: `${target} has no podCIDR, so Flannel cannot acquire a lease there (the cluster was probably initialised without --pod-network-cidr).`,
         evidence,
         confidence: 'high',
-        explainsChecks: [OVERLAY_CHECK.podCidrAssigned, CHECK.subnetEnv, CHECK.flannelLink].map(
-          (id) => `${id}@${target}`,
-        ),
+        explainsChecks: [assigned.key, subnetEnv.key, checkRef('flannel-link', target).key],
         explainsFindings: ['subnet-env-missing', 'flannel1-missing'],
         fix: catalogEntry('podcidr-not-assigned').fix,
         remedy: clusterWithoutPodCidrs(view)
@@ -56,12 +55,12 @@ export const podcidrNetconfMismatchRule: Rule = {
   id: 'podcidr-netconf-mismatch',
   evaluate(view, checks) {
     const target = view.target.name;
-    const check = checks.get(OVERLAY_CHECK.netconfContainsSubnet, target);
+    const check = checks.get(checkRef('netconf-contains-subnet', target));
     const log = flannelLogLines(view, /doesn't contain|does not contain/i);
     const env = view.parsed(target, PROBE.subnetEnv);
     const network = env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
     const unexpected = network !== undefined && network !== view.facts.podNetworkCidr;
-    const logCounts = !!log && (unexpected || checks.failed(CHECK.subnetEnv, target));
+    const logCounts = !!log && (unexpected || checks.failed(checkRef('subnet-env', target)));
     if (check?.status !== 'fail' && !logCounts && !unexpected) return [];
     const evidence: Evidence[] = [
       ...(check?.status === 'fail' ? check.evidence : [view.evidence(target, PROBE.subnetEnv)]),
@@ -84,7 +83,7 @@ export const podcidrNetconfMismatchRule: Rule = {
             : `Flannel on ${target} uses the network ${network}, not the cluster's pod network ${view.facts.podNetworkCidr}.`,
         evidence,
         confidence: check?.status === 'fail' || logCounts ? 'high' : 'medium',
-        explainsChecks: check?.status === 'fail' ? [`${check.id}@${target}`] : [],
+        explainsChecks: check?.status === 'fail' ? [checkKey(check)] : [],
         explainsFindings: [],
         fix: catalogEntry('podcidr-netconf-mismatch').fix,
       },

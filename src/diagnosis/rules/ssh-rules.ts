@@ -1,5 +1,6 @@
 import { catalogEntry } from '../catalog.js';
-import type { Finding } from '../node-report.js';
+import { checkRef } from '../check-id.js';
+import type { Finding } from '../finding.js';
 import type { Rule } from './rule.js';
 
 /** SSH failures are facts about the node itself: unreachable, or not the machine we pinned. */
@@ -11,7 +12,8 @@ export const sshRule: Rule = {
       if (node.connection.ok) continue;
       const { code, detail } = node.connection;
       const isTarget = node.name === view.facts.target;
-      const evidence = checks.get('ssh', node.name)?.evidence ?? [];
+      const ssh = checkRef('ssh', node.name);
+      const evidence = checks.get(ssh)?.evidence ?? [];
       if (code === 'host-key-mismatch' || code === 'host-key-unknown') {
         findings.push({
           id: 'host-key-mismatch',
@@ -22,7 +24,7 @@ export const sshRule: Rule = {
               : `${node.name} (${node.host}) presented an SSH host key that is not the pinned one; netcheck refused to connect (possible impersonation or a rebuilt node).`,
           evidence,
           confidence: 'high',
-          explainsChecks: [`ssh@${node.name}`],
+          explainsChecks: [ssh.key],
           explainsFindings: [],
           fix: catalogEntry('host-key-mismatch').fix,
         });
@@ -36,7 +38,7 @@ export const sshRule: Rule = {
           evidence,
           confidence: 'high',
           // The target cannot reach it either: that symptom is this same fault.
-          explainsChecks: [`ssh@${node.name}`, `underlay-tcp:${node.name}@${view.facts.target}`],
+          explainsChecks: [ssh.key, checkRef('underlay-tcp', view.facts.target, node.name).key],
           explainsFindings: [],
           fix: catalogEntry('node-unreachable').fix,
         });

@@ -1,4 +1,4 @@
-import type { NodeReport } from '../../diagnosis/node-report.js';
+import type { NodeReport } from '../../queue/job-types.js';
 import { escapeMrkdwn, truncate } from './mrkdwn.js';
 import { type SlackMessage, VERDICT_ICON } from './report-blocks.js';
 

@@ -1,4 +1,7 @@
-import type { Check, Evidence, NodeReport, RootCause } from '../../diagnosis/node-report.js';
+import type { Check } from '../../diagnosis/check.js';
+import type { Evidence } from '../../diagnosis/evidence.js';
+import type { RootCause } from '../../diagnosis/finding.js';
+import type { NodeReport } from '../../queue/job-types.js';
 import type { Block } from './block.js';
 import { codeBlock, escapeMrkdwn, truncate } from './mrkdwn.js';
 import { planBlocks } from './plan-blocks.js';

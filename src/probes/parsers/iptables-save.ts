@@ -1,4 +1,6 @@
-import { commonFailure, firstLine, ok, type Parsed, type ProbeOutput, unknown } from './probe-output.js';
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine } from './parse-helpers.js';
 
 export interface IptablesRule {
   readonly table: string;

@@ -1,12 +1,6 @@
-import {
-  commonFailure,
-  firstLine,
-  ok,
-  type Parsed,
-  type ProbeOutput,
-  parseJson,
-  unknown,
-} from './probe-output.js';
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
 
 export interface RouteDecision {
   readonly reachable: boolean;
@@ -56,4 +50,30 @@ export function parseRouteGet(output: ProbeOutput): Parsed<RouteDecision> {
     prefsrc: route.prefsrc,
     summary,
   });
+}
+
+export interface RouteEntry {
+  readonly dst: string;
+  readonly gateway: string | undefined;
+  readonly dev: string | undefined;
+  readonly onlink: boolean;
+}
+
+/** `ip -j route show`: the main table. */
+export function parseRoutes(output: ProbeOutput): Parsed<RouteEntry[]> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  if (output.exitCode !== 0)
+    return unknown(`ip route failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
+  const json = parseJson(output.stdout);
+  if (!Array.isArray(json))
+    return unknown(output.truncated ? 'ip route output was truncated' : 'ip route printed no JSON');
+  return ok(
+    (json as { dst?: string; gateway?: string; dev?: string; flags?: string[] }[]).map((r) => ({
+      dst: r.dst ?? '',
+      gateway: r.gateway,
+      dev: r.dev,
+      onlink: (r.flags ?? []).includes('onlink'),
+    })),
+  );
 }

@@ -1,12 +1,6 @@
-import {
-  commonFailure,
-  firstLine,
-  ok,
-  type Parsed,
-  type ProbeOutput,
-  parseJson,
-  unknown,
-} from './probe-output.js';
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
 
 export interface LinkInfo {
   readonly exists: boolean;
@@ -72,36 +66,4 @@ export function parseLink(output: ProbeOutput, device: string): Parsed<LinkInfo>
         ? { id: data?.id, local: data?.local, port: data?.port }
         : undefined,
   });
-}
-
-export interface InterfaceAddress {
-  readonly ifname: string;
-  readonly address: string;
-  readonly prefixlen: number;
-  /** The MTU of the interface the address is on. */
-  readonly mtu: number | undefined;
-}
-
-/** `ip -j addr show`: IPv4 addresses per interface. */
-export function parseAddresses(output: ProbeOutput): Parsed<InterfaceAddress[]> {
-  const failure = commonFailure(output);
-  if (failure) return failure;
-  if (output.exitCode !== 0)
-    return unknown(`ip addr failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
-  const json = parseJson(output.stdout);
-  if (!Array.isArray(json))
-    return unknown(output.truncated ? 'ip addr output was truncated' : 'ip addr printed no JSON');
-  const result: InterfaceAddress[] = [];
-  for (const link of json as {
-    ifname?: string;
-    mtu?: number;
-    addr_info?: { family?: string; local?: string; prefixlen?: number }[];
-  }[]) {
-    for (const a of link.addr_info ?? []) {
-      if (a.family === 'inet' && a.local && typeof a.prefixlen === 'number') {
-        result.push({ ifname: link.ifname ?? '?', address: a.local, prefixlen: a.prefixlen, mtu: link.mtu });
-      }
-    }
-  }
-  return ok(result);
 }

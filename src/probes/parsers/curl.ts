@@ -1,4 +1,6 @@
-import { commonFailure, firstLine, ok, type Parsed, type ProbeOutput, unknown } from './probe-output.js';
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine } from './parse-helpers.js';
 
 export interface HttpsResult {
   /** A TCP connection was established. */
@@ -63,5 +65,39 @@ export function parseHttps(output: ProbeOutput): Parsed<HttpsResult> {
     });
   }
   if (code === 6) return unknown(`curl could not resolve the API server name (${stderr})`);
+  return unknown(`curl failed (exit ${code}: ${stderr})`);
+}
+
+export interface TcpConnectResult {
+  readonly connected: boolean;
+  /** A RST came back: the path carries TCP, nothing listens on the port. */
+  readonly refused: boolean;
+  readonly summary: string;
+}
+
+/**
+ * curl to http://peer:port/: any HTTP answer or an empty/reset reply means TCP connected; exit 7 with
+ * "Connection refused" means the path works and nothing listens; exit 28 is a timeout.
+ */
+export function parseTcpConnect(output: ProbeOutput): Parsed<TcpConnectResult> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  const code = output.exitCode ?? -1;
+  const stderr = firstLine(output.stderr);
+  if (code === 0 || code === 52 || code === 56 || code === 35 || code === 8) {
+    return ok({
+      connected: true,
+      refused: false,
+      summary: code === 0 ? 'TCP connected (HTTP answered)' : `TCP connected (${stderr})`,
+    });
+  }
+  if (code === 7 && /refused/i.test(stderr)) return ok({ connected: false, refused: true, summary: stderr });
+  if (code === 7 && /Couldn't connect to server/i.test(stderr) && /after \d{1,2} ms/.test(stderr)) {
+    // An immediate failure is a RST: curl 7.88 words a refused connection this way.
+    return ok({ connected: false, refused: true, summary: stderr });
+  }
+  if (code === 28)
+    return ok({ connected: false, refused: false, summary: stderr || 'TCP connect timed out' });
+  if (code === 7) return ok({ connected: false, refused: false, summary: stderr });
   return unknown(`curl failed (exit ${code}: ${stderr})`);
 }

@@ -1,0 +1,27 @@
+import type { InventoryNode } from '../config/inventory-schema.js';
+import type { RemoteCommand } from '../ssh/remote-command.js';
+import type { PeerProbeKey, ProbeKey } from './probe-registry.js';
+
+/** One probe as planned on one node: its key, its command with the inventory's values filled in, its budget. */
+export interface PlannedProbe {
+  readonly key: ProbeKey | PeerProbeKey;
+  readonly command: RemoteCommand;
+  /** Per-probe budget: a dropped packet costs its own timeout, nothing else waits on it. */
+  readonly timeoutMs: number;
+  /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
+  readonly quick?: boolean;
+}
+
+export interface OverlayPingSpec {
+  /** At most this many overlay peers are pinged (the inventory's node count bounds it). */
+  readonly maxPeers: number;
+  readonly timeoutMs: number;
+}
+
+/** What runs on one node for one diagnosis. */
+export interface NodePlan {
+  readonly node: InventoryNode;
+  readonly probes: readonly PlannedProbe[];
+  /** Overlay pings to every peer's flannel.1 address, found on the node itself from its routes. */
+  readonly overlay?: OverlayPingSpec;
+}

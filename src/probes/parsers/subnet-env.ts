@@ -1,0 +1,24 @@
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine } from './parse-helpers.js';
+
+export type SubnetEnv =
+  | { readonly present: false }
+  | { readonly present: true; readonly values: Readonly<Record<string, string>> };
+
+export function parseSubnetEnv(output: ProbeOutput): Parsed<SubnetEnv> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  if (output.exitCode !== 0) {
+    if (/No such file/i.test(output.stderr)) return ok({ present: false });
+    return unknown(
+      `could not read /run/flannel/subnet.env (exit ${output.exitCode}: ${firstLine(output.stderr)})`,
+    );
+  }
+  const values: Record<string, string> = {};
+  for (const line of output.stdout.split('\n')) {
+    const m = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) values[m[1]!] = m[2]!.trim();
+  }
+  return ok({ present: true, values });
+}

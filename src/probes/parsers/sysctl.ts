@@ -1,0 +1,19 @@
+import { ok, type Parsed, unknown } from '../parsed.js';
+import type { ProbeOutput } from '../probe-output.js';
+import { commonFailure, firstLine } from './parse-helpers.js';
+
+/** `KEY=value` lines printed by the sysctl probe; a missing key prints an error instead of a value. */
+export function parseSysctls(output: ProbeOutput): Parsed<Record<string, string | null>> {
+  const failure = commonFailure(output);
+  if (failure) return failure;
+  const values: Record<string, string | null> = {};
+  for (const line of output.stdout.split('\n')) {
+    const m = /^([a-z0-9_.-]+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const value = m[2]!.trim();
+    values[m[1]!] = /^-?\d+$/.test(value) ? value : null;
+  }
+  if (Object.keys(values).length === 0)
+    return unknown(`sysctl probe printed nothing usable (${firstLine(output.stderr)})`);
+  return ok(values);
+}

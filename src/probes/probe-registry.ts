@@ -1,0 +1,251 @@
+import { type RemoteCommand, sh } from '../ssh/remote-command.js';
+import type { Parsed } from './parsed.js';
+import { parseFdb } from './parsers/bridge-fdb.js';
+import { parseCniConfigDir } from './parsers/cni-config-dir.js';
+import { parseHttps, parseTcpConnect } from './parsers/curl.js';
+import { parseFlannelLog } from './parsers/flannel-log.js';
+import { parseAddresses } from './parsers/ip-addr.js';
+import { parseLink } from './parsers/ip-link.js';
+import { parseNeigh } from './parsers/ip-neigh.js';
+import { parseRouteGet, parseRoutes } from './parsers/ip-route.js';
+import { parseIptablesBackends } from './parsers/iptables-backends.js';
+import { parseIptablesSave } from './parsers/iptables-save.js';
+import { parsePing } from './parsers/ping.js';
+import { parseListeningPorts } from './parsers/ss.js';
+import { parseSubnetEnv } from './parsers/subnet-env.js';
+import { parseSysctls } from './parsers/sysctl.js';
+import { parseServices } from './parsers/systemctl.js';
+import type { ProbeOutput } from './probe-output.js';
+
+/**
+ * Every command a probe runs on a node, in one reviewed place. All of them are read-only.
+ * Values come from the validated inventory and are quoted by `sh`. LC_ALL=C keeps tool output in
+ * the format the parsers expect whatever the node's locale.
+ */
+export const probeCommands = {
+  pingHost: (host: string): RemoteCommand => sh`LC_ALL=C ping -n -c 1 -W 1 ${host}`,
+  /** curl reports TCP and TLS separately: exit 7/28 = no TCP connection, TLS errors mean TCP worked. */
+  httpsGet: (url: string): RemoteCommand =>
+    sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout 2 --max-time 3 -w '%{http_code}' ${url}`,
+  linkShow: (device: string): RemoteCommand => sh`LC_ALL=C ip -j -d link show dev ${device}`,
+  addrShow: (): RemoteCommand => sh`LC_ALL=C ip -j addr show`,
+  routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
+  cniConfigDir: (): RemoteCommand =>
+    sh`if [ -d /etc/cni/net.d ]; then echo 'DIR /etc/cni/net.d'; ls -1A /etc/cni/net.d; else echo 'NODIR /etc/cni/net.d'; fi`,
+  subnetEnv: (): RemoteCommand => sh`cat /run/flannel/subnet.env`,
+  iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
+  listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
+  routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
+  fdb: (device: string): RemoteCommand => sh`LC_ALL=C bridge -j fdb show dev ${device}`,
+  neigh: (device: string): RemoteCommand => sh`LC_ALL=C ip -j neigh show dev ${device}`,
+  /** A key that does not exist prints sysctl's error instead of a number: that is the fact (module not loaded). */
+  sysctls: (): RemoteCommand =>
+    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=' "$k"; sysctl -n "$k" 2>&1 | head -n 1; done`,
+  /** The Flannel container log on disk: readable when the API server is not. */
+  flannelLog: (): RemoteCommand =>
+    // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
+    // previous run (an error since fixed) must not count as current facts.
+    sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
+  /**
+   * Kubernetes and Flannel rules per iptables backend, where both tools exist: rules split between
+   * legacy and nft black-hole traffic silently. Prints "BACKEND <name> <count of KUBE-/FLANNEL- rules>".
+   */
+  iptablesBackends: (): RemoteCommand =>
+    sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
+  /** TCP reachability of a peer port with curl (already needed for HTTPS): 0/52/56 connected, 7 refused, 28 timed out. */
+  tcpConnect: (host: string, port: number): RemoteCommand =>
+    sh`LC_ALL=C curl -sS -o /dev/null --connect-timeout 2 --max-time 3 ${`http://${host}:${port}/`}`,
+  /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
+  services: (): RemoteCommand =>
+    sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,
+  /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
+  pingDontFragment: (host: string, payload: number): RemoteCommand =>
+    sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+} as const;
+
+/** Inventory values a probe's command may use (never anything from Slack or from a node). */
+export interface ProbeContext {
+  readonly controlPlaneHost: string;
+  /** The API server's `/livez` URL. */
+  readonly apiServerLivez: string;
+}
+
+/**
+ * Where a probe runs when one node is diagnosed: on the target, on every other node (`peer`), on
+ * the control plane whichever of the two it is.
+ */
+export type ProbeSite = 'target' | 'peer' | 'control-plane';
+
+export interface ProbeSpec<T> {
+  readonly command: (ctx: ProbeContext) => RemoteCommand;
+  /** Pure: recorded output in, a value or an explicit unknown out. */
+  readonly parse: (output: ProbeOutput) => Parsed<T>;
+  readonly runsOn: readonly ProbeSite[];
+  /** Per-probe budget: a dropped packet costs its own timeout, nothing else waits on it. */
+  readonly timeoutMs: number;
+  /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
+  readonly quick: boolean;
+}
+
+/** Probe keys (stable: recorded fixtures and diagnosis refer to them). */
+export const PROBE = {
+  pingControlPlane: 'ping-control-plane',
+  httpsApiServer: 'https-apiserver',
+  flannelLink: 'link-flannel.1',
+  addresses: 'addresses',
+  routeControlPlane: 'route-control-plane',
+  routes: 'routes',
+  fdb: 'fdb-flannel.1',
+  neigh: 'neigh-flannel.1',
+  cniConfig: 'cni-config',
+  subnetEnv: 'subnet-env',
+  sysctls: 'sysctls',
+  flannelLog: 'flannel-log',
+  iptables: 'iptables-save',
+  iptablesBackends: 'iptables-backends',
+  services: 'services',
+  listening: 'listening-tcp',
+} as const;
+
+export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
+
+const QUICK = 3000;
+const PING = 3000;
+const local = (ms = QUICK) => ({ timeoutMs: ms, quick: true }) as const;
+const network = (ms: number) => ({ timeoutMs: ms, quick: false }) as const;
+const TARGET = ['target'] as const;
+const EVERY_NODE = ['target', 'peer'] as const;
+
+/**
+ * The registry: each probe once, with its command, its parser and where it runs. Order is the
+ * order probes are planned in. A key in PROBE without an entry here fails the typecheck.
+ * Adding a probe: its parser in parsers/<tool>.ts, then its key, template and entry in this file;
+ * planning, bundling, collection and the typed `FactView.parsed(node, PROBE.x)` follow from here.
+ */
+export const PROBES = {
+  [PROBE.pingControlPlane]: {
+    command: (c) => probeCommands.pingHost(c.controlPlaneHost),
+    parse: parsePing,
+    runsOn: TARGET,
+    ...network(PING),
+  },
+  [PROBE.httpsApiServer]: {
+    command: (c) => probeCommands.httpsGet(c.apiServerLivez),
+    parse: parseHttps,
+    runsOn: TARGET,
+    ...network(5000),
+  },
+  [PROBE.flannelLink]: {
+    command: () => probeCommands.linkShow('flannel.1'),
+    parse: (o: ProbeOutput) => parseLink(o, 'flannel.1'),
+    runsOn: EVERY_NODE,
+    ...local(),
+  },
+  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...local() },
+  [PROBE.routeControlPlane]: {
+    command: (c) => probeCommands.routeGet(c.controlPlaneHost),
+    parse: parseRouteGet,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...local() },
+  [PROBE.fdb]: {
+    command: () => probeCommands.fdb('flannel.1'),
+    parse: parseFdb,
+    runsOn: EVERY_NODE,
+    ...local(),
+  },
+  [PROBE.neigh]: {
+    command: () => probeCommands.neigh('flannel.1'),
+    parse: parseNeigh,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.cniConfig]: {
+    command: probeCommands.cniConfigDir,
+    parse: parseCniConfigDir,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.subnetEnv]: {
+    command: probeCommands.subnetEnv,
+    parse: parseSubnetEnv,
+    runsOn: EVERY_NODE,
+    ...local(),
+  },
+  [PROBE.sysctls]: { command: probeCommands.sysctls, parse: parseSysctls, runsOn: TARGET, ...local() },
+  [PROBE.flannelLog]: {
+    command: probeCommands.flannelLog,
+    parse: parseFlannelLog,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.iptables]: {
+    command: probeCommands.iptablesSave,
+    parse: parseIptablesSave,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
+  [PROBE.iptablesBackends]: {
+    command: probeCommands.iptablesBackends,
+    parse: parseIptablesBackends,
+    runsOn: TARGET,
+    ...local(5000),
+  },
+  [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local() },
+  [PROBE.listening]: {
+    command: probeCommands.listeningTcp,
+    parse: parseListeningPorts,
+    runsOn: ['control-plane'],
+    ...local(),
+  },
+} as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
+
+/** What a probe's parser gives back when it could parse: `ProbeValue<'iptables-save'>` is an IptablesDump. */
+export type ProbeValue<K extends ProbeKey> = (typeof PROBES)[K]['parse'] extends (
+  o: ProbeOutput,
+) => Parsed<infer T>
+  ? T
+  : never;
+
+/** TCP to every peer goes to the kubelet port: a SYN-ACK or a RST both prove the path carries TCP. */
+const KUBELET_PORT = 10250;
+
+/**
+ * Per-peer probes carry the peer in their key: `<kind>:<peer>`. The underlay ones are planned per
+ * inventory peer (by name); the overlay ones are found on the node itself, from its flannel.1
+ * routes, by the bundle's overlay loop (probe-bundle.ts), so they are keyed by overlay address.
+ */
+export const PEER_PROBES = {
+  'ping-node': {
+    command: (peerHost: string) => probeCommands.pingHost(peerHost),
+    parse: parsePing,
+    ...network(PING),
+  },
+  'tcp-node': {
+    command: (peerHost: string) => probeCommands.tcpConnect(peerHost, KUBELET_PORT),
+    parse: parseTcpConnect,
+    ...network(PING),
+  },
+  'overlay-ping': { command: undefined, parse: parsePing, ...network(PING) },
+  'overlay-df-ping': { command: undefined, parse: parsePing, ...network(PING) },
+} as const;
+
+export type PeerProbeKind = keyof typeof PEER_PROBES;
+export type PeerProbeKey = `${PeerProbeKind}:${string}`;
+export type PeerProbeValue<K extends PeerProbeKind> = (typeof PEER_PROBES)[K]['parse'] extends (
+  o: ProbeOutput,
+) => Parsed<infer T>
+  ? T
+  : never;
+
+export const peerProbeKey = (kind: PeerProbeKind, peer: string): PeerProbeKey => `${kind}:${peer}`;
+
+/** The kind and peer of a recorded per-peer probe key, or undefined for any other key. */
+export function splitPeerProbeKey(key: string): { kind: PeerProbeKind; peer: string } | undefined {
+  const colon = key.indexOf(':');
+  if (colon < 0) return undefined;
+  const kind = key.slice(0, colon);
+  if (!Object.hasOwn(PEER_PROBES, kind)) return undefined;
+  return { kind: kind as PeerProbeKind, peer: key.slice(colon + 1).split(':')[0] ?? '' };
+}

@@ -1,0 +1,21 @@
+import type { RemoteCommand } from '../ssh/remote-command.js';
+import type { SshTarget } from '../ssh/ssh-target.js';
+
+export interface ProbeExecResult {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly truncated: boolean;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+/** The slice of the SSH transport the collector needs; a test can pass anything with this shape. */
+export interface ProbeTransport {
+  connect(target: SshTarget): Promise<void>;
+  exec(
+    target: SshTarget,
+    command: RemoteCommand,
+    opts: { timeoutMs: number; maxOutputBytes?: number },
+  ): Promise<ProbeExecResult>;
+}
