@@ -65,3 +65,13 @@ export function classifyChannelError(target: SshTarget, error: Error, linkLost: 
     `cannot open a channel: ${error.message}`,
   );
 }
+
+/**
+ * True when the server answered a channel open with SSH_MSG_CHANNEL_OPEN_FAILURE (ssh2 then sets a
+ * numeric `reason`). OpenSSH does so at its MaxSessions limit ("open failed"). The command goes out
+ * only after the channel is open, so a refused channel never started it and may be opened again;
+ * a channel that opened and failed later is not this and must never be retried.
+ */
+export function isChannelRefused(error: Error): boolean {
+  return typeof (error as { reason?: unknown }).reason === 'number';
+}

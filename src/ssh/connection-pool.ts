@@ -1,14 +1,12 @@
+import { ChannelSlots } from './channel-slots.js';
 import type { SshTarget } from './ssh-target.js';
 
 /** One pooled connection and the channels running on it. */
 export interface PooledConnection<C> {
   readonly conn: C;
-  /** Channels opening or open on this connection right now. */
-  active: number;
-  readonly waiting: (() => void)[];
+  /** Closed once the connection died or was disposed; waiters then give up. */
+  readonly slots: ChannelSlots;
   idleTimer: NodeJS.Timeout | undefined;
-  /** Set once the connection died or was disposed; waiters then give up. */
-  closed: boolean;
 }
 
 export interface ConnectionPoolOptions<C> {
@@ -16,7 +14,7 @@ export interface ConnectionPoolOptions<C> {
   readonly open: (target: SshTarget, lost: () => void) => Promise<C>;
   /** Targets with the same key share one connection. */
   readonly key: (target: SshTarget) => string;
-  /** Channels open at once per connection. */
+  /** Channels open at once per connection, unless the server accepts fewer. */
   readonly maxChannels: number;
   /** A connection is closed after this long with no channel. */
   readonly idleCloseMs: number;
@@ -27,7 +25,8 @@ export interface ConnectionPoolOptions<C> {
 /**
  * One connection per key, opened on first use and shared by every caller; a failed open is not
  * cached, so the next caller tries again. At most `maxChannels` channels run on a connection at
- * once, the rest wait in order. A connection unused for `idleCloseMs` is closed.
+ * once (fewer if the server refuses more, see ChannelSlots), the rest wait in order. A connection
+ * unused for `idleCloseMs` is closed.
  */
 export class ConnectionPool<C extends { dispose(): void }> {
   private readonly pool = new Map<string, Promise<PooledConnection<C>>>();
@@ -57,26 +56,25 @@ export class ConnectionPool<C extends { dispose(): void }> {
       if (pooled) this.drop(key, pooled);
       else lostWhileOpening = true;
     });
-    pooled = { conn, active: 0, waiting: [], idleTimer: undefined, closed: false };
+    pooled = { conn, slots: new ChannelSlots(this.opts.maxChannels), idleTimer: undefined };
     if (lostWhileOpening) this.drop(key, pooled);
     return pooled;
   }
 
   private drop(key: string, pooled: PooledConnection<C>): void {
-    pooled.closed = true;
+    pooled.slots.close();
     if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
-    for (const wake of pooled.waiting.splice(0)) wake();
     void this.pool.get(key)?.then((c) => {
       if (c === pooled) this.pool.delete(key);
     });
   }
 
-  /** Waits for a free channel slot on the connection; false if the connection closed meanwhile. */
-  async takeSlot(pooled: PooledConnection<C>): Promise<boolean> {
-    while (pooled.active >= this.opts.maxChannels && !pooled.closed)
-      await new Promise<void>((resolve) => pooled.waiting.push(resolve));
-    if (pooled.closed) return false;
-    pooled.active += 1;
+  /**
+   * Waits for a free channel slot on the connection; false if the connection closed meanwhile.
+   * `first`: the caller keeps its turn (it was sent back by a refusal).
+   */
+  async takeSlot(pooled: PooledConnection<C>, first = false): Promise<boolean> {
+    if (!(await pooled.slots.take(first))) return false;
     if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
     pooled.idleTimer = undefined;
     return true;
@@ -84,8 +82,7 @@ export class ConnectionPool<C extends { dispose(): void }> {
 
   /** Gives a slot back, lets the next waiter in, and starts the idle timer when none is left. */
   releaseSlot(target: SshTarget, pooled: PooledConnection<C>): void {
-    pooled.active -= 1;
-    pooled.waiting.shift()?.();
+    pooled.slots.give();
     this.touch(target, pooled);
   }
 
@@ -93,11 +90,11 @@ export class ConnectionPool<C extends { dispose(): void }> {
   touch(target: SshTarget, pooled: PooledConnection<C>): void {
     if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
     pooled.idleTimer = undefined;
-    if (pooled.active === 0 && !pooled.closed) {
+    if (pooled.slots.idle && !pooled.slots.closed) {
       pooled.idleTimer = setTimeout(() => {
         const key = this.opts.key(target);
         void this.pool.get(key)?.then((c) => {
-          if (c === pooled && pooled.active === 0) {
+          if (c === pooled && pooled.slots.idle) {
             this.pool.delete(key);
             pooled.conn.dispose();
           }

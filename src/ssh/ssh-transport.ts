@@ -1,7 +1,7 @@
 import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { type Clock, systemClock } from '../core/clock.js';
-import { classifyChannelError, isLinkLost } from './classify-ssh-error.js';
+import { classifyChannelError, isChannelRefused, isLinkLost } from './classify-ssh-error.js';
 import { collectOutput, type ExecOptions, type ExecResult } from './collect-output.js';
 import { connectPinned } from './connect-pinned.js';
 import { ConnectionPool, type PooledConnection } from './connection-pool.js';
@@ -70,43 +70,87 @@ export class SshTransport {
   }
 
   async exec(target: SshTarget, command: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
+    const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
+    // The remote side kills a hung command itself; the local deadline covers a dead link.
+    const wrapped = sh`timeout --kill-after=1 ${seconds} sh -c ${command.text}`;
     const pooled = await this.pool.connection(target);
-    if (!(await this.pool.takeSlot(pooled)))
-      throw new SshError('node-unreachable', target.name, 'the connection closed');
+    const { stream, startedMs } = await this.openInSlot(target, pooled, wrapped.text);
     try {
-      const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
-      // The remote side kills a hung command itself; the local deadline covers a dead link.
-      const wrapped = sh`timeout --kill-after=1 ${seconds} sh -c ${command.text}`;
-      const started = this.clock.monotonicMs();
-      const stream = await this.openChannel(target, pooled, wrapped.text);
-      return await collectOutput(stream, opts, started, () => this.clock.monotonicMs());
+      return await collectOutput(stream, opts, startedMs, () => this.clock.monotonicMs());
     } finally {
       this.pool.releaseSlot(target, pooled);
     }
   }
 
-  private openChannel(
+  /**
+   * Opens an exec channel on a slot of its own and returns it with the slot still held, and when the
+   * open that succeeded began (a command's duration does not count its wait for a slot). A channel
+   * the server refuses (its session limit) is opened again once a slot frees up: it never ran
+   * anything. Any other failure gives the slot back and is reported as it is.
+   */
+  private async openInSlot(
     target: SshTarget,
     pooled: PooledConnection<NodeSSH>,
     text: string,
-  ): Promise<ClientChannel> {
+  ): Promise<{ stream: ClientChannel; startedMs: number }> {
+    // Retries so far of a channel refused while no other channel of ours was open.
+    let retries = 0;
+    for (let sentBack = false; ; sentBack = true) {
+      if (!(await this.pool.takeSlot(pooled, sentBack)))
+        throw new SshError('node-unreachable', target.name, 'the connection closed');
+      const startedMs = this.clock.monotonicMs();
+      let error: Error;
+      try {
+        return { stream: await this.openChannel(pooled, text), startedMs };
+      } catch (failure) {
+        error = failure as Error;
+      }
+      if (!isChannelRefused(error) || pooled.slots.closed) {
+        this.pool.releaseSlot(target, pooled);
+        // A channel that cannot open on an established connection means the link is gone: drop
+        // the connection so the next call reconnects, and report the node as unreachable.
+        const lost = isLinkLost(error, pooled.slots.closed);
+        if (lost) pooled.conn.dispose();
+        throw classifyChannelError(target, error, lost);
+      }
+      // Judged before the slot is given back, so that the next waiter already sees a lowered limit.
+      const verdict = pooled.slots.refused(retries);
+      this.pool.releaseSlot(target, pooled);
+      if (verdict.action === 'give-up') {
+        throw new SshError(
+          'ssh-protocol',
+          target.name,
+          `the server refused ${retries + 1} channels in a row with no other channel of ours open (${error.message}); check MaxSessions in its sshd_config`,
+        );
+      }
+      if (verdict.action === 'retry') {
+        retries += 1;
+        await new Promise((resolve) => setTimeout(resolve, verdict.afterMs));
+      } else if (verdict.firstRefusal) {
+        this.opts.logger?.warn(
+          { target: target.name },
+          'the SSH server refuses more channels at once than the pool allows (MaxSessions); queueing them',
+        );
+      }
+    }
+  }
+
+  /** Opens an exec channel; rejects with ssh2's own error, classified by the caller. */
+  private openChannel(pooled: PooledConnection<NodeSSH>, text: string): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
       const client = pooled.conn.connection;
       if (!client) {
-        reject(new SshError('node-unreachable', target.name, 'not connected'));
+        reject(new Error('Not connected'));
         return;
       }
-      client.exec(text, (error: Error | undefined, stream: ClientChannel) => {
-        if (!error) {
-          resolve(stream);
-          return;
-        }
-        // A channel that cannot open on an established connection means the link is gone: drop
-        // the connection so the next call reconnects, and report the node as unreachable.
-        const lost = isLinkLost(error, pooled.closed);
-        if (lost) pooled.conn.dispose();
-        reject(classifyChannelError(target, error, lost));
-      });
+      // ssh2 throws rather than calls back when the socket is already gone.
+      try {
+        client.exec(text, (error: Error | undefined, stream: ClientChannel) =>
+          error ? reject(error) : resolve(stream),
+        );
+      } catch (error) {
+        reject(error);
+      }
     });
   }
 
