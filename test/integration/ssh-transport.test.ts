@@ -100,7 +100,9 @@ describe('SSH transport against a real sshd', () => {
     const elapsed = performance.now() - started;
     assert.equal(r.timedOut, true);
     assert.ok(elapsed < 3000, `took ${elapsed} ms`);
-    const left = await transport.exec(target(), sh`pgrep -f '^slee[p] 30$' || true`, { timeoutMs: 5000 });
+    const left = await transport.exec(target(), sh`pgrep -f '(^|[ /])slee[p] 30$' || true`, {
+      timeoutMs: 5000,
+    });
     assert.equal(left.stdout.trim(), '');
   });
 
