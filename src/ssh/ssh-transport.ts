@@ -29,8 +29,9 @@ export interface SshTransportOptions {
 
 /**
  * Pooled SSH connections with pinned host keys. One connection per node is reused across probes and
- * jobs; at most `maxConcurrentChannels` commands run on it at once. Every command has a remote
- * `timeout` and a local deadline, and its output is capped.
+ * jobs; at most `maxConcurrentChannels` commands run on it at once, fewer if the server refuses
+ * more (its MaxSessions): those wait for a free channel rather than fail. Every command has a
+ * remote `timeout` and a local deadline, and its output is capped.
  */
 export class SshTransport {
   private readonly pool: ConnectionPool<NodeSSH>;
