@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { WebClient } from '@slack/web-api';
-import { startAuditMirror } from '../audit/audit-mirror.js';
 import { withDeadline } from '../core/deadline.js';
 import { startOutboxWorker } from '../queue/outbox-worker.js';
 import { registerPlanActions } from '../slack/actions/plan-actions.js';
+import { startAuditMirror } from '../slack/audit-mirror.js';
 import { registerNetcheckCommand } from '../slack/commands/netcheck-command.js';
 import { createOutboxDelivery } from '../slack/outbox-delivery.js';
 import { createSlackApp } from '../slack/slack-app.js';

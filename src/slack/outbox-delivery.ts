@@ -6,6 +6,7 @@ import type { RunRecord, RunStore } from '../store/run-store.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
 import { planBlocks } from './blocks/plan-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
+import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
 
 /** Slack errors that no retry can fix. */
 const PERMANENT = new Set([
@@ -26,7 +27,12 @@ const PERMANENT = new Set([
   'cant_update_message',
 ]);
 
-const METADATA_EVENT = 'netcheck_outbox';
+/** The post of outbox message `messageId` carries this in its metadata. */
+const marker = (messageId: string): PostMarker => ({
+  eventType: 'netcheck_outbox',
+  key: 'id',
+  value: messageId,
+});
 /** How long a threaded reply waits for its parent before it is posted at the top level instead. */
 const PARENT_WAIT_LIMIT_MS = 15 * 60 * 1000;
 
@@ -165,15 +171,13 @@ async function post(
       ...(body.blocks.length > 0 ? { blocks: body.blocks as never } : {}),
       ...(threadTs ? { thread_ts: threadTs } : {}),
       unfurl_links: false,
-      metadata: { event_type: METADATA_EVENT, event_payload: { id: messageId } },
+      metadata: markerMetadata(marker(messageId)),
     });
   } catch (error) {
-    // Slack definitely did not post on 429 or an ok:false answer: the next try needs no lookup.
-    const code = (error as { code?: string }).code;
-    if (code === ErrorCode.RateLimitedError || code === ErrorCode.PlatformError)
-      await deps.runs.endSend(run.runId, messageId);
+    // Slack definitely did not post: the next try needs no lookup.
+    if (wasNotPosted(error)) await deps.runs.endSend(run.runId, messageId);
     if (
-      code === ErrorCode.PlatformError &&
+      (error as { code?: string }).code === ErrorCode.PlatformError &&
       (error as { data?: { error?: string } }).data?.error === 'invalid_blocks' &&
       body.blocks.length > 0
     ) {
@@ -197,19 +201,13 @@ async function findPosted(
   messageId: string,
 ): Promise<string | undefined> {
   try {
-    const page = threadTs
-      ? await deps.client.conversations.replies({
-          channel,
-          ts: threadTs,
-          limit: 200,
-          include_all_metadata: true,
-        })
-      : await deps.client.conversations.history({ channel, limit: 100, include_all_metadata: true });
-    const found = (page.messages ?? []).find((m) => {
-      const meta = (m as { metadata?: { event_type?: string; event_payload?: { id?: string } } }).metadata;
-      return meta?.event_type === METADATA_EVENT && meta.event_payload?.id === messageId;
+    // Replies come oldest first, so a thread gets the larger page; a retry finds its post among the
+    // channel's newest 100.
+    return await findEarlierPost(deps.client, marker(messageId), {
+      channel,
+      threadTs,
+      limit: threadTs ? 200 : 100,
     });
-    return found?.ts;
   } catch (error) {
     // If we cannot look, posting again risks a duplicate; not posting risks losing it. Losing is worse.
     deps.logger.warn(

@@ -1,28 +1,17 @@
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
-import type { KnownHosts, PinnedKey } from './known-hosts.js';
-import { knownHostsName } from './known-hosts.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { classifyChannelError, isChannelRefused, isLinkLost } from './classify-ssh-error.js';
+import { collectOutput, type ExecOptions, type ExecResult } from './collect-output.js';
+import { connectPinned } from './connect-pinned.js';
+import { ConnectionPool, type PooledConnection } from './connection-pool.js';
+import { type KnownHosts, knownHostsName } from './known-hosts.js';
 import { type RemoteCommand, sh } from './remote-command.js';
 import { SshError } from './ssh-error.js';
 import type { SshTarget } from './ssh-target.js';
 
+export type { ExecOptions, ExecResult } from './collect-output.js';
 export type { SshTarget } from './ssh-target.js';
-
-export interface ExecOptions {
-  readonly timeoutMs: number;
-  /** Per stream; the rest is discarded, not buffered. Default 256 KiB. */
-  readonly maxOutputBytes?: number;
-}
-
-export interface ExecResult {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly truncated: boolean;
-  readonly timedOut: boolean;
-  readonly durationMs: number;
-}
 
 export interface SshTransportOptions {
   readonly user: string;
@@ -34,289 +23,139 @@ export interface SshTransportOptions {
   /** A pooled connection is closed after this long unused. */
   readonly idleCloseMs?: number;
   readonly logger?: { warn(obj: object, msg: string): void };
-}
-
-/** The key algorithms a pinned key type can be negotiated as (RSA keys sign with SHA-2 variants). */
-const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
-  'ssh-ed25519': ['ssh-ed25519'],
-  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
-
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-interface PooledConnection {
-  readonly ssh: NodeSSH;
-  active: number;
-  readonly waiting: (() => void)[];
-  idleTimer: NodeJS.Timeout | undefined;
-  closed: boolean;
+  /** Measures command durations; the system clock unless a test swaps it. */
+  readonly clock?: Pick<Clock, 'monotonicMs'>;
 }
 
 /**
  * Pooled SSH connections with pinned host keys. One connection per node is reused across probes and
- * jobs; at most `maxConcurrentChannels` commands run on it at once. Every command has a remote
- * `timeout` and a local deadline, and its output is capped.
+ * jobs; at most `maxConcurrentChannels` commands run on it at once, fewer if the server refuses
+ * more (its MaxSessions): those wait for a free channel rather than fail. Every command has a
+ * remote `timeout` and a local deadline, and its output is capped.
  */
 export class SshTransport {
-  private readonly pool = new Map<string, Promise<PooledConnection>>();
-  private readonly maxChannels: number;
-  private readonly idleCloseMs: number;
-  private closing = false;
+  private readonly pool: ConnectionPool<NodeSSH>;
+  private readonly clock: Pick<Clock, 'monotonicMs'>;
 
   constructor(private readonly opts: SshTransportOptions) {
-    this.maxChannels = Math.max(1, Math.min(opts.maxConcurrentChannels ?? 8, 9));
-    this.idleCloseMs = opts.idleCloseMs ?? 60_000;
+    this.clock = opts.clock ?? systemClock;
+    this.pool = new ConnectionPool<NodeSSH>({
+      open: (target, lost) => this.open(target, lost),
+      key: (target) => `${opts.user}@${knownHostsName(target.host, target.port)}`,
+      maxChannels: Math.max(1, Math.min(opts.maxConcurrentChannels ?? 8, 9)),
+      idleCloseMs: opts.idleCloseMs ?? 60_000,
+      shuttingDown: (target) => new SshError('ssh-protocol', target.name, 'the transport is shutting down'),
+    });
   }
 
-  private key(target: SshTarget): string {
-    return `${this.opts.user}@${knownHostsName(target.host, target.port)}`;
-  }
-
-  async connect(target: SshTarget): Promise<void> {
-    const conn = await this.acquireConnection(target);
-    this.touch(target, conn);
-  }
-
-  private acquireConnection(target: SshTarget): Promise<PooledConnection> {
-    if (this.closing)
-      return Promise.reject(new SshError('ssh-protocol', target.name, 'the transport is shutting down'));
-    const key = this.key(target);
-    let pending = this.pool.get(key);
-    if (!pending) {
-      pending = this.open(target);
-      this.pool.set(key, pending);
-      pending.catch(() => {
-        if (this.pool.get(key) === pending) this.pool.delete(key);
-      });
-    }
-    return pending;
-  }
-
-  private async open(target: SshTarget): Promise<PooledConnection> {
-    const { pinned, revoked } = this.opts.knownHosts.lookup(target.host, target.port);
-    if (pinned.length === 0) {
-      throw new SshError(
-        'host-key-unknown',
-        target.name,
-        `no key for ${knownHostsName(target.host, target.port)} in known_hosts`,
-      );
-    }
-    let offered: Buffer | undefined;
-    const accepted = (key: Buffer) =>
-      !revoked.some((r) => r.key.equals(key)) && pinned.some((p: PinnedKey) => p.key.equals(key));
-    const ssh = new NodeSSH();
-    try {
-      await ssh.connect({
-        host: target.host,
-        port: target.port,
-        username: this.opts.user,
-        privateKey:
-          typeof this.opts.privateKey === 'string'
-            ? this.opts.privateKey
-            : this.opts.privateKey.toString('utf8'),
-        readyTimeout: this.opts.connectTimeoutMs ?? 5000,
-        keepaliveInterval: 15_000,
-        // Negotiate only the key types we pinned, as OpenSSH does, so the server cannot pick another.
-        algorithms: {
-          serverHostKey: [
-            ...new Set(pinned.flatMap((p) => HOST_KEY_ALGORITHMS[p.type] ?? [p.type])),
-          ] as never,
-        },
-        hostVerifier: (key: Buffer) => {
-          offered = key;
-          return accepted(key);
-        },
-      });
-    } catch (error) {
-      ssh.dispose();
-      throw this.classify(target, error, offered !== undefined && !accepted(offered));
-    }
-    const conn: PooledConnection = { ssh, active: 0, waiting: [], idleTimer: undefined, closed: false };
-    const key = this.key(target);
-    const drop = () => {
-      conn.closed = true;
-      if (conn.idleTimer) clearTimeout(conn.idleTimer);
-      for (const wake of conn.waiting.splice(0)) wake();
-      void this.pool.get(key)?.then((c) => {
-        if (c === conn) this.pool.delete(key);
-      });
-    };
+  private async open(target: SshTarget, lost: () => void): Promise<NodeSSH> {
+    const ssh = await connectPinned(target, {
+      user: this.opts.user,
+      privateKey: this.opts.privateKey,
+      knownHosts: this.opts.knownHosts,
+      connectTimeoutMs: this.opts.connectTimeoutMs ?? 5000,
+    });
     // node-ssh stops listening for errors once connected; without this a later ECONNRESET crashes the process.
     ssh.connection?.on('error', (error: Error) => {
       this.opts.logger?.warn({ err: error, target: target.name }, 'ssh connection error');
-      drop();
+      lost();
     });
-    ssh.connection?.on('close', drop);
-    return conn;
+    ssh.connection?.on('close', lost);
+    return ssh;
   }
 
-  private classify(target: SshTarget, error: unknown, keyRejected: boolean): SshError {
-    const e = error as { code?: string; level?: string; message?: string };
-    const message = e.message ?? String(error);
-    if (keyRejected || /Host denied|verification failed/i.test(message)) {
-      return new SshError(
-        'host-key-mismatch',
-        target.name,
-        `the host key offered by ${knownHostsName(target.host, target.port)} is not the pinned one`,
-      );
-    }
-    if (e.level === 'client-authentication' || /authentication methods failed/i.test(message)) {
-      return new SshError('auth-failed', target.name, message);
-    }
-    if (e.level === 'client-timeout' || /Timed out while waiting for handshake/i.test(message)) {
-      return new SshError(
-        'node-unreachable',
-        target.name,
-        `timed out after ${this.opts.connectTimeoutMs ?? 5000} ms waiting for the SSH handshake`,
-      );
-    }
-    if ((e.code && UNREACHABLE.has(e.code)) || e.level === 'client-socket') {
-      return new SshError('node-unreachable', target.name, `${e.code ?? 'socket error'}: ${message}`);
-    }
-    return new SshError('ssh-protocol', target.name, message);
-  }
-
-  private touch(target: SshTarget, conn: PooledConnection): void {
-    if (conn.idleTimer) clearTimeout(conn.idleTimer);
-    conn.idleTimer = undefined;
-    if (conn.active === 0 && !conn.closed) {
-      conn.idleTimer = setTimeout(() => {
-        const key = this.key(target);
-        void this.pool.get(key)?.then((c) => {
-          if (c === conn && conn.active === 0) {
-            this.pool.delete(key);
-            conn.ssh.dispose();
-          }
-        });
-      }, this.idleCloseMs);
-      conn.idleTimer.unref();
-    }
+  /** Opens (or reuses) the connection to `target` without running anything. */
+  async connect(target: SshTarget): Promise<void> {
+    const pooled = await this.pool.connection(target);
+    this.pool.touch(target, pooled);
   }
 
   async exec(target: SshTarget, command: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
-    const conn = await this.acquireConnection(target);
-    while (conn.active >= this.maxChannels && !conn.closed)
-      await new Promise<void>((resolve) => conn.waiting.push(resolve));
-    if (conn.closed) throw new SshError('node-unreachable', target.name, 'the connection closed');
-    conn.active += 1;
-    if (conn.idleTimer) clearTimeout(conn.idleTimer);
-    try {
-      return await this.run(target, conn, command, opts);
-    } finally {
-      conn.active -= 1;
-      conn.waiting.shift()?.();
-      this.touch(target, conn);
-    }
-  }
-
-  private run(
-    target: SshTarget,
-    conn: PooledConnection,
-    command: RemoteCommand,
-    opts: ExecOptions,
-  ): Promise<ExecResult> {
-    const cap = opts.maxOutputBytes ?? 256 * 1024;
     const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // The remote side kills a hung command itself; the local deadline covers a dead link.
     const wrapped = sh`timeout --kill-after=1 ${seconds} sh -c ${command.text}`;
-    const started = performance.now();
-    return new Promise<ExecResult>((resolve, reject) => {
-      const client = conn.ssh.connection;
+    const pooled = await this.pool.connection(target);
+    const { stream, startedMs } = await this.openInSlot(target, pooled, wrapped.text);
+    try {
+      return await collectOutput(stream, opts, startedMs, () => this.clock.monotonicMs());
+    } finally {
+      this.pool.releaseSlot(target, pooled);
+    }
+  }
+
+  /**
+   * Opens an exec channel on a slot of its own and returns it with the slot still held, and when the
+   * open that succeeded began (a command's duration does not count its wait for a slot). A channel
+   * the server refuses (its session limit) is opened again once a slot frees up: it never ran
+   * anything. Any other failure gives the slot back and is reported as it is.
+   */
+  private async openInSlot(
+    target: SshTarget,
+    pooled: PooledConnection<NodeSSH>,
+    text: string,
+  ): Promise<{ stream: ClientChannel; startedMs: number }> {
+    // Retries so far of a channel refused while no other channel of ours was open.
+    let retries = 0;
+    for (let sentBack = false; ; sentBack = true) {
+      if (!(await this.pool.takeSlot(pooled, sentBack)))
+        throw new SshError('node-unreachable', target.name, 'the connection closed');
+      const startedMs = this.clock.monotonicMs();
+      let error: Error;
+      try {
+        return { stream: await this.openChannel(pooled, text), startedMs };
+      } catch (failure) {
+        error = failure as Error;
+      }
+      if (!isChannelRefused(error) || pooled.slots.closed) {
+        this.pool.releaseSlot(target, pooled);
+        // A channel that cannot open on an established connection means the link is gone: drop
+        // the connection so the next call reconnects, and report the node as unreachable.
+        const lost = isLinkLost(error, pooled.slots.closed);
+        if (lost) pooled.conn.dispose();
+        throw classifyChannelError(target, error, lost);
+      }
+      // Judged before the slot is given back, so that the next waiter already sees a lowered limit.
+      const verdict = pooled.slots.refused(retries);
+      this.pool.releaseSlot(target, pooled);
+      if (verdict.action === 'give-up') {
+        throw new SshError(
+          'ssh-protocol',
+          target.name,
+          `the server refused ${retries + 1} channels in a row with no other channel of ours open (${error.message}); check MaxSessions in its sshd_config`,
+        );
+      }
+      if (verdict.action === 'retry') {
+        retries += 1;
+        await new Promise((resolve) => setTimeout(resolve, verdict.afterMs));
+      } else if (verdict.firstRefusal) {
+        this.opts.logger?.warn(
+          { target: target.name },
+          'the SSH server refuses more channels at once than the pool allows (MaxSessions); queueing them',
+        );
+      }
+    }
+  }
+
+  /** Opens an exec channel; rejects with ssh2's own error, classified by the caller. */
+  private openChannel(pooled: PooledConnection<NodeSSH>, text: string): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      const client = pooled.conn.connection;
       if (!client) {
-        reject(new SshError('node-unreachable', target.name, 'not connected'));
+        reject(new Error('Not connected'));
         return;
       }
-      client.exec(wrapped.text, (error: Error | undefined, stream: ClientChannel) => {
-        if (error) {
-          // A channel that cannot open on an established connection means the link is gone: drop
-          // the connection so the next call reconnects, and report the node as unreachable.
-          const lost =
-            conn.closed || /No response from server|Not connected|closed|ECONNRESET/i.test(error.message);
-          if (lost) conn.ssh.dispose();
-          reject(
-            new SshError(
-              lost ? 'node-unreachable' : 'ssh-protocol',
-              target.name,
-              `cannot open a channel: ${error.message}`,
-            ),
-          );
-          return;
-        }
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        let outBytes = 0;
-        let errBytes = 0;
-        let truncated = false;
-        let timedOut = false;
-        let settled = false;
-        const collect = (chunks: Buffer[], size: number, chunk: Buffer): number => {
-          const room = cap - size;
-          if (room <= 0) {
-            truncated = true;
-            return size;
-          }
-          if (chunk.length > room) truncated = true;
-          chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-          return size + Math.min(chunk.length, room);
-        };
-        stream.on('data', (chunk: Buffer) => {
-          outBytes = collect(out, outBytes, chunk);
-        });
-        stream.stderr.on('data', (chunk: Buffer) => {
-          errBytes = collect(err, errBytes, chunk);
-        });
-        const finish = (exitCode: number | null, signal: string | null) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          resolve({
-            exitCode,
-            signal,
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err).toString('utf8'),
-            truncated,
-            timedOut: timedOut || exitCode === 124 || exitCode === 137,
-            durationMs: Math.round(performance.now() - started),
-          });
-        };
-        const deadline = setTimeout(() => {
-          timedOut = true;
-          stream.close();
-          finish(null, 'deadline');
-        }, opts.timeoutMs + 2000);
-        // Output can still arrive after 'exit'; only 'close' means everything is in.
-        let exitCode: number | null = null;
-        let exitSignal: string | null = null;
-        stream.on('exit', (code: number | null, signal?: string) => {
-          exitCode = typeof code === 'number' ? code : null;
-          exitSignal = signal ?? null;
-        });
-        stream.on('close', () => finish(exitCode, exitSignal));
-      });
+      // ssh2 throws rather than calls back when the socket is already gone.
+      try {
+        client.exec(text, (error: Error | undefined, stream: ClientChannel) =>
+          error ? reject(error) : resolve(stream),
+        );
+      } catch (error) {
+        reject(error);
+      }
     });
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    const all = [...this.pool.values()];
-    this.pool.clear();
-    for (const pending of all) {
-      const conn = await pending.catch(() => undefined);
-      if (!conn) continue;
-      if (conn.idleTimer) clearTimeout(conn.idleTimer);
-      conn.ssh.dispose();
-    }
+    await this.pool.close();
   }
 }

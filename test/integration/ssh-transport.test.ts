@@ -58,13 +58,51 @@ describe('SSH transport against a real sshd', () => {
     assert.ok(Number(sessions.stdout.trim()) <= 3, `expected one connection, sshd shows ${sessions.stdout}`);
   });
 
+  it('queues channels the server refuses at its MaxSessions, runs each command once, and fails none', async () => {
+    // The pool allows 8 channels; this sshd takes 2 at once and refuses the rest ("open failed").
+    const limited = await startSshd({ maxSessions: 2 });
+    const warnings: object[] = [];
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: limited.privateKey,
+      knownHosts: parseKnownHosts(limited.knownHostsLine),
+      maxConcurrentChannels: 8,
+      logger: { warn: (obj) => warnings.push(obj) },
+    });
+    const node = { name: 'limited', host: limited.host, port: limited.port };
+    const log = `${limited.dir}/ran.log`;
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.exec(node, sh`echo ${i} >> ${log}; sleep 0.1; echo ${i}`, { timeoutMs: 10_000 }),
+        ),
+      );
+      assert.deepEqual(
+        results.map((r) => [r.exitCode, r.stdout]),
+        Array.from({ length: 20 }, (_, i) => [0, `${i}\n`]),
+      );
+      // A refused channel never started its command, so nothing ran twice.
+      const ran = await t.exec(node, sh`sort -n ${log}`, { timeoutMs: 5000 });
+      assert.deepEqual(
+        ran.stdout.trim().split('\n').map(Number),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+      assert.deepEqual(warnings, [{ target: 'limited' }]);
+    } finally {
+      await t.close();
+      await limited.stop();
+    }
+  });
+
   it('kills a command that hangs and reports a timeout', async () => {
     const started = performance.now();
     const r = await transport.exec(target(), sh`sleep 30`, { timeoutMs: 500 });
     const elapsed = performance.now() - started;
     assert.equal(r.timedOut, true);
     assert.ok(elapsed < 3000, `took ${elapsed} ms`);
-    const left = await transport.exec(target(), sh`pgrep -f 'slee[p] 30' || true`, { timeoutMs: 5000 });
+    const left = await transport.exec(target(), sh`pgrep -f '(^|[ /])slee[p] 30$' || true`, {
+      timeoutMs: 5000,
+    });
     assert.equal(left.stdout.trim(), '');
   });
 

@@ -37,8 +37,14 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
   throw new Error(`sshd did not listen on ${host}:${port} within ${timeoutMs} ms`);
 }
 
+export interface StartSshdOptions {
+  readonly hostKeyType?: 'ed25519' | 'ecdsa';
+  /** sshd's MaxSessions: channels open at once per connection (OpenSSH's default is 10). */
+  readonly maxSessions?: number;
+}
+
 /** A real OpenSSH sshd on a free loopback port with generated host and user keys. */
-export async function startSshd(opts: { hostKeyType?: 'ed25519' | 'ecdsa' } = {}): Promise<TestSshd> {
+export async function startSshd(opts: StartSshdOptions = {}): Promise<TestSshd> {
   const dir = await mkdtemp(path.join(tmpdir(), 'netcheck-sshd-'));
   const port = await freePort();
   const host = '127.0.0.1';
@@ -59,6 +65,7 @@ export async function startSshd(opts: { hostKeyType?: 'ed25519' | 'ecdsa' } = {}
     'UsePAM no',
     'StrictModes no',
     'LogLevel ERROR',
+    ...(opts.maxSessions === undefined ? [] : [`MaxSessions ${opts.maxSessions}`]),
   ].join('\n');
   await writeFile(path.join(dir, 'sshd_config'), `${config}\n`);
   const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {

@@ -1,10 +1,12 @@
-import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
+import type { AuditEntry } from '../audit/audit-event.js';
+import { redactSecrets } from '../audit/redact.js';
 import type { AuditStore } from '../store/audit-store.js';
 import type { RunStore } from '../store/run-store.js';
-import type { AuditEntry } from './audit-event.js';
-import { redactSecrets } from './redact.js';
+import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
 
-const METADATA_EVENT = 'netcheck_audit';
+/** The audit line for entry `seq` carries this in its metadata. */
+const marker = (seq: number): PostMarker => ({ eventType: 'netcheck_audit', key: 'seq', value: seq });
 const LEADER_TTL_MS = 15_000;
 /** How long a line waits for its run's thread to exist, so that it can link to it. */
 const THREAD_WAIT_MS = 2 * 60 * 1000;
@@ -82,7 +84,11 @@ export function startAuditMirror(deps: AuditMirrorDeps): { stop(): Promise<void>
 
 async function mirrorOne(deps: AuditMirrorDeps, entry: AuditEntry, permalinks: Map<string, string>) {
   const earlier = await deps.store.beginMirrorSend(entry.seq);
-  if (earlier === entry.seq && (await alreadyPosted(deps, entry.seq))) {
+  // A failed lookup throws: the loop retries later rather than risk a second line for this entry.
+  if (
+    earlier === entry.seq &&
+    (await findEarlierPost(deps.client, marker(entry.seq), { channel: deps.channel, limit: 200 }))
+  ) {
     await deps.store.setMirrored(entry.seq, entry.id);
     return;
   }
@@ -93,13 +99,11 @@ async function mirrorOne(deps: AuditMirrorDeps, entry: AuditEntry, permalinks: M
       text: auditLine(entry, link),
       unfurl_links: false,
       unfurl_media: false,
-      metadata: { event_type: METADATA_EVENT, event_payload: { seq: entry.seq } },
+      metadata: markerMetadata(marker(entry.seq)),
     });
   } catch (error) {
-    // Slack definitely did not post on 429 or an ok:false answer: no lookup needed next time.
-    const code = (error as { code?: string }).code;
-    if (code === ErrorCode.RateLimitedError || code === ErrorCode.PlatformError)
-      await deps.store.clearMirrorSend();
+    // Slack definitely did not post: no lookup needed next time.
+    if (wasNotPosted(error)) await deps.store.clearMirrorSend();
     throw error;
   }
   await deps.store.setMirrored(entry.seq, entry.id);
@@ -135,16 +139,4 @@ async function permalinkFor(
   const answer = await deps.client.chat.getPermalink({ channel: run.channel, message_ts: run.parentTs });
   if (answer.permalink) cache.set(entry.runId, answer.permalink);
   return answer.permalink;
-}
-
-async function alreadyPosted(deps: AuditMirrorDeps, seq: number): Promise<boolean> {
-  const page = await deps.client.conversations.history({
-    channel: deps.channel,
-    limit: 200,
-    include_all_metadata: true,
-  });
-  return (page.messages ?? []).some((m) => {
-    const meta = (m as { metadata?: { event_type?: string; event_payload?: { seq?: number } } }).metadata;
-    return meta?.event_type === METADATA_EVENT && Number(meta.event_payload?.seq) === seq;
-  });
 }

@@ -1,0 +1,87 @@
+import type { ClientChannel } from 'ssh2';
+
+export interface ExecOptions {
+  readonly timeoutMs: number;
+  /** Per stream; the rest is discarded, not buffered. Default 256 KiB. */
+  readonly maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly truncated: boolean;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
+/** How long past its remote `timeout` a command may take before the link itself is presumed dead. */
+const LOCAL_DEADLINE_SLACK_MS = 2000;
+
+/**
+ * Reads one exec channel to its end: stdout and stderr each capped at `maxOutputBytes`, and a local
+ * deadline in case the remote `timeout` never reports back. Never rejects: a dead channel is a
+ * timed-out result. `monotonicMs` measures the duration from `startedMs`.
+ */
+export function collectOutput(
+  stream: ClientChannel,
+  opts: ExecOptions,
+  startedMs: number,
+  monotonicMs: () => number,
+): Promise<ExecResult> {
+  const cap = opts.maxOutputBytes ?? 256 * 1024;
+  return new Promise<ExecResult>((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let truncated = false;
+    let timedOut = false;
+    let settled = false;
+    const collect = (chunks: Buffer[], size: number, chunk: Buffer): number => {
+      const room = cap - size;
+      if (room <= 0) {
+        truncated = true;
+        return size;
+      }
+      if (chunk.length > room) truncated = true;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      return size + Math.min(chunk.length, room);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      outBytes = collect(out, outBytes, chunk);
+    });
+    stream.stderr.on('data', (chunk: Buffer) => {
+      errBytes = collect(err, errBytes, chunk);
+    });
+    const finish = (exitCode: number | null, signal: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve({
+        exitCode,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        truncated,
+        // 124 is timeout(1)'s own exit code, 137 its SIGKILL after --kill-after.
+        timedOut: timedOut || exitCode === 124 || exitCode === 137,
+        durationMs: Math.round(monotonicMs() - startedMs),
+      });
+    };
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      stream.close();
+      finish(null, 'deadline');
+    }, opts.timeoutMs + LOCAL_DEADLINE_SLACK_MS);
+    // Output can still arrive after 'exit'; only 'close' means everything is in.
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    stream.on('exit', (code: number | null, signal?: string) => {
+      exitCode = typeof code === 'number' ? code : null;
+      exitSignal = signal ?? null;
+    });
+    stream.on('close', () => finish(exitCode, exitSignal));
+  });
+}

@@ -1,0 +1,67 @@
+import { NodeSSH } from 'node-ssh';
+import { classifyConnectError } from './classify-ssh-error.js';
+import { type KnownHosts, knownHostsName, type PinnedKey } from './known-hosts.js';
+import { SshError } from './ssh-error.js';
+import type { SshTarget } from './ssh-target.js';
+
+export interface ConnectPinnedOptions {
+  readonly user: string;
+  readonly privateKey: string | Buffer;
+  readonly knownHosts: KnownHosts;
+  readonly connectTimeoutMs: number;
+}
+
+/** The key algorithms a pinned key type can be negotiated as (RSA keys sign with SHA-2 variants). */
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/**
+ * Opens one SSH connection that is accepted only if the host offers a pinned, unrevoked key. A host
+ * with no pinned key is refused before any packet is sent. Failures come back as coded SshErrors.
+ */
+export async function connectPinned(target: SshTarget, opts: ConnectPinnedOptions): Promise<NodeSSH> {
+  const { pinned, revoked } = opts.knownHosts.lookup(target.host, target.port);
+  if (pinned.length === 0) {
+    throw new SshError(
+      'host-key-unknown',
+      target.name,
+      `no key for ${knownHostsName(target.host, target.port)} in known_hosts`,
+    );
+  }
+  let offered: Buffer | undefined;
+  const accepted = (key: Buffer) =>
+    !revoked.some((r) => r.key.equals(key)) && pinned.some((p: PinnedKey) => p.key.equals(key));
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      host: target.host,
+      port: target.port,
+      username: opts.user,
+      privateKey: typeof opts.privateKey === 'string' ? opts.privateKey : opts.privateKey.toString('utf8'),
+      readyTimeout: opts.connectTimeoutMs,
+      keepaliveInterval: 15_000,
+      // Negotiate only the key types we pinned, as OpenSSH does, so the server cannot pick another.
+      algorithms: {
+        serverHostKey: [...new Set(pinned.flatMap((p) => HOST_KEY_ALGORITHMS[p.type] ?? [p.type]))] as never,
+      },
+      hostVerifier: (key: Buffer) => {
+        offered = key;
+        return accepted(key);
+      },
+    });
+  } catch (error) {
+    ssh.dispose();
+    throw classifyConnectError(
+      target,
+      error,
+      offered !== undefined && !accepted(offered),
+      opts.connectTimeoutMs,
+    );
+  }
+  return ssh;
+}
