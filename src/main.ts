@@ -59,7 +59,7 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
       ids,
       redis,
       queues,
-      runs: new RunStore(redis),
+      runs: new RunStore(redis, clock.isoNow),
       plans: new PlanStore(redis),
       audit: new AuditStore(redis, auditWriter, clock.isoNow),
       onStop: (close) => closers.push(close),

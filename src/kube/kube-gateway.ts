@@ -19,8 +19,8 @@ export class KubeGateway {
   constructor(
     kubeconfigPath: string,
     private readonly cache: NodeListCache,
-    private readonly timeoutMs = 3000,
-    private readonly isoNow: () => string = () => new Date().toISOString(),
+    private readonly timeoutMs: number,
+    private readonly isoNow: () => string,
   ) {
     this.core = coreClient(kubeconfigPath);
   }

@@ -16,6 +16,9 @@ import { createNodeDiagnoser } from '../worker/diagnose-node.js';
 import { runProbe } from '../worker/probe-run.js';
 import type { RoleContext } from './role-context.js';
 
+/** Every Kubernetes API call's deadline: a hung API server must not hold a diagnosis. */
+const KUBE_CALL_TIMEOUT_MS = 3000;
+
 /** How often a worker looks for runs whose worker died mid-plan. */
 const INTERRUPTED_SWEEP_MS = 3000;
 
@@ -46,7 +49,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
 
   // `undefined` keeps the gateway's default call deadline; the one clock stamps its facts.
   const kube = config.kubeconfigPath
-    ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis), undefined, clock.isoNow)
+    ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis), KUBE_CALL_TIMEOUT_MS, clock.isoNow)
     : undefined;
   const writer = config.kubeconfigPath ? new KubeNodeWriter(config.kubeconfigPath) : undefined;
   const collectDeps = {

@@ -17,7 +17,10 @@ const RUN_TTL_SECONDS = 30 * 24 * 3600;
 
 /** Run records live in one Redis hash per run; fields are only ever added, so concurrent writers cannot clobber each other. */
 export class RunStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly isoNow: () => string,
+  ) {}
 
   private key(runId: string): string {
     return `${KEY_PREFIX}:run:${runId}`;
@@ -70,7 +73,7 @@ export class RunStore {
    * case that attempt's outcome is unknown (it may have reached Slack before the process died).
    */
   async beginSend(runId: string, messageId: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.key(runId), `sending:${messageId}`, new Date().toISOString())) === 1;
+    return (await this.redis.hsetnx(this.key(runId), `sending:${messageId}`, this.isoNow())) === 1;
   }
 
   /** Forgets a send marker after Slack definitely did not post (429, ok:false). */
