@@ -143,6 +143,7 @@ addrs=()
     done
   done
 } >"$root/etc/hosts"
+mapfile -t addrs < <(printf '%s\n' "${addrs[@]}" | sort -u) # one proxy may serve both
 [ ${#addrs[@]} -gt 0 ] || { say "could not resolve ${hosts[*]}"; exit 1; }
 echo "# no DNS: the registries are in /etc/hosts (scripts/fresh-debian.sh)" >"$root/etc/resolv.conf"
 echo "fresh-$suite" >"$root/etc/hostname"
