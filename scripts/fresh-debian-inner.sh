@@ -25,7 +25,7 @@ phase() {
   p0=$(date +%s)
   say "--- $name: $*"
   set +e
-  "$@" 2>&1 | tee "/root/phase-$name.log"
+  (set -e; "$@") 2>&1 | tee "/root/phase-$name.log"
   rc=${PIPESTATUS[0]}
   set -e
   local took=$(($(date +%s) - p0))

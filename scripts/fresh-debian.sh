@@ -147,6 +147,18 @@ mapfile -t addrs < <(printf '%s\n' "${addrs[@]}" | sort -u) # one proxy may serv
 [ ${#addrs[@]} -gt 0 ] || { say "could not resolve ${hosts[*]}"; exit 1; }
 echo "# no DNS: the registries are in /etc/hosts (scripts/fresh-debian.sh)" >"$root/etc/resolv.conf"
 echo "fresh-$suite" >"$root/etc/hostname"
+# A host behind a TLS-inspecting egress proxy trusts its CA through /usr/local/share/ca-certificates;
+# without it, npm in the copy fails with SELF_SIGNED_CERT_IN_CHAIN. That CA (and only what the host
+# added there) is handed to Node.js in the copy as NODE_EXTRA_CA_CERTS; a plain Debian host adds none.
+extra_ca=${NETCHECK_FRESH_EXTRA_CA:-}
+if [ -z "$extra_ca" ] && compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  extra_ca=$(ls /usr/local/share/ca-certificates/*.crt)
+fi
+if [ -n "$extra_ca" ]; then
+  # shellcheck disable=SC2086  # a list of files
+  cat $extra_ca >"$root/etc/netcheck-fresh-extra-ca.pem"
+  say "extra CA for Node.js in the copy (the host's own additions): ${extra_ca//$'\n'/ }"
+fi
 
 # --- 3. the network: a veth pair, routes to the registries only, NAT for them only ----------------
 octet=$((id % 200 + 50))
@@ -191,7 +203,9 @@ pivot_root . .oldroot
 cd /
 umount -l /.oldroot
 rmdir /.oldroot
-exec env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+extra=()
+[ ! -f /etc/netcheck-fresh-extra-ca.pem ] || extra=(NODE_EXTRA_CA_CERTS=/etc/netcheck-fresh-extra-ca.pem)
+exec env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${extra[@]}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   /bin/bash /root/fresh-debian-inner.sh "$@"'
 say "entering the fresh $suite (mount, PID and network namespaces of its own)"
