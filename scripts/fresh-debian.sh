@@ -15,7 +15,9 @@
 #
 # Environment: NETCHECK_ROOTFS_CACHE (default /var/cache/netcheck/rootfs), NETCHECK_FRESH_DIR
 # (work copies and logs, default /var/tmp/netcheck-fresh), NETCHECK_SHARED (default ../shared),
-# KEEP=1 keeps the work copy, STEP_TIMEOUT (seconds, default 3600).
+# KEEP=1 keeps the work copy, STEP_TIMEOUT (seconds, default 3600), PIN_CPU=N runs everything in
+# the fresh system on CPU N (a workaround for the lab's EINVAL from `unshare --mount=FILE` on Linux
+# 6.18, where mount-namespace ids are handed out per CPU: see docs/fresh-debian.md).
 set -euo pipefail
 
 usage() { echo "usage: sudo $0 bookworm|trixie setup|start|test" >&2; exit 2; }
@@ -210,7 +212,10 @@ exec env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${extra[@]}" \
   /bin/bash /root/fresh-debian-inner.sh "$@"'
 say "entering the fresh $suite (mount, PID and network namespaces of its own)"
 set +e
-timeout -k 30 "$step_timeout" \
+# PIN_CPU=N runs the whole fresh system on CPU N: see docs/fresh-debian.md (mount-namespace ids).
+pin=()
+[ -z "${PIN_CPU:-}" ] || pin=(taskset -c "$PIN_CPU")
+timeout -k 30 "$step_timeout" "${pin[@]}" \
   nsenter --net="/run/netns/$ns" -- \
   unshare --mount --pid --fork --kill-child --propagation private -- \
   bash -c "$stage1" stage1 "$root" "$suite" "$step" &
