@@ -34,7 +34,7 @@ phase() {
     say "--- $name: ok in ${took}s"
   else
     local first
-    first=$(grep -m1 -E 'npm (ERR!|error)|^E: |Error|error:|✖|not ok|FAIL|failed' "/root/phase-$name.log" || tail -n1 "/root/phase-$name.log")
+    first=$(grep -m1 -E 'check failed|npm (ERR!|error)|^E: |Error|error:|✖|not ok|FAIL|failed' "/root/phase-$name.log" || tail -n1 "/root/phase-$name.log")
     summary+=("$name: FAILED (exit $rc) in ${took}s; first error: $first")
     say "--- $name: FAILED (exit $rc) in ${took}s; first error: $first"
   fi
@@ -145,9 +145,20 @@ local_console() {
   [ "$after_links" = "$before_links" ] || { echo "links before: $before_links / after: $after_links"; bad=1; }
   [ "$(ip netns list | wc -l)" = "$before_netns" ] || { echo "netns left: $(ip netns list | tr '\n' ' ')"; bad=1; }
   [ "$(iptables-save 2>/dev/null | grep -c '^-A' || true)" = "$before_rules" ] || { echo "iptables rules changed"; bad=1; }
-  [ "$(wc -l </proc/self/mounts)" = "$before_mounts" ] || { echo "mounts left:"; tail -n +"$((before_mounts + 1))" /proc/self/mounts; bad=1; }
-  echo "/tmp after: $(find /tmp -mindepth 1 -maxdepth 1 -printf '%f ')"
-  [ "$bad" = 0 ] && echo "cleanup: nothing left (processes, links, netns, iptables rules, mounts)"
+  # `ip netns add` bind-mounts /run/netns onto itself the first time (iproute2 does that on any host).
+  local mounts
+  mounts=$(tail -n +"$((before_mounts + 1))" /proc/self/mounts | grep -v ' /run/netns ' || true)
+  [ -z "$mounts" ] || { echo "mounts left: $mounts"; bad=1; }
+  echo "/tmp after: $(find /tmp -mindepth 1 -printf '%p(%s) ' | head -c 2000)"
+  local errors
+  errors=$(grep -E '"level":(50|60)' /root/npm-start.log | grep -o '"msg":"[^"]*"' | sort -u | tr '\n' ' ' || true)
+  [ -z "$errors" ] || echo "NOTE: errors logged while running or stopping: $errors"
+  grep -o '"err":{[^}]*"message":"[^"]*"' /root/npm-start.log | grep -o '"message":"[^"]*"' | sort -u | sed 's/^/  logged: /' || true
+  if [ "$bad" = 0 ]; then
+    echo "cleanup: nothing left (processes, links, netns, iptables rules, mounts)"
+  else
+    echo "start check failed: something was left after Ctrl-C (above)"
+  fi
   return "$bad"
 }
 
