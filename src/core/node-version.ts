@@ -17,7 +17,7 @@ export function checkNodeVersion(version: string): string | undefined {
   const need = parseVersion(MIN_NODE_VERSION)!;
   if (found && compare(found, need) >= 0) return undefined;
   const shown = found ? found.join('.') : JSON.stringify(version);
-  return `netcheck needs Node.js >= ${MIN_NODE_VERSION} but found ${shown}: see README "Prerequisites" (Debian 13: apt-get install nodejs npm; Debian 12: Node.js 20 from NodeSource or nodejs.org), then npm ci again`;
+  return `netcheck needs Node.js >= ${MIN_NODE_VERSION} but found ${shown}: install Node.js 20 as README "Prerequisites" says for your system, then run npm ci again`;
 }
 
 type Triple = [number, number, number];
