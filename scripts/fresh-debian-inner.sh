@@ -112,26 +112,38 @@ local_console() {
   for i in $(seq 1 300); do
     code=$(curl -s -o /root/console.html -w '%{http_code}' --max-time 2 http://127.0.0.1:3000/ || true)
     [ "$code" = 200 ] && break
-    kill -0 "$pid" 2>/dev/null || { echo "npm start exited before the console answered:"; cat /root/npm-start.log; return 1; }
+    kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done
-  cat /root/npm-start.log
-  [ "$code" = 200 ] || { echo "the console on 127.0.0.1:3000 did not answer 200 within 300 s (last: $code)"; return 1; }
-  echo "console: HTTP 200 on 127.0.0.1:3000 after ${i}s, $(wc -c </root/console.html) bytes, title: $(grep -o '<title>[^<]*' /root/console.html | head -n1 | cut -c8-)"
-  echo "while running: $(ip netns list | wc -l) netns, $(find /proc -maxdepth 1 -name '[0-9]*' | wc -l) processes"
-  echo "sending SIGINT (Ctrl-C) to npm start's process group $pid"
-  kill -INT -- "-$pid"
-  for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "npm start still running 120 s after SIGINT"
-    return 1
+  local bad=0 rc=0
+  if [ "$code" = 200 ]; then
+    cat /root/npm-start.log
+    echo "console: HTTP 200 on 127.0.0.1:3000 after ${i}s, $(wc -c </root/console.html) bytes, title: $(grep -o '<title>[^<]*' /root/console.html | head -n1 | cut -c8-)"
+    echo "while running: $(ip netns list | wc -l) netns, $(find /proc -maxdepth 1 -name '[0-9]*' | wc -l) processes"
+    echo "sending SIGINT (Ctrl-C) to npm start's process group $pid"
+    kill -INT -- "-$pid"
+    for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "npm start still running 120 s after SIGINT"
+      return 1
+    fi
+    wait "$pid" || rc=$?
+    echo "npm start exited with $rc, ${i}s after SIGINT; its last lines:"
+    tail -n 5 /root/npm-start.log
+  else
+    bad=1
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "the console on 127.0.0.1:3000 did not answer 200 within 300 s (last: $code)"
+      kill -INT -- "-$pid"
+      sleep 15
+    fi
+    wait "$pid" || rc=$?
+    echo "npm start exited with $rc before the console answered:"
+    cat /root/npm-start.log
+    echo "start check failed: the console never answered; what it left behind follows"
   fi
-  local rc=0
-  wait "$pid" || rc=$?
-  echo "npm start exited with $rc, ${i}s after SIGINT; its last lines:"
-  tail -n 5 /root/npm-start.log
   # What is left: processes (this namespace has only ours), links, netns, rules, mounts, temp files.
-  local bad=0 p comm
+  local p comm
   for p in /proc/[0-9]*; do
     p=${p#/proc/}
     [ "$p" = 1 ] || [ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
@@ -149,7 +161,8 @@ local_console() {
   local mounts
   mounts=$(tail -n +"$((before_mounts + 1))" /proc/self/mounts | grep -v ' /run/netns ' || true)
   [ -z "$mounts" ] || { echo "mounts left: $mounts"; bad=1; }
-  echo "/tmp after: $(find /tmp -mindepth 1 -printf '%p(%s) ' | head -c 2000)"
+  echo "/tmp after: $(find /tmp -mindepth 1 -maxdepth 1 ! -name 'tsx-*' -printf '%p ')(tsx's cache not shown)"
+  [ ! -d /tmp/netcheck-lab ] || echo "/tmp/netcheck-lab holds $(find /tmp/netcheck-lab -mindepth 1 | wc -l) entries"
   local errors
   errors=$(grep -E '"level":(50|60)' /root/npm-start.log | grep -o '"msg":"[^"]*"' | sort -u | tr '\n' ' ' || true)
   [ -z "$errors" ] || echo "NOTE: errors logged while running or stopping: $errors"
@@ -157,7 +170,7 @@ local_console() {
   if [ "$bad" = 0 ]; then
     echo "cleanup: nothing left (processes, links, netns, iptables rules, mounts)"
   else
-    echo "start check failed: something was left after Ctrl-C (above)"
+    echo "start check failed (see above)"
   fi
   return "$bad"
 }
