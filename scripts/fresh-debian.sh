@@ -75,7 +75,12 @@ vh=ncf${id}h
 vc=ncf${id}c
 chain=NCFRESH-$id
 child=
-forward_before=$(cat /proc/sys/net/ipv4/ip_forward)
+# ip_forward as it was before the first of any concurrent runs: the first one in notes it, the last
+# one out puts it back.
+forward_file=/run/netcheck-fresh.ip_forward
+if ! ip -o link show | grep -q ': ncf[0-9]*h[@:]' || [ ! -f "$forward_file" ]; then
+  cat /proc/sys/net/ipv4/ip_forward >"$forward_file"
+fi
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
   local rc=$?
@@ -96,8 +101,8 @@ cleanup() {
   ip link del "$vh" 2>/dev/null
   ip netns del "$ns" 2>/dev/null
   # ip_forward back as it was, unless another run of this script still needs it
-  if ! ip -o link show | grep -q ': ncf[0-9]*h[@:]'; then
-    echo "$forward_before" >/proc/sys/net/ipv4/ip_forward
+  if ! ip -o link show | grep -q ': ncf[0-9]*h[@:]' && [ -f "$forward_file" ]; then
+    cat "$forward_file" >/proc/sys/net/ipv4/ip_forward && rm -f "$forward_file"
   fi
   if [ "${KEEP:-0}" = 1 ]; then
     say "kept $work"
@@ -107,7 +112,7 @@ cleanup() {
     rm -rf "$work"
   fi
   left=$(($(iptables-save | grep -c -- "$chain") + $(ip -o link show | grep -c "$vh") + $(ip netns list | grep -c "$ns")))
-  say "host cleanup: $left leftover rules/links/netns (want 0)"
+  say "host cleanup: $left leftover rules/links/netns (want 0), ip_forward=$(cat /proc/sys/net/ipv4/ip_forward)"
   say "exit $rc after $(($(date +%s) - t0))s"
   exit "$rc"
 }
