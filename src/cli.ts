@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { ConfigError } from './config/config-error.js';
-import { startNetcheck } from './main.js';
+import { checkNodeVersion } from './core/node-version.js';
+
+// Before anything that loads a dependency: on an old Node.js, undici dies at import time with a
+// stack trace (`File is not defined`), so main.js is imported only once the version is known good.
+const nodeTooOld = checkNodeVersion(process.versions.node);
+if (nodeTooOld) {
+  console.error(nodeTooOld);
+  process.exit(2);
+}
 
 const USAGE = `usage: netcheck [start]                 run the bot and/or worker (NETCHECK_ROLE)
        netcheck lab <command> …          the network-namespace test cluster (see README "The lab")
@@ -35,6 +43,7 @@ async function run(argv: string[]): Promise<number> {
       await local.stop();
       return 0;
     }
+    const { startNetcheck } = await import('./main.js');
     const app = await startNetcheck(env);
     await untilSignal();
     await app.stop();
