@@ -39,9 +39,13 @@ export const probeCommands = {
    */
   httpsGet: (url: string, host: string, port: number): RemoteCommand =>
     sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${url}; rc=$?; if [ "$rc" -eq 7 ] && command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; fi; exit "$rc"`,
-  /** /sys/class/net says whether the device exists; iproute2 would only say so in English. */
+  /**
+   * Whether the device exists comes from the JSON list of links (iproute2 would say so only in
+   * English, with exit 1 from ip and 255 from bridge). Not from /sys/class/net: a process that
+   * entered a network namespace without remounting /sys sees the host's devices there.
+   */
   linkShow: (device: string): RemoteCommand =>
-    sh`if [ -e /sys/class/net/${device} ]; then LC_ALL=C ip -j -d link show dev ${device}; else echo NODEV; fi`,
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j -d link show dev ${device};; *) echo NODEV;; esac`,
   addrShow: (): RemoteCommand => sh`LC_ALL=C ip -j addr show`,
   routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
   cniConfigDir: (): RemoteCommand =>
@@ -53,9 +57,9 @@ export const probeCommands = {
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
   routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
   fdb: (device: string): RemoteCommand =>
-    sh`if [ -e /sys/class/net/${device} ]; then LC_ALL=C bridge -j fdb show dev ${device}; else echo NODEV; fi`,
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C bridge -j fdb show dev ${device};; *) echo NODEV;; esac`,
   neigh: (device: string): RemoteCommand =>
-    sh`if [ -e /sys/class/net/${device} ]; then LC_ALL=C ip -j neigh show dev ${device}; else echo NODEV; fi`,
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j neigh show dev ${device};; *) echo NODEV;; esac`,
   /**
    * Straight from /proc/sys (procps' sysctl is not on a minimal node). A key whose file does not
    * exist prints an empty value: that is the fact (br_netfilter not loaded).

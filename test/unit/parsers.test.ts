@@ -131,7 +131,7 @@ describe('parsers (recorded output)', () => {
     assert.deepEqual(link.vxlan, { id: 1, local: '198.18.0.13', port: 8472 });
     assert.equal(link.mtu, 1450);
     const missing = value(parseLink(output('l', 'n', { stdout: 'NODEV\n' }), 'flannel.1'));
-    assert.equal(missing.exists, false, '/sys/class/net/flannel.1 is absent');
+    assert.equal(missing.exists, false, 'ip -j link show lists no flannel.1');
     assert.equal(
       parseLink(
         output('l', 'n', { exitCode: 1, stderr: 'Device "flannel.1" does not exist.\n' }),

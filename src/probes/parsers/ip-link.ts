@@ -27,7 +27,7 @@ interface IpLinkJson {
   linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number } };
 }
 
-/** `ip -j -d link show dev X`, or NODEV when /sys/class/net/X is absent: a fact, not an unknown. */
+/** `ip -j -d link show dev X`, or NODEV when `ip -j link show` lists no X: a fact, not an unknown. */
 export function parseLink(output: ProbeOutput, device: string): Parsed<LinkInfo> {
   const failure = commonFailure(output);
   if (failure) return failure;

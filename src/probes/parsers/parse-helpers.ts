@@ -33,9 +33,9 @@ export function parseJson(text: string): unknown {
 }
 
 /**
- * Printed instead of running the tool when /sys/class/net/<dev> (or the file read) is absent: the
- * kernel's own answer, where iproute2 would say so only in English and with exit codes that
- * differ between `ip` (1) and `bridge` (255).
+ * Printed instead of running the tool when the device is not in `ip -j link show`'s JSON (NODEV)
+ * or the file does not exist (NOFILE): iproute2 would say so only in English, with exit codes
+ * that differ between `ip` (1) and `bridge` (255), and cat's exit 1 means any error.
  */
 export function saysAbsent(output: ProbeOutput, marker: 'NODEV' | 'NOFILE'): boolean {
   return output.exitCode === 0 && output.stdout.trim() === marker;
