@@ -29,10 +29,12 @@ frame() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; head -c "$CAP" "$3"; pri
 run() { ( now; s=$t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$4" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame" ) & }
 quick() { now; s=$t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$3" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame"; }`;
 
+// The overlay peers are the gateways of flannel.1's routes, read from `ip -j` (a JSON key, not
+// the text layout); the probe's MTU from /sys. Each ping's exit code decides, as for pingHost.
 const OVERLAY = sh`mtu=$(cat /sys/class/net/flannel.1/mtu 2>/dev/null || echo 1450)
 size=$((mtu - 28))
 j=1000
-for gw in $(ip -4 route show dev flannel.1 2>/dev/null | sed -n "s/.* via \\([0-9.]*\\).*/\\1/p" | sort -u | head -n "$MAXPEERS"); do
+for gw in $(ip -j -4 route show dev flannel.1 2>/dev/null | grep -o '"gateway":"[0-9.]*"' | cut -d '"' -f 4 | sort -u | head -n "$MAXPEERS"); do
   j=$((j + 1)); run "$j" "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
   j=$((j + 1)); run "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;

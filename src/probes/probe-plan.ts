@@ -32,6 +32,8 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
   const ctx: ProbeContext = {
     controlPlaneHost: cp.host,
     apiServerLivez: `${inventory.cluster.apiServer.url.replace(/\/$/, '')}/livez`,
+    apiServerHost: inventory.cluster.apiServer.host,
+    apiServerPort: inventory.cluster.apiServer.port,
   };
   const peers = inventory.nodes.filter((n) => n.name !== target.name);
   const roleSites = (node: InventoryNode): ProbeSite[] => (node.name === cp.name ? ['control-plane'] : []);

@@ -2,7 +2,8 @@ import { type RemoteCommand, sh } from '../ssh/remote-command.js';
 import type { Parsed } from './parsed.js';
 import { parseFdb } from './parsers/bridge-fdb.js';
 import { parseCniConfigDir } from './parsers/cni-config-dir.js';
-import { parseHttps, parseTcpConnect } from './parsers/curl.js';
+import { parseHttps } from './parsers/curl.js';
+import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
 import { parseFlannelLog } from './parsers/flannel-log.js';
 import { parseAddresses } from './parsers/ip-addr.js';
 import { parseLink } from './parsers/ip-link.js';
@@ -15,32 +16,56 @@ import { parseListeningPorts } from './parsers/ss.js';
 import { parseSubnetEnv } from './parsers/subnet-env.js';
 import { parseSysctls } from './parsers/sysctl.js';
 import { parseServices } from './parsers/systemctl.js';
+import { parseTcpConnect } from './parsers/tcp-connect.js';
 import type { ProbeOutput } from './probe-output.js';
+import { TCP_CONNECT_PERL } from './tcp-connect-script.js';
+
+/** curl's connect and overall budget, and the Perl check's (seconds). */
+const CONNECT_S = 2;
 
 /**
  * Every command a probe runs on a node, in one reviewed place. All of them are read-only.
- * Values come from the validated inventory and are quoted by `sh`. LC_ALL=C keeps tool output in
- * the format the parsers expect whatever the node's locale.
+ * Values come from the validated inventory and are quoted by `sh`. Outcomes are read from exit
+ * codes, JSON (`ip -j`, `bridge -j`), fixed columns (`ss`), kernel files (/proc, /sys) and markers
+ * printed here, never from a tool's wording; LC_ALL=C still keeps the shown messages in one language.
+ * What each needs on the node, and which versions are recorded: docs/probe-versions.md.
  */
 export const probeCommands = {
+  /** iputils ping's exit code decides: 0 reply, 1 none, 2 could not send (see parsers/ping.ts). */
   pingHost: (host: string): RemoteCommand => sh`LC_ALL=C ping -n -c 1 -W 1 ${host}`,
-  /** curl reports TCP and TLS separately: exit 7/28 = no TCP connection, TLS errors mean TCP worked. */
-  httpsGet: (url: string): RemoteCommand =>
-    sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout 2 --max-time 3 -w '%{http_code}' ${url}`,
-  linkShow: (device: string): RemoteCommand => sh`LC_ALL=C ip -j -d link show dev ${device}`,
+  /**
+   * curl reports TCP and TLS separately: `num_connects` says whether TCP connected. After exit 7
+   * (curl 7 and 8 cannot tell a RST from an ICMP unreachable) the Perl check asks the kernel.
+   */
+  httpsGet: (url: string, host: string, port: number): RemoteCommand =>
+    sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${url}; rc=$?; if [ "$rc" -eq 7 ] && command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; fi; exit "$rc"`,
+  /**
+   * Whether the device exists comes from the JSON list of links (iproute2 would say so only in
+   * English, with exit 1 from ip and 255 from bridge). Not from /sys/class/net: a process that
+   * entered a network namespace without remounting /sys sees the host's devices there.
+   */
+  linkShow: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j -d link show dev ${device};; *) echo NODEV;; esac`,
   addrShow: (): RemoteCommand => sh`LC_ALL=C ip -j addr show`,
   routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
   cniConfigDir: (): RemoteCommand =>
     sh`if [ -d /etc/cni/net.d ]; then echo 'DIR /etc/cni/net.d'; ls -1A /etc/cni/net.d; else echo 'NODIR /etc/cni/net.d'; fi`,
-  subnetEnv: (): RemoteCommand => sh`cat /run/flannel/subnet.env`,
+  subnetEnv: (): RemoteCommand =>
+    sh`if [ -e /run/flannel/subnet.env ]; then cat /run/flannel/subnet.env; else echo NOFILE; fi`,
   iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
+  /** Read by column (the 4th is Local Address:Port), not by wording; -H drops the header. */
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
   routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
-  fdb: (device: string): RemoteCommand => sh`LC_ALL=C bridge -j fdb show dev ${device}`,
-  neigh: (device: string): RemoteCommand => sh`LC_ALL=C ip -j neigh show dev ${device}`,
-  /** A key that does not exist prints sysctl's error instead of a number: that is the fact (module not loaded). */
+  fdb: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C bridge -j fdb show dev ${device};; *) echo NODEV;; esac`,
+  neigh: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j neigh show dev ${device};; *) echo NODEV;; esac`,
+  /**
+   * Straight from /proc/sys (procps' sysctl is not on a minimal node). A key whose file does not
+   * exist prints an empty value: that is the fact (br_netfilter not loaded).
+   */
   sysctls: (): RemoteCommand =>
-    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=' "$k"; sysctl -n "$k" 2>&1 | head -n 1; done`,
+    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=%s\n' "$k" "$(cat "/proc/sys/$(echo "$k" | tr . /)" 2>/dev/null)"; done`,
   /** The Flannel container log on disk: readable when the API server is not. */
   flannelLog: (): RemoteCommand =>
     // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
@@ -52,9 +77,12 @@ export const probeCommands = {
    */
   iptablesBackends: (): RemoteCommand =>
     sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
-  /** TCP reachability of a peer port with curl (already needed for HTTPS): 0/52/56 connected, 7 refused, 28 timed out. */
+  /**
+   * TCP reachability of a peer port: the connect() errno by name from Perl (perl-base is on every
+   * Debian/Ubuntu node); where there is no Perl, curl's exit code (7 rejected, 28 timed out).
+   */
   tcpConnect: (host: string, port: number): RemoteCommand =>
-    sh`LC_ALL=C curl -sS -o /dev/null --connect-timeout 2 --max-time 3 ${`http://${host}:${port}/`}`,
+    sh`if command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; else LC_ALL=C curl -sS -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${`http://${host}:${port}/`}; fi`,
   /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
   services: (): RemoteCommand =>
     sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,
@@ -68,6 +96,9 @@ export interface ProbeContext {
   readonly controlPlaneHost: string;
   /** The API server's `/livez` URL. */
   readonly apiServerLivez: string;
+  /** The API server's host and port (the URL's), for the TCP check after curl's exit 7. */
+  readonly apiServerHost: string;
+  readonly apiServerPort: number;
 }
 
 /**
@@ -130,7 +161,7 @@ export const PROBES = {
     ...network(PING),
   },
   [PROBE.httpsApiServer]: {
-    command: (c) => probeCommands.httpsGet(c.apiServerLivez),
+    command: (c) => probeCommands.httpsGet(c.apiServerLivez, c.apiServerHost, c.apiServerPort),
     parse: parseHttps,
     runsOn: TARGET,
     ...network(5000),

@@ -165,8 +165,8 @@ describe('diagnose: overlay and node configuration', () => {
           stdout:
             '2026-11-24T03:00:00Z stderr F E1124 main.go:332] Error registering network: failed to acquire lease: node "node-3" pod cidr not assigned\n',
         },
-        [PROBE.subnetEnv]: { exitCode: 1, stderr: 'cat: /run/flannel/subnet.env: No such file or directory' },
-        [PROBE.flannelLink]: { exitCode: 1, stderr: 'Device "flannel.1" does not exist.' },
+        [PROBE.subnetEnv]: { stdout: 'NOFILE\n' },
+        [PROBE.flannelLink]: { stdout: 'NODEV\n' },
       },
     });
     const report = diagnose(facts);

@@ -177,17 +177,9 @@ describe('diagnose', () => {
     const report = diagnose(
       clusterFacts({
         worker: {
-          [PROBE.flannelLink]: {
-            exitCode: 1,
-            stdout: '',
-            stderr: fixture('ip-link-flannel-missing.stderr').replace('flannel.9', 'flannel.1'),
-          },
+          [PROBE.flannelLink]: { stdout: 'NODEV\n' },
           [PROBE.cniConfig]: { stdout: 'DIR /etc/cni/net.d\n' },
-          [PROBE.subnetEnv]: {
-            exitCode: 1,
-            stdout: '',
-            stderr: 'cat: /run/flannel/subnet.env: No such file or directory\n',
-          },
+          [PROBE.subnetEnv]: { stdout: 'NOFILE\n' },
         },
       }),
     );

@@ -10,12 +10,16 @@ import { parseIptablesSave, portMatches, tokenize } from '../../src/probes/parse
 import { parsePing } from '../../src/probes/parsers/ping.js';
 import { parseListeningPorts } from '../../src/probes/parsers/ss.js';
 import { parseSubnetEnv } from '../../src/probes/parsers/subnet-env.js';
+import { parseTcpConnect } from '../../src/probes/parsers/tcp-connect.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { fixture, output } from '../support/facts-builder.js';
 
 function value<T>(parsed: Parsed<T>): T {
   assert.equal(parsed.status, 'ok', parsed.status === 'unknown' ? parsed.reason : '');
   return (parsed as { value: T }).value;
 }
+
+const pick = (t: { connected: boolean; refused: boolean }) => [t.connected, t.refused];
 
 const MISSING_TOOL = { exitCode: 127, stdout: '', stderr: 'sh: 1: curl: not found\n' };
 
@@ -65,12 +69,57 @@ describe('parsers (recorded output)', () => {
       parseHttps(
         output('h', 'n', {
           exitCode: 28,
+          stdout: '000 1\n',
           stderr: 'curl: (28) Operation timed out after 3000 milliseconds with 0 bytes received',
         }),
       ),
     );
-    assert.equal(slow.tcpConnected, true);
+    assert.equal(slow.tcpConnected, true, 'num_connects 1: TCP connected, then nothing came back');
     assert.equal(parseHttps(output('h', 'n', MISSING_TOOL)).status, 'unknown');
+  });
+
+  it('https: the wording does not matter, exit codes, num_connects and the errno name do', () => {
+    // curl 8.14 words a connect timeout "Connection timed out after 2002 milliseconds"; 7.88 "Timeout was reached".
+    for (const stderr of [
+      '',
+      'curl: (28) Connection timed out after 2002 milliseconds',
+      'curl: (28) Zeitüberschreitung',
+    ]) {
+      const t = value(parseHttps(output('h', 'n', { exitCode: 28, stdout: '000 0\n', stderr })));
+      assert.deepEqual([t.tcpConnected, t.tcpFailure], [false, 'timeout']);
+    }
+    const unreachable = value(
+      parseHttps(output('h', 'n', { exitCode: 7, stdout: '000 0\ntcp-connect EHOSTUNREACH\n', stderr: 'x' })),
+    );
+    assert.equal(unreachable.tcpFailure, 'unreachable');
+    const tls = value(parseHttps(output('h', 'n', { exitCode: 35, stdout: '000 1\n', stderr: 'anything' })));
+    assert.deepEqual([tls.tcpConnected, tls.httpStatus], [true, undefined]);
+    assert.equal(parseHttps(output('h', 'n', { exitCode: 6, stdout: '000 0\n' })).status, 'unknown');
+  });
+
+  it('tcp-node: errno names from the Perl check; curl 7 and 8 wording in the fallback alike', () => {
+    const tcp = (fields: Partial<ProbeOutput>) => value(parseTcpConnect(output('t', 'n', fields)));
+    assert.deepEqual(pick(tcp({ stdout: 'tcp-connect ok\n' })), [true, false]);
+    assert.deepEqual(pick(tcp({ exitCode: 1, stdout: 'tcp-connect ECONNREFUSED\n' })), [false, true]);
+    assert.deepEqual(pick(tcp({ exitCode: 1, stdout: 'tcp-connect ETIMEDOUT\n' })), [false, false]);
+    assert.deepEqual(pick(tcp({ exitCode: 1, stdout: 'tcp-connect ENETUNREACH\n' })), [false, false]);
+    assert.equal(
+      parseTcpConnect(output('t', 'n', { exitCode: 1, stdout: 'tcp-connect EMFILE\n' })).status,
+      'unknown',
+      'an errno about the node, not the path, is not a verdict on the path',
+    );
+    assert.equal(
+      parseTcpConnect(output('t', 'n', { exitCode: 2, stdout: 'tcp-connect unresolved\n' })).status,
+      'unknown',
+    );
+    for (const stderr of [
+      "curl: (7) Failed to connect to 198.18.0.11 port 10250 after 0 ms: Couldn't connect to server",
+      'curl: (7) Failed to connect to 198.18.0.11 port 10250 after 0 ms: Could not connect to server',
+    ]) {
+      assert.deepEqual(pick(tcp({ exitCode: 7, stdout: '000 0\n', stderr })), [false, true], stderr);
+    }
+    assert.deepEqual(pick(tcp({ exitCode: 28, stdout: '000 0\n' })), [false, false]);
+    assert.deepEqual(pick(tcp({ exitCode: 52, stdout: '000 1\n' })), [true, false]);
   });
 
   it('ip link: present vxlan device, missing device, truncated JSON', () => {
@@ -81,13 +130,16 @@ describe('parsers (recorded output)', () => {
     assert.equal(link.kind, 'vxlan');
     assert.deepEqual(link.vxlan, { id: 1, local: '198.18.0.13', port: 8472 });
     assert.equal(link.mtu, 1450);
-    const missing = value(
+    const missing = value(parseLink(output('l', 'n', { stdout: 'NODEV\n' }), 'flannel.1'));
+    assert.equal(missing.exists, false, 'ip -j link show lists no flannel.1');
+    assert.equal(
       parseLink(
         output('l', 'n', { exitCode: 1, stderr: 'Device "flannel.1" does not exist.\n' }),
         'flannel.1',
-      ),
+      ).status,
+      'unknown',
+      'without the marker a failed ip is not read for its wording',
     );
-    assert.equal(missing.exists, false);
     const truncated = fixture('ip-link-flannel-present.json').slice(0, 100);
     assert.equal(
       parseLink(output('l', 'n', { stdout: truncated, truncated: true }), 'flannel.1').status,
@@ -133,17 +185,7 @@ describe('parsers (recorded output)', () => {
     );
     const env = value(parseSubnetEnv(output('s', 'n', { stdout: fixture('subnet-env.txt') })));
     assert.ok(env.present && env.values.FLANNEL_SUBNET === '10.244.3.1/24');
-    assert.equal(
-      value(
-        parseSubnetEnv(
-          output('s', 'n', {
-            exitCode: 1,
-            stderr: 'cat: /run/flannel/subnet.env: No such file or directory',
-          }),
-        ),
-      ).present,
-      false,
-    );
+    assert.equal(value(parseSubnetEnv(output('s', 'n', { stdout: 'NOFILE\n' }))).present, false);
     assert.equal(
       parseSubnetEnv(
         output('s', 'n', { exitCode: 1, stderr: 'cat: /run/flannel/subnet.env: Permission denied' }),

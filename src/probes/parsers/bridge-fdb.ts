@@ -1,6 +1,6 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
-import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
+import { commonFailure, firstLine, noJson, parseJson, saysAbsent } from './parse-helpers.js';
 
 export interface FdbEntry {
   readonly mac: string;
@@ -11,12 +11,11 @@ export interface FdbEntry {
 export function parseFdb(output: ProbeOutput): Parsed<FdbEntry[]> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (output.exitCode !== 0) {
-    if (/does not exist|Cannot find device/i.test(output.stderr)) return ok([]);
+  if (saysAbsent(output, 'NODEV')) return ok([]);
+  if (output.exitCode !== 0)
     return unknown(`bridge fdb failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
-  }
   const json = parseJson(output.stdout.trim() || '[]');
-  if (!Array.isArray(json)) return unknown('bridge fdb printed no JSON');
+  if (!Array.isArray(json)) return unknown(noJson('bridge fdb', output));
   return ok(
     (json as { mac?: string; dst?: string }[])
       .filter((e) => e.mac && e.mac !== '00:00:00:00:00:00')

@@ -1,5 +1,7 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
+import { connectLine, connectOutcome } from './connect-errno.js';
+import { parseCurlWriteOut } from './curl-write-out.js';
 import { commonFailure, firstLine } from './parse-helpers.js';
 
 export interface HttpsResult {
@@ -9,95 +11,68 @@ export interface HttpsResult {
   readonly tcpFailure: 'refused' | 'timeout' | 'unreachable' | undefined;
   /** An HTTP status came back over TLS. */
   readonly httpStatus: number | undefined;
+  /** curl's own message (display only: its wording differs between curl 7 and 8). */
   readonly summary: string;
 }
 
-// curl exit codes that can only happen after the TCP handshake succeeded (TLS or HTTP trouble).
+/**
+ * curl exit codes that can only happen after the TCP handshake succeeded (TLS or HTTP trouble).
+ * Used only when the output has no `num_connects` (recorded before the probe asked for it).
+ */
 const AFTER_CONNECT = new Set([
   8, 16, 35, 47, 51, 52, 53, 54, 56, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91, 92,
 ]);
 
+/** Exit 6 and 5: the name (or the proxy's) did not resolve; nothing was tried. */
+const NOT_TRIED = new Set([5, 6]);
+
+/**
+ * `curl -w '%{http_code} %{num_connects}'` to the API server, then (only after exit 7) the Perl
+ * connect check to the same host and port. Decided from curl's exit code, num_connects and the
+ * errno name; curl's stderr is shown, never read.
+ */
 export function parseHttps(output: ProbeOutput): Parsed<HttpsResult> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  const stderr = firstLine(output.stderr);
   const code = output.exitCode ?? -1;
+  const stderr = firstLine(output.stderr);
+  if (NOT_TRIED.has(code))
+    return unknown(`curl could not resolve the API server name (exit ${code}: ${stderr})`);
+  const { httpCode, numConnects } = parseCurlWriteOut(output.stdout);
   if (code === 0) {
-    const status = Number.parseInt(output.stdout.trim(), 10);
     return ok({
       tcpConnected: true,
       tcpFailure: undefined,
-      httpStatus: Number.isNaN(status) ? undefined : status,
-      summary: `HTTP ${output.stdout.trim()}`,
+      httpStatus: httpCode,
+      summary: `HTTP ${httpCode ?? '000'}`,
     });
   }
-  if (code === 7) {
-    const tcpFailure = /refused/i.test(stderr)
-      ? 'refused'
-      : /no route|unreachable/i.test(stderr)
-        ? 'unreachable'
-        : 'refused';
+  const tcpConnected = numConnects !== undefined ? numConnects > 0 : AFTER_CONNECT.has(code);
+  if (tcpConnected) {
     return ok({
-      tcpConnected: false,
-      tcpFailure,
-      httpStatus: undefined,
-      summary: stderr || 'curl: (7) could not connect',
-    });
-  }
-  if (code === 28) {
-    // With --connect-timeout shorter than --max-time, a timeout while connecting says "Connection timed out".
-    const connected =
-      !/connect|Connection timed out|Resolving/i.test(stderr) ||
-      /after \d+ ms with \d+ (out of \d+ )?bytes received/i.test(stderr);
-    return ok({
-      tcpConnected: connected,
-      tcpFailure: connected ? undefined : 'timeout',
-      httpStatus: undefined,
-      summary: stderr || 'curl: (28) timed out',
-    });
-  }
-  if (AFTER_CONNECT.has(code)) {
-    return ok({
-      tcpConnected: true,
+      tcpConnected,
       tcpFailure: undefined,
       httpStatus: undefined,
       summary: stderr || `curl exit ${code}`,
     });
   }
-  if (code === 6) return unknown(`curl could not resolve the API server name (${stderr})`);
+  if (code === 7 || code === 28) {
+    return ok({
+      tcpConnected: false,
+      tcpFailure: code === 28 ? 'timeout' : refusedOrUnreachable(output.stdout),
+      httpStatus: undefined,
+      summary: stderr || `curl exit ${code}`,
+    });
+  }
   return unknown(`curl failed (exit ${code}: ${stderr})`);
-}
-
-export interface TcpConnectResult {
-  readonly connected: boolean;
-  /** A RST came back: the path carries TCP, nothing listens on the port. */
-  readonly refused: boolean;
-  readonly summary: string;
 }
 
 /**
- * curl to http://peer:port/: any HTTP answer or an empty/reset reply means TCP connected; exit 7 with
- * "Connection refused" means the path works and nothing listens; exit 28 is a timeout.
+ * curl 7 and 8 exit 7 for a RST and for an ICMP unreachable alike; the Perl check that the probe
+ * runs after an exit 7 tells them apart by errno. Without it (no Perl on the node, or output
+ * recorded before it existed) exit 7 stays "refused", as before: rejected at once, not a timeout.
  */
-export function parseTcpConnect(output: ProbeOutput): Parsed<TcpConnectResult> {
-  const failure = commonFailure(output);
-  if (failure) return failure;
-  const code = output.exitCode ?? -1;
-  const stderr = firstLine(output.stderr);
-  if (code === 0 || code === 52 || code === 56 || code === 35 || code === 8) {
-    return ok({
-      connected: true,
-      refused: false,
-      summary: code === 0 ? 'TCP connected (HTTP answered)' : `TCP connected (${stderr})`,
-    });
-  }
-  if (code === 7 && /refused/i.test(stderr)) return ok({ connected: false, refused: true, summary: stderr });
-  if (code === 7 && /Couldn't connect to server/i.test(stderr) && /after \d{1,2} ms/.test(stderr)) {
-    // An immediate failure is a RST: curl 7.88 words a refused connection this way.
-    return ok({ connected: false, refused: true, summary: stderr });
-  }
-  if (code === 28)
-    return ok({ connected: false, refused: false, summary: stderr || 'TCP connect timed out' });
-  if (code === 7) return ok({ connected: false, refused: false, summary: stderr });
-  return unknown(`curl failed (exit ${code}: ${stderr})`);
+function refusedOrUnreachable(stdout: string): 'refused' | 'timeout' | 'unreachable' {
+  const outcome = connectOutcome(connectLine(stdout) ?? '');
+  return outcome === 'timeout' || outcome === 'unreachable' ? outcome : 'refused';
 }

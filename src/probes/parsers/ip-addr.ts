@@ -1,6 +1,6 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
-import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
+import { commonFailure, firstLine, noJson, parseJson } from './parse-helpers.js';
 
 export interface InterfaceAddress {
   readonly ifname: string;
@@ -17,8 +17,7 @@ export function parseAddresses(output: ProbeOutput): Parsed<InterfaceAddress[]> 
   if (output.exitCode !== 0)
     return unknown(`ip addr failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
   const json = parseJson(output.stdout);
-  if (!Array.isArray(json))
-    return unknown(output.truncated ? 'ip addr output was truncated' : 'ip addr printed no JSON');
+  if (!Array.isArray(json)) return unknown(noJson('ip addr', output));
   const result: InterfaceAddress[] = [];
   for (const link of json as {
     ifname?: string;

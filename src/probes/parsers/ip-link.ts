@@ -1,6 +1,6 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
-import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
+import { commonFailure, firstLine, noJson, parseJson, saysAbsent } from './parse-helpers.js';
 
 export interface LinkInfo {
   readonly exists: boolean;
@@ -27,32 +27,26 @@ interface IpLinkJson {
   linkinfo?: { info_kind?: string; info_data?: { id?: number; local?: string; port?: number } };
 }
 
-/** `ip -j -d link show dev X`. A missing device is a fact ("does not exist"), not an unknown. */
+/** `ip -j -d link show dev X`, or NODEV when `ip -j link show` lists no X: a fact, not an unknown. */
 export function parseLink(output: ProbeOutput, device: string): Parsed<LinkInfo> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (output.exitCode !== 0) {
-    if (/does not exist|Cannot find device/i.test(output.stderr)) {
-      return ok({
-        exists: false,
-        name: device,
-        kind: undefined,
-        mtu: undefined,
-        mac: undefined,
-        up: false,
-        vxlan: undefined,
-      });
-    }
-    return unknown(`ip link failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
+  if (saysAbsent(output, 'NODEV')) {
+    return ok({
+      exists: false,
+      name: device,
+      kind: undefined,
+      mtu: undefined,
+      mac: undefined,
+      up: false,
+      vxlan: undefined,
+    });
   }
+  if (output.exitCode !== 0)
+    return unknown(`ip link failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
   const json = parseJson(output.stdout);
   const link = Array.isArray(json) ? (json[0] as IpLinkJson | undefined) : undefined;
-  if (!link)
-    return unknown(
-      output.truncated
-        ? 'ip link output was truncated'
-        : 'ip link printed no JSON (iproute2 too old for -j?)',
-    );
+  if (!link) return unknown(noJson('ip link', output));
   const data = link.linkinfo?.info_data;
   return ok({
     exists: true,

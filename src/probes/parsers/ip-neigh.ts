@@ -1,6 +1,6 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
-import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
+import { commonFailure, firstLine, noJson, parseJson, saysAbsent } from './parse-helpers.js';
 
 export interface NeighEntry {
   readonly dst: string;
@@ -12,12 +12,11 @@ export interface NeighEntry {
 export function parseNeigh(output: ProbeOutput): Parsed<NeighEntry[]> {
   const failure = commonFailure(output);
   if (failure) return failure;
-  if (output.exitCode !== 0) {
-    if (/does not exist|Cannot find device/i.test(output.stderr)) return ok([]);
+  if (saysAbsent(output, 'NODEV')) return ok([]);
+  if (output.exitCode !== 0)
     return unknown(`ip neigh failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
-  }
   const json = parseJson(output.stdout.trim() || '[]');
-  if (!Array.isArray(json)) return unknown('ip neigh printed no JSON');
+  if (!Array.isArray(json)) return unknown(noJson('ip neigh', output));
   return ok(
     (json as { dst?: string; lladdr?: string; state?: string[] }[])
       .filter((e) => e.dst)

@@ -1,6 +1,6 @@
 import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
-import { commonFailure, firstLine, parseJson } from './parse-helpers.js';
+import { commonFailure, firstLine, noJson, parseJson } from './parse-helpers.js';
 
 export interface RouteDecision {
   readonly reachable: boolean;
@@ -10,13 +10,18 @@ export interface RouteDecision {
   readonly summary: string;
 }
 
-/** `ip -j route get ADDR`: which device the kernel would send traffic for ADDR through. */
+/**
+ * `ip -j route get ADDR`: which device the kernel would send traffic for ADDR through. Exit 2 is
+ * the kernel's RTNETLINK error for the lookup (unreachable, prohibit and blackhole routes, no
+ * route at all; recorded on iproute2 6.1 and 6.15): the address is not reachable from the node.
+ * Its message is only shown. Any other failure (exit 1: not an address) is unknown.
+ */
 export function parseRouteGet(output: ProbeOutput): Parsed<RouteDecision> {
   const failure = commonFailure(output);
   if (failure) return failure;
   if (output.exitCode !== 0) {
     const reason = firstLine(output.stderr);
-    if (/unreachable|prohibit|No route/i.test(reason)) {
+    if (output.exitCode === 2) {
       return ok({
         reachable: false,
         dev: undefined,
@@ -33,7 +38,7 @@ export function parseRouteGet(output: ProbeOutput): Parsed<RouteDecision> {
         | { dst?: string; dev?: string; gateway?: string; prefsrc?: string; type?: string }
         | undefined)
     : undefined;
-  if (!route) return unknown('ip route get printed no JSON');
+  if (!route) return unknown(noJson('ip route get', output));
   const summary = [
     route.dst,
     route.gateway ? `via ${route.gateway}` : '',
@@ -66,8 +71,7 @@ export function parseRoutes(output: ProbeOutput): Parsed<RouteEntry[]> {
   if (output.exitCode !== 0)
     return unknown(`ip route failed (exit ${output.exitCode}: ${firstLine(output.stderr)})`);
   const json = parseJson(output.stdout);
-  if (!Array.isArray(json))
-    return unknown(output.truncated ? 'ip route output was truncated' : 'ip route printed no JSON');
+  if (!Array.isArray(json)) return unknown(noJson('ip route', output));
   return ok(
     (json as { dst?: string; gateway?: string; dev?: string; flags?: string[] }[]).map((r) => ({
       dst: r.dst ?? '',

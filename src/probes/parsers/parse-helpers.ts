@@ -31,3 +31,18 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * Printed instead of running the tool when the device is not in `ip -j link show`'s JSON (NODEV)
+ * or the file does not exist (NOFILE): iproute2 would say so only in English, with exit codes
+ * that differ between `ip` (1) and `bridge` (255), and cat's exit 1 means any error.
+ */
+export function saysAbsent(output: ProbeOutput, marker: 'NODEV' | 'NOFILE'): boolean {
+  return output.exitCode === 0 && output.stdout.trim() === marker;
+}
+
+/** Why an iproute2 command printed no JSON: busybox's ip has no -j, iproute2 before 4.x neither. */
+export function noJson(tool: string, output: ProbeOutput): string {
+  if (output.truncated) return `${tool} output was truncated`;
+  return `${tool} printed no JSON (netcheck needs iproute2 >= 4.19 on the node; busybox ip has no -j)`;
+}

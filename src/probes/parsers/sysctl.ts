@@ -2,7 +2,10 @@ import { ok, type Parsed, unknown } from '../parsed.js';
 import type { ProbeOutput } from '../probe-output.js';
 import { commonFailure, firstLine } from './parse-helpers.js';
 
-/** `KEY=value` lines printed by the sysctl probe; a missing key prints an error instead of a value. */
+/**
+ * `KEY=value` lines printed by the sysctl probe from /proc/sys. A key whose file does not exist
+ * prints an empty value (output recorded with `sysctl -n` printed its error there): not a number, so null.
+ */
 export function parseSysctls(output: ProbeOutput): Parsed<Record<string, string | null>> {
   const failure = commonFailure(output);
   if (failure) return failure;

@@ -1,0 +1,24 @@
+/**
+ * The TCP reachability check run on a node, as a Perl one-liner: `perl-base` is Essential on
+ * Debian and Ubuntu (it is in every `debootstrap --variant=minbase`), while curl, nc and bash's
+ * /dev/tcp are not everywhere. Perl gives what curl cannot: the connect() errno, by its symbolic
+ * name (ECONNREFUSED, EHOSTUNREACH, …) from Errno's %! hash, so the outcome depends neither on a
+ * tool's English nor on the locale nor on the architecture's errno numbers. curl 7 and 8 both
+ * exit 7 for a RST and for an ICMP unreachable alike, after 0 ms.
+ *
+ * Arguments: host, port, seconds. Prints one line `tcp-connect <ok|ERRNO-NAME|unresolved|…>`;
+ * exits 0 when connected, 1 when connect() failed, 2 when it could not try.
+ * A blocking connect() interrupted by SIGALRM is the timeout (Perl runs the handler right after
+ * the interrupted call returns). getaddrinfo() takes IPv4, IPv6 and DNS names alike.
+ * Kept free of single quotes and backslashes: it is passed to the shell as one quoted word.
+ */
+export const TCP_CONNECT_PERL = [
+  'use Socket qw(getaddrinfo SOCK_STREAM); use Errno;',
+  '$SIG{ALRM} = sub { print "tcp-connect ETIMEDOUT", chr 10; exit 1 };',
+  'my ($err, $ai) = getaddrinfo($ARGV[0], $ARGV[1], { socktype => SOCK_STREAM });',
+  'if ($err or !$ai) { print "tcp-connect unresolved", chr 10; exit 2 }',
+  'socket(my $s, $ai->{family}, $ai->{socktype}, $ai->{protocol}) or do { print "tcp-connect nosocket", chr 10; exit 2 };',
+  'alarm $ARGV[2]; my $ok = connect($s, $ai->{addr}); alarm 0;',
+  'my ($e) = $ok ? ("ok") : sort(grep { $!{$_} } keys %!);',
+  'print "tcp-connect ", $e // "errno" . ($! + 0), chr 10; exit($ok ? 0 : 1);',
+].join(' ');
