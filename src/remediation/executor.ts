@@ -102,8 +102,10 @@ async function runPlan(deps: ExecutorDeps, plan: Plan, fence: RunFence, say: Say
     ran.push({ n: step.n, ok: result === 'done' });
     if (result === 'done') continue;
     const ended = await fence.finish('failed');
-    if (ended.code === 'lost')
-      return stopRun(deps, fence, plan, ran, undefined, { kind: 'lost', loss: ended }, say);
+    if (ended.code === 'lost') {
+      const next = plan.steps[plan.steps.indexOf(step) + 1]?.n;
+      return stopRun(deps, fence, plan, ran, next, { kind: 'lost', loss: ended }, say);
+    }
     await say(
       'stopped',
       `:octagonal_sign: Stopped after step ${step.n} failed; later steps did not run. The backup is in ${plan.backupDir} on ${step.node}.`,

@@ -171,6 +171,7 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
       await approve(planId, report);
       await withDeadline(readFile(started), 30_000, 'step 1 to start on cp-1');
 
+      const signalledAt = performance.now();
       worker.child.kill('SIGTERM');
       await withDeadline(worker.said(/SIGTERM: stopping/), 10_000, 'the worker to begin stopping');
       assert.equal(worker.child.exitCode, null, 'the worker waits for the running step');
@@ -180,8 +181,12 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
         'step 1 has not ended',
       );
       await writeFile(release, 'go\n');
+      const releasedAt = performance.now();
       const [code, signal] = await withDeadline(worker.exited, 30_000, 'the worker to exit');
       assert.deepEqual([code, signal], [0, null], `exit status; stderr:\n${worker.stderr}`);
+      console.log(
+        `SIGTERM mid-step: the worker waited ${Math.round(releasedAt - signalledAt)} ms for the step (held by the test), then exited ${Math.round(performance.now() - releasedAt)} ms after it finished`,
+      );
       // The gate goes before anything else on the node calls iptables-save.
       await rm(wrapper, { force: true });
       await rm(started, { force: true });
