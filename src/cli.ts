@@ -14,10 +14,24 @@ const USAGE = `usage: netcheck [start]                 run the bot and/or worker
        netcheck lab <command> …          the network-namespace test cluster (see README "The lab")
        netcheck audit export|verify …    read the audit log (see README "Audit trail")`;
 
+/**
+ * Resolves on the first SIGTERM or SIGINT. Stopping a worker lets its running steps finish (a
+ * `kubeadm reset` is not cut half way), which can take minutes; a second signal stops at once.
+ */
 function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+    const first = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', first);
+      process.off('SIGINT', first);
+      process.once('SIGTERM', () => process.exit(143));
+      process.once('SIGINT', () => process.exit(130));
+      console.error(
+        `netcheck: ${signal}: stopping; running steps are let finish first (send the signal again to stop at once)`,
+      );
+      resolve();
+    };
+    process.on('SIGTERM', first);
+    process.on('SIGINT', first);
   });
 }
 

@@ -14,6 +14,7 @@ export type AuditType =
   | 'step.started'
   | 'step.finished'
   | 'run.interrupted'
+  | 'run.stopped'
   | 'verification'
   | 'host-key.refused';
 

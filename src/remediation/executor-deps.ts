@@ -5,6 +5,7 @@ import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import type { PlanRepository } from './plan-repository.js';
 import type { RemediationMessage } from './remediation-message.js';
+import type { RunTiming } from './run-timing.js';
 
 export interface ExecResult {
   readonly exitCode: number | null;
@@ -34,6 +35,10 @@ export interface ExecutorDeps {
   readonly drain?: ((node: string) => Promise<DrainOutcome>) | undefined;
   readonly now: () => number;
   readonly isoNow: () => string;
+  /** Lease and start-window timings; DEFAULT_RUN_TIMING when absent (tests shorten them). */
+  readonly timing?: RunTiming | undefined;
+  /** Aborted when the worker shuts down: the running step finishes, then the run stops at the boundary. */
+  readonly stopping?: AbortSignal | undefined;
 }
 
 /** Posts one progress line in the run's thread; `seq` keeps each line distinct in the outbox. */

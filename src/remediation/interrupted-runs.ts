@@ -2,8 +2,10 @@ import type { ExecutorDeps } from './executor-deps.js';
 import { offerRollback } from './rollback-offer.js';
 
 /**
- * Marks runs whose executor died as interrupted, says so in their thread with the last completed
- * step, and frees the node. Nothing is re-run automatically.
+ * Marks runs whose executor showed no heartbeat lately as interrupted and frees their node (both in
+ * one atomic claim), and says so in their thread with the last completed step. Nothing is re-run
+ * automatically. If the executor was only slow (a GC pause, a Redis blip), its next fencing check
+ * fails: it stops before its next step and reports what it did.
  */
 export async function reportInterruptedRuns(
   deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow'>,
@@ -15,7 +17,6 @@ export async function reportInterruptedRuns(
     const { plan } = stored;
     const done = plan.steps.filter((s) => stored.steps[s.n] === 'done').map((s) => s.n);
     const started = plan.steps.filter((s) => stored.steps[s.n] === 'started').map((s) => s.n);
-    await deps.plans.unlockNode(plan.node, planId);
     await deps.audit.record({
       type: 'run.interrupted',
       actor: 'netcheck',
@@ -29,7 +30,7 @@ export async function reportInterruptedRuns(
       kind: 'progress',
       runId: plan.runId,
       seq: `${planId}-interrupted`,
-      text: `:warning: Plan \`${planId}\` was interrupted: the worker running it stopped. Last completed step: ${done.length > 0 ? Math.max(...done) : 'none'}${started.length > 0 ? `; step ${started.join(', ')} had started and may be half done` : ''}. Nothing will be re-run automatically. The backup is in ${plan.backupDir} on ${plan.node}; run /netcheck ${plan.node} to see where it stands.`,
+      text: `:warning: Plan \`${planId}\` was interrupted: the worker running it stopped sending heartbeats (it died, or lost Redis); if it is still alive, it stops before its next step and says so here. Last completed step: ${done.length > 0 ? Math.max(...done) : 'none'}${started.length > 0 ? `; step ${started.join(', ')} had started and may be half done` : ''}. Nothing will be re-run automatically. The backup is in ${plan.backupDir} on ${plan.node}; run /netcheck ${plan.node} to see where it stands.`,
     });
     if (done.length > 0 || started.length > 0)
       await offerRollback(

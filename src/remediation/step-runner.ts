@@ -1,49 +1,56 @@
 import { digest } from '../audit/audit-chain.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ExecutorDeps, Say } from './executor-deps.js';
+import type { FenceLoss } from './plan-repository.js';
 import type { PlanStep } from './plan-step.js';
+import type { RunFence } from './run-fence.js';
 import { STEP_HANDLERS, type StepOutcome } from './step-handlers.js';
 import { stepText } from './step-text.js';
 
+/** How a step went: it did its work, it failed, or it never started because the run is no longer ours. */
+export type StepRun = 'done' | 'failed' | FenceLoss;
+
 /**
- * Runs one step through its kind's handler, between an audit entry before (no audit, no step) and
- * one after, and checkpoints it; true when it did its work.
+ * Runs one step through its kind's handler. First the fencing check (the run is still this
+ * executor's, with its node lock: only then is the step checkpointed as started), then an audit
+ * entry (no audit, no step), the step, its outcome checkpoint and a second audit entry.
  */
 export async function runStep(
   deps: ExecutorDeps,
+  fence: RunFence,
   runId: string,
-  planId: string,
   step: PlanStep,
   say: Say,
-): Promise<boolean> {
+): Promise<StepRun> {
   const target = deps.target(step.node);
   if (!target) {
+    await fence.markStep(step.n, 'failed');
     await say(`step-${step.n}`, `:x: Step ${step.n}: ${step.node} is not in the worker's inventory.`);
-    await deps.plans.markStep(planId, step.n, 'failed');
-    return false;
+    return 'failed';
   }
-  const stepEvent = { actor: 'netcheck', runId, planId, node: step.node };
+  // The checkpoint is written before the step runs: a step marked "started" is never run again.
+  const claim = await fence.claimStep(step.n);
+  if (claim.code === 'lost') return claim;
+  const stepEvent = { actor: 'netcheck', runId, planId: fence.planId, node: step.node };
   const { command } = stepText(step);
   try {
     await deps.audit.record({
       ...stepEvent,
       type: 'step.started',
       summary: `step ${step.n}: ${step.title}`,
-      data: { n: step.n, command, destructive: step.destructive },
+      data: { n: step.n, command, destructive: step.destructive, token: fence.token },
     });
   } catch (error) {
-    await deps.plans.markStep(planId, step.n, 'failed');
+    await fence.markStep(step.n, 'failed');
     await say(
       `step-${step.n}`,
       `:x: Step ${step.n}/${step.node} was not started: the audit log could not be written (${(error as Error).message}). No step runs unaudited.`,
     );
-    return false;
+    return 'failed';
   }
   const startedAt = deps.isoNow();
-  // The checkpoint is written before the step runs: a step marked "started" is never run again.
-  await deps.plans.markStep(planId, step.n, 'started');
   const outcome = await handle(deps, step, target);
-  await deps.plans.markStep(planId, step.n, outcome.ok ? 'done' : 'failed');
+  await fence.markStep(step.n, outcome.ok ? 'done' : 'failed');
   await deps.audit.record({
     ...stepEvent,
     type: 'step.finished',
@@ -62,7 +69,7 @@ export async function runStep(
     `step-${step.n}`,
     `${outcome.ok ? ':white_check_mark:' : ':x:'} Step ${step.n}/${step.node}: ${step.title} — ${outcome.detail}`,
   );
-  return outcome.ok;
+  return outcome.ok ? 'done' : 'failed';
 }
 
 // TypeScript cannot correlate STEP_HANDLERS[step.kind] with `step`; the record's type pairs each

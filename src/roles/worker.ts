@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { findNode } from '../config/inventory.js';
+import { withDeadline } from '../core/deadline.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import { KubeGateway } from '../kube/kube-gateway.js';
@@ -21,6 +22,14 @@ const KUBE_CALL_TIMEOUT_MS = 3000;
 
 /** How often a worker looks for runs whose worker died mid-plan. */
 const INTERRUPTED_SWEEP_MS = 3000;
+
+/**
+ * How long a stopping worker waits for its running jobs. A plan's running step is let finish
+ * within its own timeout (the longest, a join: 30 s to fetch the command, 120 s to run it, 120 s
+ * for its check), then the run stops at the step boundary and reports; only then does SSH close.
+ * An orchestrator's grace period (Kubernetes terminationGracePeriodSeconds) should be as long.
+ */
+export const WORKER_DRAIN_MS = 5 * 60 * 1000;
 
 /**
  * A worker: holds the SSH key, runs probe jobs and approved plans. Composition only; what a probe
@@ -45,6 +54,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     knownHosts: parseKnownHosts(knownHostsText),
     logger: logger.child({ component: 'ssh' }),
   });
+  // Closed last: stop() runs closers in reverse order, and the drain registered below comes first.
   ctx.onStop(() => transport.close());
 
   // `undefined` keeps the gateway's default call deadline; the one clock stamps its facts.
@@ -66,26 +76,25 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     diagnose,
   });
 
-  ctx.addWorker(
-    startProbeWorker({
-      connection: redis,
-      queues,
-      logger: logger.child({ component: 'probe-worker' }),
-      handle: (job) =>
-        runProbe(
-          {
-            nodes,
-            planFor,
-            savePlan: (plan, nowMs) => plans.save(plan, nowMs),
-            audit,
-            clock,
-            ids,
-            logger,
-          },
-          job,
-        ),
-    }),
-  );
+  const probeWorker = startProbeWorker({
+    connection: redis,
+    queues,
+    logger: logger.child({ component: 'probe-worker' }),
+    handle: (job) =>
+      runProbe(
+        {
+          nodes,
+          planFor,
+          savePlan: (plan, nowMs) => plans.save(plan, nowMs),
+          audit,
+          clock,
+          ids,
+          logger,
+        },
+        job,
+      ),
+  });
+  ctx.addWorker(probeWorker);
 
   const post = (message: OutboxMessage) => queues.enqueueOutbox(message);
   const newPlanId = () => ids.next('plan');
@@ -103,28 +112,42 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     const node = findNode(inventory, name);
     return node ? { name: node.name, host: node.host, port: node.port } : undefined;
   };
-  ctx.addWorker(
-    startRemediationWorker({
-      connection: redis,
-      logger: logger.child({ component: 'remediation' }),
-      handle: (job) =>
-        executePlan(
-          {
-            plans,
-            target,
-            exec: (t, command, opts) => transport.exec(t, command, opts),
-            post,
-            audit,
-            diagnose: async (name) => (await nodes.diagnoseByName(name)).report,
-            runNode: async (runId) => (await runs.get(runId))?.node,
-            newPlanId,
-            drain: writer ? (node) => writer.drainAndDelete(node) : undefined,
-            now: clock.now,
-            isoNow: clock.isoNow,
-          },
-          job.planId,
-          job.hash,
-        ),
-    }),
-  );
+  // Aborted when the process stops: a running plan finishes its step, then stops at the boundary.
+  const stopping = new AbortController();
+  const remediationWorker = startRemediationWorker({
+    connection: redis,
+    logger: logger.child({ component: 'remediation' }),
+    handle: (job) =>
+      executePlan(
+        {
+          plans,
+          target,
+          exec: (t, command, opts) => transport.exec(t, command, opts),
+          post,
+          audit,
+          diagnose: async (name) => (await nodes.diagnoseByName(name)).report,
+          runNode: async (runId) => (await runs.get(runId))?.node,
+          newPlanId,
+          drain: writer ? (node) => writer.drainAndDelete(node) : undefined,
+          now: clock.now,
+          isoNow: clock.isoNow,
+          stopping: stopping.signal,
+        },
+        job.planId,
+        job.hash,
+      ),
+  });
+  ctx.addWorker(remediationWorker);
+
+  // The first thing a stopping worker does: take no more jobs and let the running ones reach a step
+  // boundary, while SSH, Redis and the outbox are all still there for them to finish and report.
+  ctx.onStop(async () => {
+    stopping.abort();
+    logger.info('stopping: no new jobs; running steps finish, then their plans stop and report');
+    await withDeadline(
+      Promise.all([remediationWorker.close(), probeWorker.close()]),
+      WORKER_DRAIN_MS,
+      'letting running jobs finish',
+    );
+  });
 }

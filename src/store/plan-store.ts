@@ -3,63 +3,25 @@ import type { Plan } from '../remediation/plan.js';
 import type {
   BeginRunResult,
   DecideResult,
+  FenceResult,
   PlanRepository,
+  RunEnd,
+  RunLease,
+  StartRunResult,
   StepStatus,
   StoredPlan,
 } from '../remediation/plan-repository.js';
 import { isPlanState, type NextState, type PlanState } from '../remediation/plan-state.js';
 import type { PlanStep } from '../remediation/plan-step.js';
+import { DECIDE, FINISH, INTERRUPT, MARK, RELEASE, RENEW, START } from './plan-scripts.js';
 import { KEY_PREFIX } from './redis-keys.js';
 
 export const APPROVAL_TTL_MS = 15 * 60 * 1000;
 const RUNNING_SET = `${KEY_PREFIX}:plans:running`;
-
-// Each script below makes one move of the state machine in remediation/plan-state.ts atomically and
-// replies with a typed result code as an array: {code} or {code, state}.
-
-// One atomic decision: only a proposed, unexpired plan with the same hash can be decided, once.
-// A plan that needs two approvers (ARGV[6]) records the first and is approved by a second, different one.
-const DECIDE = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing'} end
-if state ~= 'proposed' then return {'already-decided', state} end
-if tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) < tonumber(ARGV[3]) then
-  redis.call('HSET', KEYS[1], 'state', 'expired')
-  return {'expired'}
-end
-if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return {'hash-mismatch'} end
-if ARGV[4] == 'approved' and tonumber(ARGV[6]) > 1 then
-  local first = redis.call('HGET', KEYS[1], 'firstApprover')
-  if not first then
-    redis.call('HSET', KEYS[1], 'firstApprover', ARGV[2], 'firstApprovedAt', ARGV[5])
-    return {'first-approval'}
-  end
-  if first == ARGV[2] then return {'same-approver'} end
-  redis.call('HSET', KEYS[1], 'state', 'approved', 'decidedBy', first .. ',' .. ARGV[2], 'decidedAt', ARGV[5])
-  return {'approved'}
-end
-redis.call('HSET', KEYS[1], 'state', ARGV[4], 'decidedBy', ARGV[2], 'decidedAt', ARGV[5])
-return {ARGV[4]}`;
-
-// approved → running, once: the executor's own gate, whatever called it.
-const BEGIN = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'not-approved'} end
-if state ~= 'approved' then return {'not-approved', state} end
-if redis.call('HGET', KEYS[1], 'hash') ~= ARGV[1] then return {'hash-mismatch'} end
-redis.call('HSET', KEYS[1], 'state', 'running')
-redis.call('SADD', KEYS[2], ARGV[2])
-return {'running'}`;
-
-// running → interrupted, once, and only when no executor has shown a heartbeat lately.
-const INTERRUPT = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'running' then return 'no' end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 'alive' end
-redis.call('HSET', KEYS[1], 'state', 'interrupted')
-redis.call('SREM', KEYS[2], ARGV[1])
-return 'ok'`;
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+/** One counter for every run's fencing token, so tokens only ever grow. */
+const TOKEN_COUNTER = `${KEY_PREFIX}:run-token`;
+/** What `beginRun` (no lease) gives a run as heartbeat: the executor's default. */
+const BEGIN_HEARTBEAT_TTL_MS = 6000;
 
 /** Plans, their approval state machine and step checkpoints, in Redis. */
 export class PlanStore implements PlanRepository {
@@ -134,36 +96,132 @@ export class PlanStore implements PlanRepository {
     throw unexpectedReply('decide', planId, code);
   }
 
-  async beginRun(planId: string, hash: string): Promise<BeginRunResult> {
-    const [code, state] = (await this.redis.eval(BEGIN, 2, this.key(planId), RUNNING_SET, hash, planId)) as [
-      string,
-      string | undefined,
-    ];
+  /** The executor's gate: see PlanRepository.startRun and START in plan-scripts.ts. */
+  async startRun(planId: string, hash: string, lease: RunLease): Promise<StartRunResult> {
+    const [code, detail] = (await this.redis.eval(
+      START,
+      5,
+      this.key(planId),
+      RUNNING_SET,
+      aliveKey(planId),
+      lockKey(lease.node),
+      TOKEN_COUNTER,
+      hash,
+      planId,
+      String(lease.nowMs),
+      String(lease.startWindowMs),
+      String(lease.heartbeatTtlMs),
+      String(lease.lockTtlMs),
+    )) as [string, string | undefined];
     switch (code) {
       case 'running':
+        return { code, token: detail ?? '' };
+      case 'locked':
       case 'hash-mismatch':
         return { code };
+      case 'approval-expired':
+        return { code, approvedAtMs: detail ? Number(detail) : undefined };
       case 'not-approved':
-        return { code, state: state === undefined ? undefined : planState(state, planId) };
+        return { code, state: detail === undefined ? undefined : planState(detail, planId) };
     }
-    throw unexpectedReply('beginRun', planId, code);
+    throw unexpectedReply('startRun', planId, code);
   }
 
-  /** Proof of life while a plan runs; a run without one is taken as interrupted. */
-  async heartbeat(planId: string, ttlMs: number): Promise<void> {
-    await this.redis.set(`${KEY_PREFIX}:plan-alive:${planId}`, '1', 'PX', ttlMs);
+  /**
+   * approved → running without a lease: no node lock, no start window. For tools and the store's
+   * own tests; the executor starts runs with startRun.
+   */
+  async beginRun(planId: string, hash: string): Promise<BeginRunResult> {
+    const result = await this.startRun(planId, hash, {
+      node: '',
+      nowMs: 0,
+      startWindowMs: 0,
+      heartbeatTtlMs: BEGIN_HEARTBEAT_TTL_MS,
+      lockTtlMs: 0,
+    });
+    if (result.code === 'running') return { code: 'running' };
+    if (result.code === 'hash-mismatch' || result.code === 'not-approved') return result;
+    throw unexpectedReply('beginRun', planId, result.code);
   }
 
-  /** Runs whose executor died: each is claimed by exactly one caller. */
+  async renew(planId: string, token: string, lease: RunLease): Promise<FenceResult> {
+    return this.fence(planId, token, lease, []);
+  }
+
+  async claimStep(planId: string, token: string, n: number, lease: RunLease): Promise<FenceResult> {
+    return this.fence(planId, token, lease, [String(n)]);
+  }
+
+  private async fence(planId: string, token: string, lease: RunLease, step: string[]): Promise<FenceResult> {
+    const reply = (await this.redis.eval(
+      RENEW,
+      3,
+      this.key(planId),
+      aliveKey(planId),
+      lockKey(lease.node),
+      token,
+      lockOwner(planId, token),
+      String(lease.heartbeatTtlMs),
+      String(lease.lockTtlMs),
+      ...step,
+    )) as [string, string | undefined];
+    return this.fenceResult('renew', planId, reply);
+  }
+
+  async markStep(
+    planId: string,
+    token: string,
+    n: number,
+    status: Exclude<StepStatus, 'started'>,
+  ): Promise<boolean> {
+    return (await this.redis.eval(MARK, 1, this.key(planId), token, String(n), status)) === 1;
+  }
+
+  async finish(planId: string, token: string, end: RunEnd, lease: RunLease): Promise<FenceResult> {
+    const reply = (await this.redis.eval(
+      FINISH,
+      4,
+      this.key(planId),
+      RUNNING_SET,
+      aliveKey(planId),
+      lockKey(lease.node),
+      token,
+      lockOwner(planId, token),
+      end,
+      planId,
+    )) as [string, string | undefined];
+    return this.fenceResult('finish', planId, reply);
+  }
+
+  private fenceResult(
+    what: string,
+    planId: string,
+    [code, state]: [string, string | undefined],
+  ): FenceResult {
+    switch (code) {
+      case 'ok':
+        return { code: 'ok' };
+      case 'token':
+      case 'lock':
+        return { code: 'lost', reason: code };
+      case 'state':
+        return { code: 'lost', reason: 'state', state: state ? planState(state, planId) : undefined };
+    }
+    throw unexpectedReply(what, planId, code);
+  }
+
+  /** Runs whose executor showed no heartbeat lately: each is claimed by exactly one caller. */
   async claimInterrupted(): Promise<string[]> {
     const claimed: string[] = [];
     for (const planId of await this.redis.smembers(RUNNING_SET)) {
+      const node = await this.nodeOf(planId);
       const r = await this.redis.eval(
         INTERRUPT,
-        3,
+        4,
         this.key(planId),
         RUNNING_SET,
-        `${KEY_PREFIX}:plan-alive:${planId}`,
+        aliveKey(planId),
+        node === undefined ? `${KEY_PREFIX}:lock:none` : lockKey(node),
         planId,
       );
       if (r === 'ok') claimed.push(planId);
@@ -172,28 +230,25 @@ export class PlanStore implements PlanRepository {
     return claimed;
   }
 
-  async markStep(planId: string, n: number, status: StepStatus): Promise<void> {
-    await this.redis.hset(this.key(planId), `step:${n}`, status);
+  private async nodeOf(planId: string): Promise<string | undefined> {
+    const raw = await this.redis.hget(this.key(planId), 'plan');
+    return raw ? (JSON.parse(raw) as Plan).node : undefined;
   }
 
-  async finish(planId: string, state: Exclude<NextState<'running'>, 'interrupted'>): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.key(planId), 'state', state)
-      .srem(RUNNING_SET, planId)
-      .del(`${KEY_PREFIX}:plan-alive:${planId}`)
-      .exec();
-  }
-
-  /** Per-node lock: SET NX PX plus compare-and-delete, so two plans never run on one node at once. */
+  /** Per-node lock: SET NX PX plus compare-and-delete. Runs take it through startRun. */
   async lockNode(node: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(`${KEY_PREFIX}:lock:node:${node}`, owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.redis.set(lockKey(node), owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async unlockNode(node: string, owner: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, `${KEY_PREFIX}:lock:node:${node}`, owner);
+    await this.redis.eval(RELEASE, 1, lockKey(node), owner);
   }
 }
+
+const aliveKey = (planId: string) => `${KEY_PREFIX}:plan-alive:${planId}`;
+export const lockKey = (node: string) => `${KEY_PREFIX}:lock:node:${node}`;
+/** The node lock's value while a run holds it: the plan and the run's fencing token. */
+const lockOwner = (planId: string, token: string) => `${planId}#${token}`;
 
 function planState(value: string, planId: string): PlanState {
   if (isPlanState(value)) return value;
