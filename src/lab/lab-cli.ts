@@ -12,7 +12,14 @@ import {
   writeInventory,
 } from './lab.js';
 import { LabError } from './lab-exec.js';
-import { ensureRootfs, isLabDistro, LAB_DISTROS, type LabDistro, rootfsDir, rootfsReady } from './lab-rootfs.js';
+import {
+  ensureRootfs,
+  isLabDistro,
+  LAB_DISTROS,
+  type LabDistro,
+  rootfsDir,
+  rootfsReady,
+} from './lab-rootfs.js';
 
 /** Builds a release's root file system if it is missing, saying so (it takes a minute or more). */
 async function buildRootfs(distro: LabDistro): Promise<void> {

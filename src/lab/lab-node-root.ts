@@ -90,4 +90,3 @@ export async function createNodeRoot(state: LabState, spec: LabNodeSpec): Promis
     spec.name,
   );
 }
-

@@ -7,9 +7,9 @@ import { LabError, requireRoot, run, tryRun } from './lab-exec.js';
 import { addFault } from './lab-faults.js';
 import { kubeadmStandIn } from './lab-kubeadm.js';
 import { createNode } from './lab-node-setup.js';
-import { ensureRootfs, isLabDistro, LAB_DISTROS, type LabDistro } from './lab-rootfs.js';
 import { setupOverlay } from './lab-overlay.js';
 import { makeCertificates, writeKubeconfig } from './lab-pki.js';
+import { ensureRootfs, isLabDistro, LAB_DISTROS, type LabDistro } from './lab-rootfs.js';
 import { type LabState, labStateDir, loadState, nodeDir, saveState } from './lab-state.js';
 import { isIntact } from './lab-status.js';
 import { labNet, nodeSpecs } from './lab-topology.js';
@@ -35,9 +35,13 @@ function distrosFor(opts: LabOptions, names: readonly string[]): Record<string, 
   const given = opts.distros ?? {};
   for (const [node, distro] of Object.entries(given)) {
     if (node !== '*' && !names.includes(node))
-      throw new LabError(`--distro ${node}=${distro}: no node "${node}" in this lab (nodes: ${names.join(', ')})`);
+      throw new LabError(
+        `--distro ${node}=${distro}: no node "${node}" in this lab (nodes: ${names.join(', ')})`,
+      );
     if (!isLabDistro(distro))
-      throw new LabError(`--distro ${node}=${distro}: unknown release, expected one of ${LAB_DISTROS.join(', ')}`);
+      throw new LabError(
+        `--distro ${node}=${distro}: unknown release, expected one of ${LAB_DISTROS.join(', ')}`,
+      );
   }
   for (const name of names) {
     const distro = given[name] ?? given['*'];
