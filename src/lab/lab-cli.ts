@@ -29,8 +29,9 @@ async function buildRootfs(distro: LabDistro): Promise<void> {
   }
   console.log(`${distro}: building ${rootfsDir(distro)} with debootstrap (once; a minute or more)…`);
   const started = performance.now();
-  await ensureRootfs(distro);
-  console.log(`${distro}: built in ${Math.round((performance.now() - started) / 1000)} s`);
+  const { built } = await ensureRootfs(distro);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  console.log(`${distro}: ${built ? 'built' : 'built meanwhile by another run, reused'} after ${seconds} s`);
 }
 
 export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--lab-id ID] [--net-index N]

@@ -53,7 +53,7 @@ export function rootfsReady(distro: LabDistro, cache = rootfsCache()): boolean {
  */
 const BUILD_SCRIPT = `set -eu
 dir=$1 suite=$2 include=$3 line=$4 mirror=$5
-if [ -f "$dir/${MARKER}" ] && grep -qxF "$line" "$dir/${MARKER}"; then exit 0; fi
+if [ -f "$dir/${MARKER}" ] && grep -qxF "$line" "$dir/${MARKER}"; then echo reused; exit 0; fi
 rm -rf "$dir.partial"
 start=$(date +%s)
 if ! debootstrap --variant=minbase --include="$include" "$suite" "$dir.partial" $mirror >"$dir.log" 2>&1; then
@@ -82,7 +82,7 @@ export async function ensureRootfs(
       `a node on ${distro} needs its root file system, built with debootstrap, which is not installed: run \`apt-get install debootstrap\` (or drop --distro)`,
     );
   await mkdir(cache, { recursive: true });
-  await run(
+  const { stdout } = await run(
     [
       'flock',
       path.join(cache, `.${distro}.lock`),
@@ -103,5 +103,6 @@ export async function ensureRootfs(
       `building the ${distro} root file system in ${dir} failed (log: ${dir}.log); check that Debian's mirror is reachable and retry: ${(error as Error).message}`,
     );
   });
-  return { dir, built: true };
+  // "reused": another build held the lock and finished while this one waited.
+  return { dir, built: stdout.trim() !== 'reused' };
 }
