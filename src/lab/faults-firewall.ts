@@ -1,5 +1,5 @@
-import { controlPlane, type FaultFamily, ipt, ruleFault } from './fault-impl.js';
-import { run, tryRun } from './lab-exec.js';
+import { controlPlane, type FaultFamily, ipt, ruleFault, tryIpt } from './fault-impl.js';
+import { nodeRun } from './lab-node-exec.js';
 import { nodeIptables } from './lab-node-files.js';
 
 /** Flannel's jump from FORWARD into its own chain, as iptables arguments after -A/-D. */
@@ -47,27 +47,22 @@ export const FIREWALL_FAULTS = {
   'vxlan-8472-blocked': ruleFault(() => ['INPUT', '-p', 'udp', '-m', 'udp', '--dport', '8472', '-j', 'DROP']),
   'forward-policy-drop': {
     // After a reboot or a Docker restart: FORWARD policy DROP and Flannel's jump gone.
-    add: async (_state, node) => {
-      await ipt(node, '-P', 'FORWARD', 'DROP');
-      await tryRun(['ip', 'netns', 'exec', node.netns, 'iptables', '-D', ...FLANNEL_FWD_JUMP]);
+    add: async (state, node) => {
+      await ipt(state, node, '-P', 'FORWARD', 'DROP');
+      await tryIpt(state, node, '-D', ...FLANNEL_FWD_JUMP);
     },
-    clear: async (_state, node) => {
-      await ipt(node, '-P', 'FORWARD', 'ACCEPT');
-      await tryRun(['ip', 'netns', 'exec', node.netns, 'iptables', '-D', ...FLANNEL_FWD_JUMP]);
-      await ipt(node, '-A', ...FLANNEL_FWD_JUMP);
+    clear: async (state, node) => {
+      await ipt(state, node, '-P', 'FORWARD', 'ACCEPT');
+      await tryIpt(state, node, '-D', ...FLANNEL_FWD_JUMP);
+      await ipt(state, node, '-A', ...FLANNEL_FWD_JUMP);
     },
   },
   'kube-proxy-missing': {
-    add: (_s, node) =>
-      run(['ip', 'netns', 'exec', node.netns, 'iptables', '-t', 'nat', '-F', 'KUBE-SERVICES']).then(
-        () => undefined,
-      ),
+    add: (state, node) => ipt(state, node, '-t', 'nat', '-F', 'KUBE-SERVICES'),
     clear: async (state, node) => {
       // Restore the nat table as kube-proxy would write it.
       const nat = nodeIptables(node, controlPlane(state).host).split('*nat')[1] ?? '';
-      await run(['ip', 'netns', 'exec', node.netns, 'iptables-restore', '--table=nat'], {
-        input: `*nat${nat}`,
-      });
+      await nodeRun(state, node.name, ['iptables-restore', '--table=nat'], `*nat${nat}`);
     },
   },
 } satisfies FaultFamily;

@@ -5,19 +5,19 @@ import { CALICO_CONFLIST, FLANNEL_CONFLIST, subnetEnv } from './lab-node-files.j
 /** Faults in a node's kernel settings and in the files Flannel and the CNI leave on it. */
 export const NODE_CONFIG_FAULTS = {
   'ip-forward-disabled': {
-    add: (_s, node) => sysctl(node, 'net.ipv4.ip_forward=0'),
-    clear: (_s, node) => sysctl(node, 'net.ipv4.ip_forward=1'),
+    add: (state, node) => sysctl(state, node, 'net.ipv4.ip_forward=0'),
+    clear: (state, node) => sysctl(state, node, 'net.ipv4.ip_forward=1'),
   },
   'br-netfilter-missing': {
     add: async (state, node) => {
-      await sysctl(node, 'net.bridge.bridge-nf-call-iptables=0');
+      await sysctl(state, node, 'net.bridge.bridge-nf-call-iptables=0');
       await appendFlannelLog(
         state,
         node,
         'E1124 03:10:00.000000       1 main.go:268] Failed to check br_netfilter: stat /proc/sys/net/bridge/bridge-nf-call-iptables: no such file or directory',
       );
     },
-    clear: (_s, node) => sysctl(node, 'net.bridge.bridge-nf-call-iptables=1'),
+    clear: (state, node) => sysctl(state, node, 'net.bridge.bridge-nf-call-iptables=1'),
   },
   'subnet-env-missing': {
     add: (state, node) =>

@@ -12,8 +12,30 @@ import {
   writeInventory,
 } from './lab.js';
 import { LabError } from './lab-exec.js';
+import {
+  ensureRootfs,
+  isLabDistro,
+  LAB_DISTROS,
+  type LabDistro,
+  rootfsDir,
+  rootfsReady,
+} from './lab-rootfs.js';
 
-export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--lab-id ID] [--net-index N]
+/** Builds a release's root file system if it is missing, saying so (it takes a minute or more). */
+async function buildRootfs(distro: LabDistro): Promise<void> {
+  if (rootfsReady(distro)) {
+    console.log(`${distro}: ${rootfsDir(distro)} is ready (cached)`);
+    return;
+  }
+  console.log(`${distro}: building ${rootfsDir(distro)} with debootstrap (once; a minute or more)…`);
+  const started = performance.now();
+  const { built } = await ensureRootfs(distro);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  console.log(`${distro}: ${built ? 'built' : 'built meanwhile by another run, reused'} after ${seconds} s`);
+}
+
+export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--lab-id ID] [--net-index N]
+       netcheck lab rootfs RELEASE …   (build the cached root file system of bookworm/trixie nodes)
        netcheck lab down [--lab-id ID]
        netcheck lab fault add|clear ID@NODE [--lab-id ID]
        netcheck lab status [--lab-id ID]
@@ -25,7 +47,19 @@ interface Flags {
   workers: number | undefined;
   dir: string | undefined;
   faults: FaultSpec[];
+  /** Node name (or `*` for every node) → Debian release its userland comes from. */
+  distros: Record<string, LabDistro>;
   rest: string[];
+}
+
+/** `--distro trixie` (every node) or `--distro node-2=trixie`. */
+function distroFlag(value: string, into: Record<string, LabDistro>): void {
+  const [node, distro] = value.includes('=') ? value.split('=', 2) : ['*', value];
+  if (!node || !distro || !isLabDistro(distro))
+    throw new LabError(
+      `--distro expects [NODE=]RELEASE with RELEASE one of ${LAB_DISTROS.join(', ')}, got "${value}"`,
+    );
+  into[node] = distro;
 }
 
 function intFlag(name: string, value: string | undefined): number {
@@ -41,6 +75,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     workers: undefined,
     dir: undefined,
     faults: [],
+    distros: {},
     rest: [],
   };
   for (let i = 0; i < args.length; i++) {
@@ -55,6 +90,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     else if (a === '--workers') flags.workers = intFlag(a, value());
     else if (a === '--dir') flags.dir = value();
     else if (a === '--fault') flags.faults.push(parseFaultSpec(value()));
+    else if (a === '--distro') distroFlag(value(), flags.distros);
     else if (a.startsWith('--')) throw new LabError(`unknown option ${a}\n${LAB_USAGE}`);
     else flags.rest.push(a);
   }
@@ -69,8 +105,15 @@ export async function runLabCli(argv: readonly string[]): Promise<number> {
     const id = { labId: f.labId, stateRoot: process.env.NETCHECK_LAB_ROOT ?? DEFAULT_STATE_ROOT };
     switch (command) {
       case 'up': {
+        for (const distro of new Set(Object.values(f.distros))) await buildRootfs(distro);
         const started = performance.now();
-        const state = await labUp({ ...id, netIndex: f.netIndex, workers: f.workers, faults: f.faults });
+        const state = await labUp({
+          ...id,
+          netIndex: f.netIndex,
+          workers: f.workers,
+          faults: f.faults,
+          distros: f.distros,
+        });
         console.log(
           `lab ${state.labId} is up in ${Math.round(performance.now() - started)} ms: ${state.nodes.map((n) => `${n.name}=${n.host}`).join(' ')}`,
         );
@@ -79,6 +122,15 @@ export async function runLabCli(argv: readonly string[]): Promise<number> {
         console.log(
           `next: netcheck lab inventory --dir ./lab   ·   stop: netcheck lab down${f.labId ? ` --lab-id ${f.labId}` : ''}`,
         );
+        return 0;
+      }
+      case 'rootfs': {
+        if (f.rest.length === 0) throw new LabError(`which release? ${LAB_DISTROS.join(', ')}\n${LAB_USAGE}`);
+        for (const distro of f.rest) {
+          if (!isLabDistro(distro))
+            throw new LabError(`unknown release "${distro}": expected one of ${LAB_DISTROS.join(', ')}`);
+          await buildRootfs(distro);
+        }
         return 0;
       }
       case 'down':

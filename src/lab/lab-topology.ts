@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { LabDistro } from './lab-rootfs.js';
 
 export type LabRole = 'control-plane' | 'worker';
 
@@ -15,6 +16,8 @@ export interface LabNodeSpec {
   readonly netns: string;
   /** Host-side veth name (IFNAMSIZ: at most 15 characters). */
   readonly hostVeth: string;
+  /** The Debian release whose root file system the node runs from; absent: the host's own userland. */
+  readonly distro?: LabDistro;
 }
 
 export const LAB_POD_NETWORK = '10.244.0.0/16';
@@ -24,7 +27,12 @@ export function labNet(netIndex: number): { prefix: string; bridgeAddress: strin
   return { prefix: `198.18.${netIndex}`, bridgeAddress: `198.18.${netIndex}.1` };
 }
 
-export function nodeSpecs(labId: string, netIndex: number, workers: number): LabNodeSpec[] {
+export function nodeSpecs(
+  labId: string,
+  netIndex: number,
+  workers: number,
+  distros: Readonly<Record<string, LabDistro>> = {},
+): LabNodeSpec[] {
   const { prefix } = labNet(netIndex);
   const specs: LabNodeSpec[] = [];
   for (let k = 0; k <= workers; k++) {
@@ -42,6 +50,7 @@ export function nodeSpecs(labId: string, netIndex: number, workers: number): Lab
       vtepMac: `0e:6c:${hex(netIndex)}:00:00:${hex(k)}`,
       netns: `${labId}-${name}`,
       hostVeth: `${labId}v${k}`,
+      ...(distros[name] ? { distro: distros[name] } : {}),
     });
   }
   return specs;

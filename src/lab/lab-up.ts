@@ -9,6 +9,7 @@ import { kubeadmStandIn } from './lab-kubeadm.js';
 import { createNode } from './lab-node-setup.js';
 import { setupOverlay } from './lab-overlay.js';
 import { makeCertificates, writeKubeconfig } from './lab-pki.js';
+import { ensureRootfs, isLabDistro, LAB_DISTROS, type LabDistro } from './lab-rootfs.js';
 import { type LabState, labStateDir, loadState, nodeDir, saveState } from './lab-state.js';
 import { isIntact } from './lab-status.js';
 import { labNet, nodeSpecs } from './lab-topology.js';
@@ -19,9 +20,35 @@ export interface LabOptions {
   readonly workers?: number;
   readonly faults?: readonly FaultSpec[];
   readonly stateRoot?: string;
+  /**
+   * Nodes that run another Debian release's userland, by node name (`{ 'node-2': 'trixie' }`);
+   * the key `*` applies to every node not named. Absent: the host's userland, as before.
+   */
+  readonly distros?: Readonly<Record<string, LabDistro>>;
 }
 
 const LAB_ID = /^[a-z][a-z0-9]{0,7}$/;
+
+/** Node name → release, for the nodes that have one; unknown names and releases are refused. */
+function distrosFor(opts: LabOptions, names: readonly string[]): Record<string, LabDistro> {
+  const out: Record<string, LabDistro> = {};
+  const given = opts.distros ?? {};
+  for (const [node, distro] of Object.entries(given)) {
+    if (node !== '*' && !names.includes(node))
+      throw new LabError(
+        `--distro ${node}=${distro}: no node "${node}" in this lab (nodes: ${names.join(', ')})`,
+      );
+    if (!isLabDistro(distro))
+      throw new LabError(
+        `--distro ${node}=${distro}: unknown release, expected one of ${LAB_DISTROS.join(', ')}`,
+      );
+  }
+  for (const name of names) {
+    const distro = given[name] ?? given['*'];
+    if (distro) out[name] = distro;
+  }
+  return out;
+}
 
 function normalise(opts: LabOptions): { labId: string; netIndex: number; workers: number; stateDir: string } {
   const labId = opts.labId ?? 'nclab';
@@ -45,8 +72,12 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   requireRoot();
   const { labId, netIndex, workers, stateDir } = normalise(opts);
   const ref = { labId, stateRoot: opts.stateRoot };
+  const names = nodeSpecs(labId, netIndex, workers).map((s) => s.name);
+  const distros = distrosFor(opts, names);
   const existing = await loadState(ref);
-  if (existing && (await isIntact(existing))) {
+  // A running lab is kept only if its nodes run the releases asked for now.
+  const sameDistros = (s: LabState) => s.specs.every((n) => (n.distro ?? '') === (distros[n.name] ?? ''));
+  if (existing && sameDistros(existing) && (await isIntact(existing))) {
     for (const fault of opts.faults ?? [])
       if (!existing.faults.some((f) => f.id === fault.id && f.node === fault.node))
         await addFault(ref, fault);
@@ -54,7 +85,9 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   }
   await labDown(ref);
 
-  const specs = nodeSpecs(labId, netIndex, workers);
+  // Built once per release into the cache (minutes, from Debian's mirror), reused after that.
+  for (const distro of new Set(Object.values(distros))) await ensureRootfs(distro);
+  const specs = nodeSpecs(labId, netIndex, workers, distros);
   const { prefix, bridgeAddress } = labNet(netIndex);
   const cp = specs[0]!;
   const state: LabState = {

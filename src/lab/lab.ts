@@ -11,6 +11,7 @@ export { addFault, clearFault } from './lab-faults.js';
 export { writeInventory } from './lab-inventory.js';
 export { labExec, nodeArgv, nodeRun, writeNodeFile } from './lab-node-exec.js';
 export { setupOverlay } from './lab-overlay.js';
+export { ensureRootfs, LAB_DISTROS, type LabDistro, rootfsDir, rootfsReady } from './lab-rootfs.js';
 export { startSshd, stopSshd } from './lab-sshd.js';
 export { DEFAULT_STATE_ROOT, type LabNode, type LabState, loadState, saveState } from './lab-state.js';
 export { type LabStatus, labStatus } from './lab-status.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
+import { type LabDistro, type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { QUEUE_NAMES } from '../../src/queue/job-types.js';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   readonly labId: string;
   readonly netIndex: number;
   readonly workers?: number;
+  /** Nodes on another Debian release's userland (`{ 'node-2': 'trixie' }`); default: the host's. */
+  readonly distros?: Readonly<Record<string, LabDistro>>;
   /** Extra environment for the app. */
   readonly env?: Record<string, string>;
 }
@@ -66,7 +68,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     await slack.start();
     cleanups.push(() => slack.stop());
     cleanups.push(() => labDown({ labId: opts.labId }));
-    const lab = await labUp({ labId: opts.labId, netIndex: opts.netIndex, workers: opts.workers ?? 3 });
+    const lab = await labUp({
+      labId: opts.labId,
+      netIndex: opts.netIndex,
+      workers: opts.workers ?? 3,
+      ...(opts.distros ? { distros: opts.distros } : {}),
+    });
     const files = await writeInventory(lab, dir);
 
     const baseEnv: Record<string, string> = {

@@ -33,4 +33,13 @@ describe('lab command line', () => {
     assert.throws(() => parseLabFlags(['--frobnicate']), /unknown option --frobnicate/);
     assert.throws(() => parseLabFlags(['--fault']), /--fault needs a value/);
   });
+
+  it('parses --distro for every node or one node, and refuses unknown releases', () => {
+    assert.deepEqual(parseLabFlags(['--distro', 'bookworm', '--distro', 'node-2=trixie']).distros, {
+      '*': 'bookworm',
+      'node-2': 'trixie',
+    });
+    assert.throws(() => parseLabFlags(['--distro', 'node-2=sid']), /--distro expects \[NODE=\]RELEASE/);
+    assert.throws(() => parseLabFlags(['--distro', '=trixie']), /--distro expects/);
+  });
 });
