@@ -17,6 +17,8 @@ import { startSshd, type TestSshd } from '../support/sshd.js';
  */
 class Relay {
   private readonly pairs = new Set<{ inbound: Socket; outbound: Socket }>();
+  /** Every socket ever opened, also those left frozen or half-dead, so that stop() leaves nothing open. */
+  private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
   /** Connections the worker opened through the relay. */
   opened = 0;
@@ -29,6 +31,7 @@ class Relay {
       this.opened += 1;
       const outbound = connect({ host: this.sshd.host, port: this.sshd.port });
       const pair = { inbound, outbound };
+      this.sockets.add(inbound).add(outbound);
       this.pairs.add(pair);
       inbound.pipe(outbound).pipe(inbound);
       inbound.on('error', () => outbound.destroy());
@@ -71,7 +74,7 @@ class Relay {
   }
 
   async stop(): Promise<void> {
-    this.cut();
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 }
