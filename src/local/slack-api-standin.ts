@@ -78,6 +78,12 @@ export class FakeSlack extends EventEmitter {
   /** Every chat.postMessage to these channels answers 500 until clearFailures(); `applied`: it posts anyway. */
   readonly downChannels = new Map<string, { applied: boolean }>();
 
+  /**
+   * Tests: a call of this method waits for its gate before Slack acts on it (a slow Slack). Slack
+   * still acts on it if the caller gave up meanwhile, as the real one does.
+   */
+  readonly gates = new Map<string, (params: Record<string, unknown>) => Promise<void>>();
+
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -123,6 +129,7 @@ export class FakeSlack extends EventEmitter {
     const params = parseParams(raw, req.headers['content-type'] ?? '');
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : (params.token as string | undefined);
+    await this.gates.get(method)?.(params);
 
     const down =
       method === 'chat.postMessage' ? this.downChannels.get(String(params.channel ?? '')) : undefined;

@@ -80,6 +80,8 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     const r = await deps.transport.exec(target, bundle.command, {
       timeoutMs: bundle.timeoutMs,
       maxOutputBytes: 16 * 1024 * 1024,
+      // Read-only, so safe to run twice: a pooled connection killed by an sshd restart is not a fact.
+      retryOnStaleConnection: true,
     });
     outputs = parseBundle(node.name, bundle, plan.probes, r.stdout);
     if (r.timedOut) failure = `the probe bundle timed out after ${bundle.timeoutMs} ms`;

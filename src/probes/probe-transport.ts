@@ -16,6 +16,6 @@ export interface ProbeTransport {
   exec(
     target: SshTarget,
     command: RemoteCommand,
-    opts: { timeoutMs: number; maxOutputBytes?: number },
+    opts: { timeoutMs: number; maxOutputBytes?: number; retryOnStaleConnection?: boolean },
   ): Promise<ProbeExecResult>;
 }

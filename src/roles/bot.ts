@@ -25,6 +25,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    timeout: 10_000,
   });
   ctx.addWorker(
     startOutboxWorker({
@@ -43,6 +44,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     const blocking = await connectRedis(config.redisUrl, logger);
     const mirror = startAuditMirror({
       store: audit,
+      redis,
       runs,
       client,
       channel: config.auditChannel,

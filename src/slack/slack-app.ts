@@ -37,7 +37,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
   const common = {
     token: opts.slack.botToken,
     logger: boltLogger(opts.logger.child({ component: 'bolt' })),
-    clientOptions: { slackApiUrl: opts.slack.apiUrl },
+    clientOptions: { slackApiUrl: opts.slack.apiUrl, timeout: 10_000 },
     customRoutes: [healthRoute],
   };
   if (opts.slack.appToken) {

@@ -4,6 +4,13 @@ export interface ExecOptions {
   readonly timeoutMs: number;
   /** Per stream; the rest is discarded, not buffered. Default 256 KiB. */
   readonly maxOutputBytes?: number;
+  /**
+   * Read-only commands only (the probes): when the command fails because a pooled connection that
+   * served earlier commands turns out to be dead (the node's sshd restarted, the node rebooted), run
+   * it once more on a fresh connection before reporting anything. Never for a remediation step: a
+   * command that may have started must not run twice.
+   */
+  readonly retryOnStaleConnection?: boolean;
 }
 
 export interface ExecResult {

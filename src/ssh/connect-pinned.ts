@@ -9,6 +9,9 @@ export interface ConnectPinnedOptions {
   readonly privateKey: string | Buffer;
   readonly knownHosts: KnownHosts;
   readonly connectTimeoutMs: number;
+  /** Pings the server this often; after `keepaliveCountMax` unanswered ones the connection is closed. */
+  readonly keepaliveIntervalMs: number;
+  readonly keepaliveCountMax: number;
 }
 
 /** The key algorithms a pinned key type can be negotiated as (RSA keys sign with SHA-2 variants). */
@@ -44,7 +47,8 @@ export async function connectPinned(target: SshTarget, opts: ConnectPinnedOption
       username: opts.user,
       privateKey: typeof opts.privateKey === 'string' ? opts.privateKey : opts.privateKey.toString('utf8'),
       readyTimeout: opts.connectTimeoutMs,
-      keepaliveInterval: 15_000,
+      keepaliveInterval: opts.keepaliveIntervalMs,
+      keepaliveCountMax: opts.keepaliveCountMax,
       // Negotiate only the key types we pinned, as OpenSSH does, so the server cannot pick another.
       algorithms: {
         serverHostKey: [...new Set(pinned.flatMap((p) => HOST_KEY_ALGORITHMS[p.type] ?? [p.type]))] as never,

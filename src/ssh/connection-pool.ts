@@ -7,6 +7,11 @@ export interface PooledConnection<C> {
   /** Closed once the connection died or was disposed; waiters then give up. */
   readonly slots: ChannelSlots;
   idleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Set once a channel has opened on it: from then on a connection-level failure may mean that the
+   * connection went stale (the node's sshd restarted, the node rebooted), not that the node is down.
+   */
+  served: boolean;
 }
 
 export interface ConnectionPoolOptions<C> {
@@ -30,6 +35,8 @@ export interface ConnectionPoolOptions<C> {
  */
 export class ConnectionPool<C extends { dispose(): void }> {
   private readonly pool = new Map<string, Promise<PooledConnection<C>>>();
+  /** The connection each pending entry above resolved to, so that a dead one is evicted at once. */
+  private readonly current = new Map<string, PooledConnection<C>>();
   private closing = false;
 
   constructor(private readonly opts: ConnectionPoolOptions<C>) {}
@@ -56,7 +63,8 @@ export class ConnectionPool<C extends { dispose(): void }> {
       if (pooled) this.drop(key, pooled);
       else lostWhileOpening = true;
     });
-    pooled = { conn, slots: new ChannelSlots(this.opts.maxChannels), idleTimer: undefined };
+    pooled = { conn, slots: new ChannelSlots(this.opts.maxChannels), idleTimer: undefined, served: false };
+    this.current.set(key, pooled);
     if (lostWhileOpening) this.drop(key, pooled);
     return pooled;
   }
@@ -64,9 +72,19 @@ export class ConnectionPool<C extends { dispose(): void }> {
   private drop(key: string, pooled: PooledConnection<C>): void {
     pooled.slots.close();
     if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
-    void this.pool.get(key)?.then((c) => {
-      if (c === pooled) this.pool.delete(key);
-    });
+    if (this.current.get(key) === pooled) {
+      this.current.delete(key);
+      this.pool.delete(key);
+    }
+  }
+
+  /**
+   * Takes a connection found dead out of the pool now, before its socket reports the close, so the
+   * next caller gets a fresh one; its waiters give up.
+   */
+  retire(target: SshTarget, pooled: PooledConnection<C>): void {
+    this.drop(this.opts.key(target), pooled);
+    pooled.conn.dispose();
   }
 
   /**
@@ -93,12 +111,11 @@ export class ConnectionPool<C extends { dispose(): void }> {
     if (pooled.slots.idle && !pooled.slots.closed) {
       pooled.idleTimer = setTimeout(() => {
         const key = this.opts.key(target);
-        void this.pool.get(key)?.then((c) => {
-          if (c === pooled && pooled.slots.idle) {
-            this.pool.delete(key);
-            pooled.conn.dispose();
-          }
-        });
+        if (this.current.get(key) === pooled && pooled.slots.idle) {
+          this.current.delete(key);
+          this.pool.delete(key);
+          pooled.conn.dispose();
+        }
       }, this.opts.idleCloseMs);
       pooled.idleTimer.unref();
     }
@@ -109,6 +126,7 @@ export class ConnectionPool<C extends { dispose(): void }> {
     this.closing = true;
     const all = [...this.pool.values()];
     this.pool.clear();
+    this.current.clear();
     for (const pending of all) {
       const pooled = await pending.catch(() => undefined);
       if (!pooled) continue;

@@ -13,6 +13,18 @@ import type { SshTarget } from './ssh-target.js';
 export type { ExecOptions, ExecResult } from './collect-output.js';
 export type { SshTarget } from './ssh-target.js';
 
+/** One try of a command: done, failed before it could start, or cut off by the connection's end. */
+type Attempt =
+  | { readonly kind: 'done'; readonly result: ExecResult }
+  | { readonly kind: 'failed'; readonly error: SshError; readonly stale: boolean }
+  | { readonly kind: 'cut'; readonly result: ExecResult; readonly stale: boolean };
+
+/** What the caller gets from a final attempt: a failure to start is thrown, a cut command is a result. */
+function outcome(attempt: Attempt): ExecResult {
+  if (attempt.kind === 'failed') throw attempt.error;
+  return attempt.result;
+}
+
 export interface SshTransportOptions {
   readonly user: string;
   readonly privateKey: string | Buffer;
@@ -22,6 +34,13 @@ export interface SshTransportOptions {
   readonly maxConcurrentChannels?: number;
   /** A pooled connection is closed after this long unused. */
   readonly idleCloseMs?: number;
+  /**
+   * SSH keepalives: a connection whose server has not answered `keepaliveCountMax` pings sent
+   * every `keepaliveIntervalMs` is retired, so that a node that rebooted (no FIN ever comes: the
+   * connection is half-open) or vanished does not keep a dead connection in the pool.
+   */
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
   readonly logger?: { warn(obj: object, msg: string): void };
   /** Measures command durations; the system clock unless a test swaps it. */
   readonly clock?: Pick<Clock, 'monotonicMs'>;
@@ -54,6 +73,8 @@ export class SshTransport {
       privateKey: this.opts.privateKey,
       knownHosts: this.opts.knownHosts,
       connectTimeoutMs: this.opts.connectTimeoutMs ?? 5000,
+      keepaliveIntervalMs: this.opts.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,
     });
     // node-ssh stops listening for errors once connected; without this a later ECONNRESET crashes the process.
     ssh.connection?.on('error', (error: Error) => {
@@ -74,10 +95,43 @@ export class SshTransport {
     const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // The remote side kills a hung command itself; the local deadline covers a dead link.
     const wrapped = sh`timeout --kill-after=1 ${seconds} sh -c ${command.text}`;
+    const first = await this.execOnce(target, wrapped.text, opts);
+    if (first.kind === 'done') return first.result;
+    if (!(opts.retryOnStaleConnection && first.stale)) return outcome(first);
+    // Only the caller knows that running the command twice is harmless: it asked for this.
+    this.opts.logger?.warn(
+      {
+        target: target.name,
+        detail: first.kind === 'failed' ? first.error.detail : 'connection lost mid-command',
+      },
+      'a pooled SSH connection was dead (sshd restarted or node rebooted?); running the read-only command again on a fresh one',
+    );
+    return outcome(await this.execOnce(target, wrapped.text, opts));
+  }
+
+  /** Runs `text` once on the pooled connection; says whether a failure was that connection going stale. */
+  private async execOnce(target: SshTarget, text: string, opts: ExecOptions): Promise<Attempt> {
     const pooled = await this.pool.connection(target);
-    const { stream, startedMs } = await this.openInSlot(target, pooled, wrapped.text);
+    // Judged before the attempt: a connection that served commands and now fails went stale; one
+    // that never served any failing is news about the node, reported as it is.
+    const reused = pooled.served;
+    let opened: { stream: ClientChannel; startedMs: number };
     try {
-      return await collectOutput(stream, opts, startedMs, () => this.clock.monotonicMs());
+      opened = await this.openInSlot(target, pooled, text);
+    } catch (error) {
+      if (!(error instanceof SshError)) throw error;
+      return { kind: 'failed', error, stale: reused && error.code === 'node-unreachable' };
+    }
+    pooled.served = true;
+    try {
+      const result = await collectOutput(opened.stream, opts, opened.startedMs, () =>
+        this.clock.monotonicMs(),
+      );
+      // The channel closed with no exit status because the connection went (ssh2 reports the
+      // connection's close before it closes its channels): the command's outcome is unknown.
+      const cut =
+        result.exitCode === null && result.signal === null && !result.timedOut && pooled.slots.closed;
+      return cut ? { kind: 'cut', result, stale: reused } : { kind: 'done', result };
     } finally {
       this.pool.releaseSlot(target, pooled);
     }
@@ -111,7 +165,7 @@ export class SshTransport {
         // A channel that cannot open on an established connection means the link is gone: drop
         // the connection so the next call reconnects, and report the node as unreachable.
         const lost = isLinkLost(error, pooled.slots.closed);
-        if (lost) pooled.conn.dispose();
+        if (lost) this.pool.retire(target, pooled);
         throw classifyChannelError(target, error, lost);
       }
       // Judged before the slot is given back, so that the next waiter already sees a lowered limit.

@@ -6,9 +6,6 @@ import { KEY_PREFIX } from './redis-keys.js';
 
 export const AUDIT_STREAM = `${KEY_PREFIX}:audit`;
 const HEAD = `${KEY_PREFIX}:audit:head`;
-const MIRRORED = `${KEY_PREFIX}:audit:mirrored`;
-const MIRROR_SENDING = `${KEY_PREFIX}:audit:mirror-sending`;
-const MIRROR_LEADER = `${KEY_PREFIX}:audit:mirror-leader`;
 const MAX_APPEND_ATTEMPTS = 50;
 
 /**
@@ -96,35 +93,6 @@ export class AuditStore implements Auditor {
       AUDIT_STREAM,
       afterId === '-' ? '0' : afterId,
     );
-  }
-
-  // The incident-channel mirror's cursor: the seq and stream id of the last entry posted.
-  async mirrored(): Promise<{ seq: number; id: string }> {
-    const raw = await this.redis.get(MIRRORED);
-    return raw ? (JSON.parse(raw) as { seq: number; id: string }) : { seq: 0, id: '-' };
-  }
-
-  async setMirrored(seq: number, id: string): Promise<void> {
-    await this.redis.multi().set(MIRRORED, JSON.stringify({ seq, id })).del(MIRROR_SENDING).exec();
-  }
-
-  /** Marks entry `seq` as being sent; returns the seq an earlier, unfinished send was for. */
-  async beginMirrorSend(seq: number): Promise<number | undefined> {
-    const earlier = await this.redis.set(MIRROR_SENDING, String(seq), 'GET');
-    return earlier === null ? undefined : Number(earlier);
-  }
-
-  async clearMirrorSend(): Promise<void> {
-    await this.redis.del(MIRROR_SENDING);
-  }
-
-  /** One mirror at a time across bot replicas, or entries would be posted twice. */
-  async leadMirror(owner: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.redis.set(MIRROR_LEADER, owner, 'PX', ttlMs, 'NX');
-    if (ok) return true;
-    if ((await this.redis.get(MIRROR_LEADER)) !== owner) return false;
-    await this.redis.pexpire(MIRROR_LEADER, ttlMs);
-    return true;
   }
 }
 
