@@ -2,7 +2,8 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { AuditStore } from '../store/audit-store.js';
 import type { RunStore } from '../store/run-store.js';
 import type { AuditEntry } from './audit-event.js';
-import { redactSecrets } from './redact.js';
+import { auditLine } from './audit-line.js';
+import { isMirrored } from './mirror-filter.js';
 
 const METADATA_EVENT = 'netcheck_audit';
 const LEADER_TTL_MS = 15_000;
@@ -81,6 +82,7 @@ export function startAuditMirror(deps: AuditMirrorDeps): { stop(): Promise<void>
 }
 
 async function mirrorOne(deps: AuditMirrorDeps, entry: AuditEntry, permalinks: Map<string, string>) {
+  if (!isMirrored(entry)) return deps.store.setMirrored(entry.seq, entry.id);
   const earlier = await deps.store.beginMirrorSend(entry.seq);
   if (earlier === entry.seq && (await alreadyPosted(deps, entry.seq))) {
     await deps.store.setMirrored(entry.seq, entry.id);
@@ -103,17 +105,6 @@ async function mirrorOne(deps: AuditMirrorDeps, entry: AuditEntry, permalinks: M
     throw error;
   }
   await deps.store.setMirrored(entry.seq, entry.id);
-}
-
-/** `#12 03:10:04Z plan.approved by <@U1> on node-3: … (thread)` — one line per entry. */
-export function auditLine(entry: AuditEntry, permalink: string | undefined): string {
-  const time = entry.at.replace(/^.*T/, '').replace(/\.\d+Z$/, 'Z');
-  const who = entry.actor === 'netcheck' ? 'netcheck' : `<@${entry.actor}>`;
-  const where = entry.node ? ` on ${entry.node}` : '';
-  const thread = permalink ? ` · <${permalink}|thread>` : '';
-  return redactSecrets(
-    `#${entry.seq} ${time} \`${entry.type}\` by ${who}${where}: ${entry.summary}${thread}`,
-  ).slice(0, 3500);
 }
 
 async function permalinkFor(
