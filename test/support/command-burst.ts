@@ -1,5 +1,10 @@
-import type { FakeMessage } from './fake-slack.js';
-import type { Harness } from './netcheck-harness.js';
+import type { FakeMessage, FakeSlack } from './fake-slack.js';
+
+/** What a burst needs: a way to send a signed command, and the fake Slack that receives the posts. */
+export interface BurstTarget {
+  readonly slack: FakeSlack;
+  command(text: string, opts: { user: string; channel: string }): Promise<{ status: number; body: string }>;
+}
 
 export interface BurstResult {
   /** Time from sending each command to Slack's answer (the ack), in ms, in sending order. */
@@ -20,7 +25,7 @@ const outboxId = (m: FakeMessage) => String(m.metadata?.event_payload?.id ?? '')
  * report. Shared by `npm run bench:ack` and the load test.
  */
 export async function commandBurst(
-  h: Harness,
+  h: BurstTarget,
   opts: { count: number; nodes: readonly string[]; channel: string; timeoutMs: number },
 ): Promise<BurstResult> {
   const started = performance.now();
