@@ -4,7 +4,7 @@ import { labExec } from '../../src/lab/lab.js';
 import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
 
-const LAB = { labId: 'nchostile', netIndex: 82 };
+const LAB = { labId: 'nchost', netIndex: 82 };
 const AUDIT_CHANNEL = 'C0AUDIT';
 /** Planted in a firewall rule's comment on a node: it reaches the evidence, the plan, the steps and the audit log. */
 export const HOSTILE = '<!channel> "><img src=x onerror=alert(1)> <https://evil.example|click>';
