@@ -58,12 +58,6 @@ describe('hostile node text in Slack', () => {
       60_000,
       'the audit lines',
     );
-    console.log(
-      h.slack
-        .replies(parent.ts)
-        .map((m) => m.text)
-        .join('\n'),
-    );
     const sent = h.slack.calls
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update')
       .map((c) => `${String(c.params.text ?? '')}\n${JSON.stringify(c.params.blocks ?? '')}`);
