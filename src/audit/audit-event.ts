@@ -2,6 +2,8 @@
 export type AuditType =
   | 'command.received'
   | 'command.refused'
+  /** Refused for who or where (NETCHECK_CHANNELS, NETCHECK_USERS, the rate limit): logged, never posted. */
+  | 'access.refused'
   | 'run.started'
   | 'probe.batch'
   | 'diagnosis'

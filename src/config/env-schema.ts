@@ -57,6 +57,17 @@ export const envSchema = z.object({
     /^[UWS][A-Z0-9]{2,}$/,
     'Slack user ids (U0123ABCD) or user-group ids (S0123ABCD)',
   ).optional(),
+  NETCHECK_RATE_LIMIT: z
+    .string()
+    .regex(/^\s*[1-9]\d{0,4}\s*\/\s*[1-9]\d{0,4}\s*[smh]\s*$/, {
+      message: 'expected commands per user per window, such as 5/1m, 20/1h or 3/30s',
+    })
+    .transform((s) => {
+      const [, count, amount, unit] = /^\s*(\d+)\s*\/\s*(\d+)\s*([smh])\s*$/.exec(s) ?? [];
+      const unitMs = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : 1000;
+      return { count: Number(count), windowMs: Number(amount) * unitMs };
+    })
+    .default({ count: 5, windowMs: 60_000 }),
   NETCHECK_PLAN_KEY: z
     .string()
     .min(32, 'expected a secret of at least 32 characters (for example the output of `openssl rand -hex 32`)')

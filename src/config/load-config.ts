@@ -28,6 +28,8 @@ export interface Config {
   readonly channels: readonly string[] | undefined;
   /** User and user-group ids who may run `/netcheck`; undefined = everyone in an allowed channel. */
   readonly users: readonly string[] | undefined;
+  /** Per-user limit on `/netcheck` (NETCHECK_RATE_LIMIT, default 5 per minute), held in Redis. */
+  readonly rateLimit: { readonly count: number; readonly windowMs: number };
   /** The plan-signing secret; present exactly when the role includes a worker. */
   readonly planKey: string | undefined;
   readonly kubeconfigPath: string | undefined;
@@ -143,6 +145,7 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     approvers: env.NETCHECK_APPROVERS,
     channels: env.NETCHECK_CHANNELS,
     users: env.NETCHECK_USERS,
+    rateLimit: env.NETCHECK_RATE_LIMIT,
     planKey: hasWorker ? env.NETCHECK_PLAN_KEY : undefined,
     kubeconfigPath: env.KUBECONFIG,
   };

@@ -61,14 +61,15 @@ const emoji = { white_check_mark: '✅', x: '❌', warning: '⚠️', gear: '⚙
   hourglass_flowing_sand: '⏳', leftwards_arrow_with_hook: '↩️', mag: '🔍', red_circle: '🔴', large_green_circle: '🟢',
   large_yellow_circle: '🟡', white_circle: '⚪', question: '❓', rotating_light: '🚨', wrench: '🔧', stethoscope: '🩺' };
 
-function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'); }
+// Everything shown is escaped, quotes too: text also lands inside attributes (href, data-*).
+function esc(s) { return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'); }
 function mrkdwn(text) {
   const blocks = [];
   let s = esc(text).replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, (_, c) => { blocks.push('<pre>' + c + '</pre>'); return '\\u0000' + (blocks.length - 1) + '\\u0000'; });
   s = s.replace(/\`([^\`\\n]+)\`/g, '<code>$1</code>')
     .replace(/(^|[\\s(])\\*([^*\\n]+)\\*/g, '$1<b>$2</b>')
     .replace(/(^|[\\s(])_([^_\\n]+)_/g, '$1<i>$2</i>')
-    .replace(/&lt;(https?:[^|&]+)\\|([^&]+)&gt;/g, '<a href="$1" target="_blank">$2</a>')
+    .replace(/&lt;(https?:[^|&]+)\\|([^&]+)&gt;/g, '<a href="$1" target="_blank" rel="noopener noreferrer">$2</a>')
     .replace(/&lt;@([A-Z0-9]+)&gt;/g, (_, u) => '<b>@' + esc(names()[u] || u) + '</b>')
     .replace(/&lt;#([A-Z0-9]+)&gt;/g, (_, c) => '#' + (c === state.channel ? 'incident' : c))
     .replace(/:([a-z0-9_+-]+):/g, (m, e) => emoji[e] || m)

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { maskCredentials } from '../core/mask-credentials.js';
 import { labDown, labUp, writeInventory } from '../lab/lab.js';
 import { startNetcheck } from '../main.js';
+import { consoleRequestProblem } from './console-guard.js';
 import { CONSOLE_PAGE } from './console-page.js';
 import { startRedis } from './redis-server.js';
 import { FakeSlack } from './slack-api-standin.js';
@@ -94,6 +95,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
         NETCHECK_INVENTORY: files.inventoryPath,
         NETCHECK_ROLE: 'all',
         NETCHECK_APPROVERS: 'U0APPROVER',
+        NETCHECK_CHANNELS: LOCAL_CHANNEL,
         // One process holds both roles here, so it holds the plan key: a fresh one per start.
         NETCHECK_PLAN_KEY: randomBytes(32).toString('hex'),
         NETCHECK_AUDIT_CHANNEL: LOCAL_AUDIT_CHANNEL,
@@ -105,6 +107,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     const appUrl = `http://127.0.0.1:${app.port}`;
 
     const ephemerals: { user: string; text: string }[] = [];
+    let boundPort = opts.port;
     const server = createServer((req, res) => {
       const send = (status: number, body: unknown, type = 'application/json') => {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
@@ -115,6 +118,8 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
         .catch((error: unknown) => send(500, { error: (error as Error).message }));
     });
     const handle = async (req: IncomingMessage): Promise<[number, unknown, string?]> => {
+      const problem = consoleRequestProblem(req, boundPort);
+      if (problem) return [403, { error: problem }];
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/')
         return [200, CONSOLE_PAGE, 'text/html; charset=utf-8'];
@@ -164,6 +169,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     cleanups.push(() => closeServer(server));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : opts.port;
+    boundPort = port;
     const url = `http://localhost:${port}`;
     opts.say(
       `Console: ${url} — type /netcheck node-3, pick who you are at the top. Ctrl-C stops everything.`,

@@ -6,6 +6,12 @@ export interface TestRedis {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+  pause(): void;
+  /** Thaws a paused server (SIGCONT): it goes on with whatever it had received. */
+  resume(): void;
+  /** Starts a fresh (empty) server on the same port after stop(). */
+  restart(): Promise<void>;
 }
 
 /**
@@ -14,6 +20,26 @@ export interface TestRedis {
  */
 export async function startRedis(opts: { dir?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
+  let child = await spawnRedis(port, opts);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+    },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    restart: async () => {
+      child = await spawnRedis(port, opts);
+    },
+  };
+}
+
+async function spawnRedis(port: number, opts: { dir?: string }): Promise<ChildProcess> {
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -63,14 +89,5 @@ export async function startRedis(opts: { dir?: string } = {}): Promise<TestRedis
   child.stderr?.removeAllListeners('data');
   child.stdout?.resume();
   child.stderr?.resume();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return child;
 }

@@ -37,6 +37,8 @@ export class FakeSlack extends EventEmitter {
   readonly messages: FakeMessage[] = [];
   private readonly failures = new Map<string, InjectedFailure[]>();
   private server: Server | undefined;
+  /** User groups (`S…` id → member ids) that usergroups.users.list answers with. */
+  readonly userGroups = new Map<string, string[]>();
   /** Set to a ws:// URL to answer apps.connections.open (Socket Mode). */
   socketUrl: string | undefined;
   private clock = 1_700_000_000;
@@ -231,6 +233,10 @@ export class FakeSlack extends EventEmitter {
       }
       case 'chat.postEphemeral':
         return p.channel && p.user ? okBody({ message_ts: this.nextTs() }) : fail('channel_not_found');
+      case 'usergroups.users.list': {
+        const members = this.userGroups.get(String(p.usergroup ?? ''));
+        return members ? okBody({ users: [...members] }) : fail('no_such_subteam');
+      }
       case 'apps.connections.open':
         return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
       case 'conversations.history':

@@ -10,6 +10,19 @@ export interface NodeReport extends DiagnosisReport {
   readonly plan?: Plan | undefined;
 }
 
+/**
+ * A `/netcheck` the bot accepted, as it enters the command intake (command-intake.ts). Only
+ * inventory-validated values travel here, except `text`, which is kept (cut) for the audit log.
+ */
+export interface CommandRequest {
+  readonly runId: string;
+  readonly node: string;
+  readonly requestedBy: string;
+  readonly channel: string;
+  readonly requestedAt: string;
+  readonly text: string;
+}
+
 /** What the bot asks a worker to do. Only inventory-validated values travel here. */
 export interface ProbeJobData {
   readonly runId: string;

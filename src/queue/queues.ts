@@ -17,19 +17,32 @@ export function outboxMessageId(message: OutboxMessage): string {
   return `${message.runId}-${message.kind}`;
 }
 
+/**
+ * Marks a job id whose add the caller gave up on (the listener timed out while Redis was frozen):
+ * sent right behind the add on the same connection, so Redis applies it right after the add if the
+ * add is applied at all, and the worker drops the job instead of running what the user was told
+ * did not happen.
+ */
+export const cancelledJobKey = (jobId: string) => `${KEY_PREFIX}:cancelled-job:${jobId}`;
+const CANCEL_TTL_SECONDS = 24 * 3600;
+
 /** The producers: the bot enqueues probes, workers (and the bot) enqueue outbox messages. */
 export class Queues {
   readonly probe: Queue<ProbeJobData>;
   readonly outbox: Queue<OutboxMessage>;
   readonly remediation: Queue<RemediationJobData>;
 
-  constructor(connection: Redis) {
+  constructor(
+    private readonly connection: Redis,
+    onError?: (error: Error) => void,
+  ) {
     this.probe = new Queue<ProbeJobData>(QUEUE_NAMES.probe, { connection, prefix: KEY_PREFIX });
     this.outbox = new Queue<OutboxMessage>(QUEUE_NAMES.outbox, { connection, prefix: KEY_PREFIX });
     this.remediation = new Queue<RemediationJobData>(QUEUE_NAMES.remediation, {
       connection,
       prefix: KEY_PREFIX,
     });
+    if (onError) for (const queue of [this.probe, this.outbox, this.remediation]) queue.on('error', onError);
   }
 
   async enqueueProbe(data: ProbeJobData): Promise<void> {
@@ -58,11 +71,14 @@ export class Queues {
 
   /** A fix runs at most once: no attempts, no automatic re-run (the worker sets maxStalledCount 0). */
   async enqueueRemediation(data: RemediationJobData): Promise<void> {
-    await this.remediation.add('remediate', data, {
-      jobId: `remediate-${data.planId}`,
-      attempts: 1,
-      ...KEEP,
-    });
+    const jobId = `remediate-${data.planId}`;
+    try {
+      await this.remediation.add('remediate', data, { jobId, attempts: 1, ...KEEP });
+    } catch (error) {
+      // The add may still be applied later (a frozen Redis that resumes): cancel it behind it.
+      await this.connection.set(cancelledJobKey(jobId), '1', 'EX', CANCEL_TTL_SECONDS).catch(() => undefined);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,18 @@
-import { type Job, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../store/redis-keys.js';
 import { QUEUE_NAMES, type RemediationJobData } from './job-types.js';
+import { cancelledJobKey } from './queues.js';
 
 export interface RemediationWorkerOptions {
   readonly connection: Redis;
   readonly handle: (data: RemediationJobData) => Promise<void>;
   readonly logger: { error(obj: object, msg: string): void };
+}
+
+/** Thrown for a job whose producer gave up on it (see cancelledJobKey): nothing ran. */
+export class CancelledJobError extends UnrecoverableError {
+  readonly code = 'job-cancelled';
 }
 
 /**
@@ -17,6 +23,15 @@ export function startRemediationWorker(opts: RemediationWorkerOptions): Worker<R
   return new Worker<RemediationJobData>(
     QUEUE_NAMES.remediation,
     async (job: Job<RemediationJobData>) => {
+      if (job.id && (await opts.connection.get(cancelledJobKey(job.id)))) {
+        opts.logger.error(
+          { planId: job.data.planId, jobId: job.id },
+          'remediation job was queued after its approver was told Redis was unavailable; dropped, nothing ran',
+        );
+        throw new CancelledJobError(
+          `plan ${job.data.planId}: the approval reached Redis after the approver was told it failed; nothing ran; run /netcheck again for a fresh plan`,
+        );
+      }
       try {
         await opts.handle(job.data);
       } catch (error) {

@@ -1,23 +1,35 @@
 import { hostname } from 'node:os';
 import { WebClient } from '@slack/web-api';
 import { withDeadline } from '../core/deadline.js';
+import { acceptCommand } from '../queue/accept-command.js';
+import { CommandIntake } from '../queue/command-intake.js';
+import { startIntakeConsumer } from '../queue/intake-consumer.js';
 import { startOutboxWorker } from '../queue/outbox-worker.js';
+import { Queues } from '../queue/queues.js';
+import { accessMiddleware } from '../slack/access-middleware.js';
+import { AccessPolicy } from '../slack/access-policy.js';
 import { registerPlanActions } from '../slack/actions/plan-actions.js';
 import { startAuditMirror } from '../slack/audit-mirror.js';
 import { registerNetcheckCommand } from '../slack/commands/netcheck-command.js';
 import { createOutboxDelivery } from '../slack/outbox-delivery.js';
 import { createSlackApp } from '../slack/slack-app.js';
+import { UserGroups } from '../slack/user-groups.js';
+import { AuditStore } from '../store/audit-store.js';
+import { PlanStore } from '../store/plan-store.js';
 import { connectRedis } from './redis-connection.js';
 import type { RoleContext } from './role-context.js';
 
 const HEALTH_PING_DEADLINE_MS = 1000;
+/** How often the intake re-measures the offset between Redis' clock and ours. */
+const CLOCK_SYNC_MS = 30_000;
+const GROUP_WARM_DEADLINE_MS = 3000;
 
 /**
  * A bot: holds the Slack tokens, takes commands and button clicks, delivers the outbox and mirrors
  * the audit log. Never loads the SSH stack. Composition only. Returns the HTTP port actually bound.
  */
 export async function startBotRole(ctx: RoleContext): Promise<{ port: number | undefined }> {
-  const { config, logger, clock, ids, redis, queues, runs, plans, audit } = ctx;
+  const { config, logger, clock, ids, redis, queues, runs, audit } = ctx;
   // Validated at load time: a role that runs a bot has Slack settings.
   const slack = config.slack!;
   // Our own client for the outbox: no in-memory retries (a crash would lose them); the outbox retries durably.
@@ -61,6 +73,66 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     });
   }
 
+  // What the listeners write with: a connection that fails at once instead of queueing while Redis
+  // is away, so every command and click is answered within Slack's 3 s and nothing the user was
+  // told failed runs later (roles/redis-connection.ts). Audit appends WATCH, so they get their own.
+  const listenerRedis = await connectRedis(config.redisUrl, logger, 'listener');
+  ctx.onStop(() => listenerRedis.quit());
+  const listenerAuditWriter = await connectRedis(config.redisUrl, logger, 'listener');
+  ctx.onStop(() => listenerAuditWriter.quit());
+  const listener = {
+    queues: new Queues(listenerRedis, (error) =>
+      logger.warn({ err: error }, 'listener queue: Redis error (clicks answer "Redis is unavailable")'),
+    ),
+    plans: new PlanStore(listenerRedis),
+    audit: new AuditStore(listenerRedis, listenerAuditWriter, clock.isoNow),
+  };
+  ctx.onStop(() => listener.queues.close());
+
+  const intake = new CommandIntake(listenerRedis, config.rateLimit, clock.now);
+  await intake.syncClock();
+  const clockSync = setInterval(
+    () =>
+      void intake
+        .syncClock()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not read the Redis clock')),
+    CLOCK_SYNC_MS,
+  );
+  clockSync.unref();
+  ctx.onStop(async () => clearInterval(clockSync));
+  // Accepted commands become audit entries, runs and jobs here, durably, off the listener's path.
+  const intakeBlocking = await connectRedis(config.redisUrl, logger);
+  const consumer = startIntakeConsumer({
+    blocking: intakeBlocking,
+    redis,
+    consumer: ids.next(`${hostname()}-${process.pid}`),
+    handle: (command) => acceptCommand({ runs, queues, audit }, command),
+    logger: logger.child({ component: 'intake' }),
+  });
+  ctx.onStop(() => consumer.stop());
+
+  const groups = new UserGroups(
+    async (usergroup) => {
+      const answer = await client.usergroups.users.list({ usergroup });
+      return answer.users ?? [];
+    },
+    logger.child({ component: 'user-groups' }),
+  );
+  const policy = new AccessPolicy({
+    channels: config.channels,
+    users: config.users,
+    approvers: config.approvers,
+    groups,
+  });
+  if (!policy.restrictsChannels)
+    logger.warn(
+      {},
+      'NETCHECK_CHANNELS is not set: /netcheck and its buttons work in every channel the bot is in, and reports (routes, firewall rules) go to whichever channel asked; set NETCHECK_CHANNELS to the incident channel ids',
+    );
+  await withDeadline(groups.warm(policy.groupIds), GROUP_WARM_DEADLINE_MS, 'listing user groups').catch(
+    () => undefined,
+  );
+
   const app = createSlackApp({
     slack,
     port: config.port,
@@ -72,19 +144,23 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
       return { ok: pong === 'PONG', detail: { role: config.role, redis: pong === 'PONG' ? 'ok' : 'down' } };
     },
   });
+  app.use(accessMiddleware({ policy, audit: listener.audit, logger }));
   registerNetcheckCommand(app, {
     inventory: config.inventory,
-    queues,
-    runs,
-    audit,
+    intake,
+    rateLimit: config.rateLimit,
+    audit: listener.audit,
     isoNow: clock.isoNow,
     logger,
   });
   registerPlanActions(app, {
-    plans,
-    queues,
-    approvers: config.approvers,
-    audit,
+    plans: listener.plans,
+    queues: listener.queues,
+    isApprover: (user) => policy.isApprover(user),
+    controlPlane: new Set(
+      config.inventory.nodes.filter((n) => n.role === 'control-plane').map((n) => n.name),
+    ),
+    audit: listener.audit,
     now: clock.now,
     isoNow: clock.isoNow,
     logger,

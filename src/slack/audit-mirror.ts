@@ -1,7 +1,8 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { AuditEntry } from '../audit/audit-event.js';
-import { redactSecrets } from '../audit/redact.js';
+import { auditLine } from '../audit/audit-line.js';
+import { isMirrored } from '../audit/mirror-filter.js';
 import { AuditMirrorLease } from '../store/audit-mirror-lease.js';
 import type { AuditStore } from '../store/audit-store.js';
 import type { RunStore } from '../store/run-store.js';
@@ -148,6 +149,11 @@ export function startAuditMirror(deps: AuditMirrorDeps): { stop(): Promise<void>
 
 /** Posts `entry` unless it is already in the channel; every step is fenced by `token`. */
 async function mirrorOne(deps: AuditMirrorDeps, state: MirrorState, token: number, entry: AuditEntry) {
+  // Refusals anyone can produce at will stay in the log but are not posted (the cursor still moves).
+  if (!isMirrored(entry)) {
+    await state.lease.commit(token, entry.seq, entry.id);
+    return;
+  }
   // Before the permit, so that nothing slow lies between the permit and the post.
   const link = await permalinkFor(deps, entry, state.permalinks);
   for (let lookedUp = false; ; lookedUp = true) {
@@ -193,17 +199,6 @@ async function mirrorOne(deps: AuditMirrorDeps, state: MirrorState, token: numbe
 /** Slack answered (an HTTP error status): the request is over, whatever it did. A timeout is not. */
 function wasAnswered(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === ErrorCode.HTTPError;
-}
-
-/** `#12 03:10:04Z plan.approved by <@U1> on node-3: … (thread)` — one line per entry. */
-export function auditLine(entry: AuditEntry, permalink: string | undefined): string {
-  const time = entry.at.replace(/^.*T/, '').replace(/\.\d+Z$/, 'Z');
-  const who = entry.actor === 'netcheck' ? 'netcheck' : `<@${entry.actor}>`;
-  const where = entry.node ? ` on ${entry.node}` : '';
-  const thread = permalink ? ` · <${permalink}|thread>` : '';
-  return redactSecrets(
-    `#${entry.seq} ${time} \`${entry.type}\` by ${who}${where}: ${entry.summary}${thread}`,
-  ).slice(0, 3500);
 }
 
 async function permalinkFor(

@@ -3,6 +3,7 @@ import { redactDeep } from '../audit/redact.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
+import { escapeOutboxText } from './blocks/outbox-text.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
 import { planBlocks } from './blocks/plan-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
@@ -52,7 +53,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
   return async (message, messageId) => {
     try {
       // Nothing secret reaches Slack, whatever a probe or a step printed.
-      return await deliverOne(deps, redactDeep(message), messageId);
+      return await deliverOne(deps, escapeOutboxText(redactDeep(message)), messageId);
     } catch (error) {
       try {
         return classify(error, message);

@@ -82,7 +82,8 @@ describe('audit trail (lab, real Redis, signed Slack requests)', () => {
     const click = await postButtonClick(h.appUrl, SIGNING_SECRET, {
       actionId: 'netcheck_approve',
       value: planId,
-      user: 'U0ONCALL',
+      // The rule is on cp-1: a change to the control plane needs an approver, not the requester alone.
+      user: 'U0APPROVER',
       channel: 'C0INCIDENT',
       messageTs: report.ts,
     });
@@ -110,7 +111,7 @@ describe('audit trail (lab, real Redis, signed Slack requests)', () => {
     ]);
     const byType = (t: string) => entries.find((e) => e.type === t)!;
     assert.equal(byType('command.received').actor, 'U0ONCALL');
-    assert.equal(byType('plan.approved').actor, 'U0ONCALL');
+    assert.equal(byType('plan.approved').actor, 'U0APPROVER');
     assert.equal(byType('plan.proposed').data?.hash, byType('plan.approved').data?.hash);
     assert.match(
       JSON.stringify(byType('diagnosis').data),

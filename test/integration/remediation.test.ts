@@ -46,7 +46,7 @@ describe('remediation: safe plans', () => {
       .filter((c) => c.params.user === user)
       .map((c) => String(c.params.text));
 
-  it('icmp-blocked → safe plan → approved by the requester → the rule is deleted, verified healthy; a double click runs it once', async () => {
+  it('icmp-blocked → safe plan on the control plane → approved by an approver (not the requester alone: it changes cp-1) → the rule is deleted, verified healthy; a double click runs it once', async () => {
     await addFault({ labId: 'ncfix' }, { id: 'icmp-blocked', node: 'cp-1' });
     const { parent, report } = await h.check('node-3', { user: 'U0ONCALL' });
     assert.match(JSON.stringify(report.blocks), /Fix plan for `icmp-blocked`/);
@@ -54,8 +54,8 @@ describe('remediation: safe plans', () => {
     const planId = planIdOf(report);
 
     const [first, second] = await Promise.all([
-      click('netcheck_approve', planId, 'U0ONCALL', report),
-      click('netcheck_approve', planId, 'U0ONCALL', report),
+      click('netcheck_approve', planId, 'U0APPROVER', report),
+      click('netcheck_approve', planId, 'U0APPROVER', report),
     ]);
     assert.equal(first.status, 200);
     assert.equal(second.status, 200);
@@ -71,7 +71,7 @@ describe('remediation: safe plans', () => {
       'the plan ran once',
     );
     assert.ok(
-      ephemeralsFor('U0ONCALL').some((t) => /already (approved|running|done)/.test(t)),
+      ephemeralsFor('U0APPROVER').some((t) => /already (approved|running|done)/.test(t)),
       'the second click was told why nothing happened',
     );
     const rules = await labExec(h.lab, 'cp-1', ['iptables-save', '-t', 'filter']);
@@ -88,7 +88,7 @@ describe('remediation: safe plans', () => {
       'the report without buttons',
     );
     assert.doesNotMatch(JSON.stringify(updated.blocks), /netcheck_approve/);
-    assert.match(JSON.stringify(updated.blocks), /Approved by <@U0ONCALL>/);
+    assert.match(JSON.stringify(updated.blocks), /Approved by <@U0APPROVER>/);
     await clearFault({ labId: 'ncfix' }, { id: 'icmp-blocked', node: 'cp-1' }).catch(() => undefined);
   });
 
@@ -166,7 +166,7 @@ describe('remediation: a failing step', () => {
     await postButtonClick(h.appUrl, SIGNING_SECRET, {
       actionId: 'netcheck_approve',
       value: planId,
-      user: 'U0ONCALL',
+      user: 'U0APPROVER',
       channel: 'C0INCIDENT',
       messageTs: report.ts,
     });
@@ -193,7 +193,7 @@ describe('remediation: a failing step', () => {
     await postButtonClick(h.appUrl, SIGNING_SECRET, {
       actionId: 'netcheck_approve',
       value: rollbackId,
-      user: 'U0ONCALL',
+      user: 'U0APPROVER',
       channel: 'C0INCIDENT',
       messageTs: offer.ts,
     });

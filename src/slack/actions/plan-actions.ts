@@ -8,7 +8,10 @@ import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
 export interface PlanActionDeps {
   readonly plans: PlanRepository;
   readonly queues: Queues;
-  readonly approvers: readonly string[];
+  /** Whether this user is an approver (NETCHECK_APPROVERS, user groups resolved). */
+  readonly isApprover: (user: string) => Promise<boolean>;
+  /** The inventory's control-plane nodes: a plan that changes one needs an approver. */
+  readonly controlPlane: ReadonlySet<string>;
   readonly audit: Auditor;
   readonly now: () => number;
   readonly isoNow: () => string;
@@ -44,7 +47,8 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         return;
       }
       const about = { actor: user, runId: stored.plan.runId, planId, node: stored.plan.node };
-      const allowed = mayDecide(stored.plan, user, deps.approvers, decision);
+      const approver = await deps.isApprover(user);
+      const allowed = mayDecide(stored.plan, user, approver, decision, deps.controlPlane);
       if (!allowed.ok) {
         await deps.audit.record({
           ...about,

@@ -1,7 +1,6 @@
-/** Slack mrkdwn needs only &, < and > escaped; anything user-typed goes through this. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
+import { escapeMrkdwn } from '../../core/mrkdwn-escape.js';
+
+export { escapeKeepingMentions, escapeMrkdwn } from '../../core/mrkdwn-escape.js';
 
 /** Text inside a ``` block: escape and make sure it cannot close the block early. */
 export function codeBlock(lines: readonly string[], limit: number): string {
