@@ -6,10 +6,14 @@
  *
  * --if-stale builds only when a file under src/ or a tsconfig is newer than the stamp, so
  * `npm start` after a `git pull` never runs old code, and a start with nothing changed costs one
- * directory walk. Plain JavaScript on purpose: it must run before anything is compiled and without
- * tsx. TypeScript is a dev dependency: a tree installed with `npm ci --omit=dev` can start only
- * from a dist/ built beforehand (the Dockerfile does that), and this script says so instead of
- * failing inside tsc.
+ * directory walk. --on-install (npm's `prepare`, run by `npm ci` / `npm install`) is --if-stale
+ * that never fails the install: with no src/ yet (the Dockerfile installs dependencies before it
+ * copies the sources) or no TypeScript (`npm ci --omit=dev`) it says why it skipped and exits 0.
+ *
+ * Plain JavaScript on purpose: it must run before anything is compiled and without tsx.
+ * TypeScript is a dev dependency: a tree installed with `npm ci --omit=dev` can start only from a
+ * dist/ built beforehand (the Dockerfile does that), and this script says so instead of failing
+ * inside tsc.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -21,7 +25,8 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const dist = path.join(root, 'dist');
 const cli = path.join(dist, 'src', 'cli.js');
 const stamp = path.join(dist, '.build-stamp');
-const ifStale = process.argv.includes('--if-stale');
+const onInstall = process.argv.includes('--on-install');
+const ifStale = onInstall || process.argv.includes('--if-stale');
 
 /** Newest modification time of what the build reads; 0 when there are no sources (a deployed dist). */
 function newestSource() {
@@ -41,6 +46,10 @@ if (ifStale && existsSync(cli) && existsSync(stamp) && statSync(stamp).mtimeMs >
   process.exit(0);
 }
 if (!existsSync(path.join(root, 'src'))) {
+  if (onInstall) {
+    console.error('netcheck: no src/ yet, dist/ not built (npm start or npm run build will)');
+    process.exit(0);
+  }
   console.error(`netcheck: ${path.relative(root, cli)} is missing and there is no src/ to build it from`);
   process.exit(1);
 }
@@ -49,6 +58,10 @@ let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 } catch {
+  if (onInstall) {
+    console.error('netcheck: TypeScript not installed (--omit=dev?), dist/ not built');
+    process.exit(0);
+  }
   console.error(
     'netcheck: dist/ is missing or older than src/, and TypeScript is not installed (a dev dependency: ' +
       '`npm ci --omit=dev`?). Run `npm ci` (with dev dependencies) and start again, or build dist/ with ' +
