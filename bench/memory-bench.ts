@@ -18,7 +18,10 @@ import { freePort } from '../test/support/free-port.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { postSlashCommand } from '../test/support/slack-signing.js';
 
-const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+/** BENCH_CLI: another build's dist/src/cli.js, to compare two builds on one machine. */
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
+/** BENCH_NODE_FLAGS: extra node flags for the measured processes (e.g. --max-semi-space-size=2). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const DIAGNOSES = Number(process.env.BENCH_DIAGNOSES ?? 50);
 /** Time a freshly started process gets to finish its start-up work before "idle" is read. */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000);
@@ -53,7 +56,7 @@ interface Role {
 /** Starts `node dist/src/cli.js start` with only the environment given (no NODE_OPTIONS, no tsx). */
 async function startRole(name: string, env: Record<string, string>): Promise<Role> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'start'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'start'], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -184,5 +187,5 @@ for (const r of rows) {
 }
 console.log(
   `\nresident memory (VmRSS) in MiB; targets per role: idle < ${TARGET_IDLE_MB}, after ${DIAGNOSES} diagnoses < ${TARGET_AFTER_MB}; ` +
-    `Node.js ${process.versions.node}; ${new Date().toISOString()}`,
+    `Node.js ${process.versions.node}${NODE_FLAGS.length ? ` ${NODE_FLAGS.join(' ')}` : ''}; ${CLI}; ${new Date().toISOString()}`,
 );
