@@ -20,8 +20,20 @@ import { postSlashCommand } from '../test/support/slack-signing.js';
 
 /** BENCH_CLI: another build's dist/src/cli.js, to compare two builds on one machine. */
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
-/** BENCH_NODE_FLAGS: extra node flags for the measured processes (e.g. --max-semi-space-size=2). */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * The node flags of `npm start` (package.json's scripts.start, `node <flags> dist/src/cli.js start`),
+ * so that what is measured is what `npm start` runs; BENCH_NODE_FLAGS replaces them ("" for none).
+ */
+const START_FLAGS = (
+  JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts
+  .start!.split(' ')
+  .filter((word) => word.startsWith('--'));
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? START_FLAGS;
+/** BENCH_ALL=0 skips the one-process (NETCHECK_ROLE=all) comparison. */
+const WITH_ALL = process.env.BENCH_ALL !== '0';
 const DIAGNOSES = Number(process.env.BENCH_DIAGNOSES ?? 50);
 /** Time a freshly started process gets to finish its start-up work before "idle" is read. */
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 5000);
@@ -158,14 +170,18 @@ try {
   }
 
   // Both roles in one process (the default, NETCHECK_ROLE=all), for comparison.
-  const all = await startRole('all', { ...common, ...slackEnv, ...workerEnv, NETCHECK_ROLE: 'all' });
-  try {
-    await sleep(SETTLE_MS);
-    const idle = await memoryOf(all.child.pid!);
-    await diagnose(all.port);
-    rows.push({ role: 'bot + worker in one process (all)', idle, after: await memoryOf(all.child.pid!) });
-  } finally {
-    await stopRole(all);
+  const all = WITH_ALL
+    ? await startRole('all', { ...common, ...slackEnv, ...workerEnv, NETCHECK_ROLE: 'all' })
+    : undefined;
+  if (all) {
+    try {
+      await sleep(SETTLE_MS);
+      const idle = await memoryOf(all.child.pid!);
+      await diagnose(all.port);
+      rows.push({ role: 'bot + worker in one process (all)', idle, after: await memoryOf(all.child.pid!) });
+    } finally {
+      await stopRole(all);
+    }
   }
 } finally {
   await labDown({ labId: LAB.labId }).catch((e: unknown) => console.error('lab down:', e));
