@@ -6,10 +6,8 @@ import { withDeadline } from './core/deadline.js';
 import { randomIds } from './core/ids.js';
 import { createLogger } from './log/create-logger.js';
 import { Queues } from './queue/queues.js';
-import { startBotRole } from './roles/bot.js';
 import { connectRedis } from './roles/redis-connection.js';
 import type { RoleContext } from './roles/role-context.js';
-import { startWorkerRole } from './roles/worker.js';
 import { AuditStore } from './store/audit-store.js';
 import { PlanStore } from './store/plan-store.js';
 import { RunStore } from './store/run-store.js';
@@ -66,8 +64,11 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
       addWorker: (worker) => workers.push(worker),
     };
 
-    if (config.role !== 'bot') await startWorkerRole(ctx);
-    const port = config.role !== 'worker' ? (await startBotRole(ctx)).port : undefined;
+    // A role's modules are loaded only by a process that runs it: a bot never loads the SSH and
+    // Kubernetes clients (~45 MB resident for @kubernetes/client-node alone), a worker never loads Bolt.
+    if (config.role !== 'bot') await (await import('./roles/worker.js')).startWorkerRole(ctx);
+    const bot = config.role !== 'worker' ? await import('./roles/bot.js') : undefined;
+    const port = bot ? (await bot.startBotRole(ctx)).port : undefined;
     logger.info({ role: config.role, port, nodes: config.inventory.nodes.length }, 'netcheck started');
     return { config, port, stop };
   } catch (error) {

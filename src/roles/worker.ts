@@ -3,8 +3,8 @@ import { findNode } from '../config/inventory.js';
 import { withDeadline } from '../core/deadline.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
-import { KubeGateway } from '../kube/kube-gateway.js';
-import { KubeNodeWriter } from '../kube/kube-node-writer.js';
+import type { KubeGateway } from '../kube/kube-gateway.js';
+import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
 import { collectFacts } from '../probes/collect-facts.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
@@ -58,10 +58,18 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   ctx.onStop(() => transport.close());
 
   // `undefined` keeps the gateway's default call deadline; the one clock stamps its facts.
-  const kube = config.kubeconfigPath
-    ? new KubeGateway(config.kubeconfigPath, new KubeNodeCache(redis), KUBE_CALL_TIMEOUT_MS, clock.isoNow)
-    : undefined;
-  const writer = config.kubeconfigPath ? new KubeNodeWriter(config.kubeconfigPath) : undefined;
+  // Loaded only with a KUBECONFIG: @kubernetes/client-node loads every generated API model (~45 MB).
+  let kube: KubeGateway | undefined;
+  let writer: KubeNodeWriter | undefined;
+  if (config.kubeconfigPath) {
+    const [gateway, nodeWriter] = await Promise.all([
+      import('../kube/kube-gateway.js'),
+      import('../kube/kube-node-writer.js'),
+    ]);
+    const cache = new KubeNodeCache(redis);
+    kube = new gateway.KubeGateway(config.kubeconfigPath, cache, KUBE_CALL_TIMEOUT_MS, clock.isoNow);
+    writer = new nodeWriter.KubeNodeWriter(config.kubeconfigPath);
+  }
   const collectDeps = {
     transport,
     kube: (node: string): Promise<KubeFacts> =>
