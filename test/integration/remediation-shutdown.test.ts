@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { constants, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -174,6 +175,9 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
       const signalledAt = performance.now();
       worker.child.kill('SIGTERM');
       await withDeadline(worker.said(/SIGTERM: stopping/), 10_000, 'the worker to begin stopping');
+      const stoppingAt = performance.now();
+      // Proving an absence takes time: a second on, the worker is still waiting for the step.
+      await delay(1000);
       assert.equal(worker.child.exitCode, null, 'the worker waits for the running step');
       assert.equal(
         h.slack.replies(parent.ts).filter((m) => /Step 1\//.test(m.text)).length,
@@ -185,7 +189,7 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
       const [code, signal] = await withDeadline(worker.exited, 30_000, 'the worker to exit');
       assert.deepEqual([code, signal], [0, null], `exit status; stderr:\n${worker.stderr}`);
       console.log(
-        `SIGTERM mid-step: the worker waited ${Math.round(releasedAt - signalledAt)} ms for the step (held by the test), then exited ${Math.round(performance.now() - releasedAt)} ms after it finished`,
+        `SIGTERM mid-step: "stopping" ${Math.round(stoppingAt - signalledAt)} ms after the signal; still waiting for the step ${Math.round(releasedAt - signalledAt)} ms after it; exited ${Math.round(performance.now() - releasedAt)} ms after the step was let finish`,
       );
       // The gate goes before anything else on the node calls iptables-save.
       await rm(wrapper, { force: true });
