@@ -26,4 +26,5 @@ ENV NETCHECK_INVENTORY=/etc/netcheck/inventory.yaml PORT=3000
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" || exit 1
-CMD ["node", "dist/src/cli.js", "start"]
+# As `npm start` runs it: --optimize-for-size keeps V8's heap smaller (README "Compiled JavaScript").
+CMD ["node", "--optimize-for-size", "dist/src/cli.js", "start"]
