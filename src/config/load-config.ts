@@ -31,6 +31,8 @@ export interface Config {
   /** The plan-signing secret; present exactly when the role includes a worker. */
   readonly planKey: string | undefined;
   readonly kubeconfigPath: string | undefined;
+  /** How many backups each node keeps and for how long (NETCHECK_BACKUP_KEEP, NETCHECK_BACKUP_MAX_AGE). */
+  readonly backup: { readonly keep: number; readonly maxAgeMinutes: number };
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -145,6 +147,7 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     users: env.NETCHECK_USERS,
     planKey: hasWorker ? env.NETCHECK_PLAN_KEY : undefined,
     kubeconfigPath: env.KUBECONFIG,
+    backup: { keep: env.NETCHECK_BACKUP_KEEP, maxAgeMinutes: env.NETCHECK_BACKUP_MAX_AGE },
   };
 }
 

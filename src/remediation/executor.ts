@@ -1,6 +1,8 @@
-import type { ExecutorDeps } from './executor-deps.js';
+import type { ExecutorDeps, Say } from './executor-deps.js';
+import type { Plan } from './plan.js';
 import { refusalCode } from './plan-repository.js';
 import { offerRollback } from './rollback-offer.js';
+import { admitPlan } from './run-admission.js';
 import { runStep } from './step-runner.js';
 
 export type { ExecResult, ExecutorDeps } from './executor-deps.js';
@@ -22,6 +24,9 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
   const say = (seq: string, text: string) =>
     deps.post({ kind: 'progress', runId: plan.runId, seq: `${planId}-${seq}`, text });
   let heartbeat: NodeJS.Timeout | undefined;
+
+  // Before the lock and before any step: only a plan a worker signed, exactly as the approver saw it.
+  if (!(await admitted(deps, plan, hash, say))) return;
 
   if (!(await deps.plans.lockNode(plan.node, planId, LOCK_TTL_MS))) {
     await say(
@@ -87,4 +92,24 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
     if (heartbeat) clearInterval(heartbeat);
     await deps.plans.unlockNode(plan.node, planId);
   }
+}
+
+/** Refuses, in the thread and the audit log, a plan that is unsigned, edited or not the one approved. */
+async function admitted(deps: ExecutorDeps, plan: Plan, hash: string, say: Say): Promise<boolean> {
+  const admission = admitPlan(deps.signer, plan, hash, deps.now());
+  if (admission.ok) return true;
+  await deps.audit.record({
+    type: 'plan.refused',
+    actor: 'netcheck',
+    runId: plan.runId,
+    planId: plan.planId,
+    node: plan.node,
+    summary: `the executor refused to run the plan: ${admission.why}; nothing was run`,
+    data: { reason: admission.code, approvedHash: hash },
+  });
+  await say(
+    'not-admitted',
+    `:no_entry: The executor refused plan \`${plan.planId}\`: ${admission.why}. Nothing was run on ${plan.node}. Run /netcheck ${plan.node} again for a fresh plan.`,
+  );
+  return false;
 }

@@ -6,7 +6,7 @@ import { offerRollback } from './rollback-offer.js';
  * step, and frees the node. Nothing is re-run automatically.
  */
 export async function reportInterruptedRuns(
-  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow'>,
+  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow' | 'signer'>,
 ): Promise<string[]> {
   const claimed = await deps.plans.claimInterrupted();
   for (const planId of claimed) {

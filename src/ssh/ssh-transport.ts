@@ -12,6 +12,8 @@ export interface ExecOptions {
   readonly timeoutMs: number;
   /** Per stream; the rest is discarded, not buffered. Default 256 KiB. */
   readonly maxOutputBytes?: number;
+  /** Written to the command's stdin, which is then closed: how a secret reaches a node off its process list. */
+  readonly stdin?: string;
 }
 
 export interface ExecResult {
@@ -304,6 +306,7 @@ export class SshTransport {
           exitSignal = signal ?? null;
         });
         stream.on('close', () => finish(exitCode, exitSignal));
+        if (opts.stdin !== undefined) stream.end(opts.stdin);
       });
     });
   }
