@@ -73,7 +73,9 @@ export const envSchema = z.object({
     .string()
     .regex(/^[1-9][0-9]{0,6}[mhd]$/, 'expected an age such as 30d, 12h or 90m (minutes, hours or days)')
     .transform((s) => Number(s.slice(0, -1)) * { m: 1, h: 60, d: 1440 }[s.slice(-1) as 'm' | 'h' | 'd'])
-    .refine((minutes) => minutes >= 60, { message: 'expected at least 1h, so a rollback offer can still restore' })
+    .refine((minutes) => minutes >= 60, {
+      message: 'expected at least 1h, so a rollback offer can still restore',
+    })
     .default(30 * 1440),
   NETCHECK_ROLE: z
     .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })

@@ -21,10 +21,15 @@ const DOMAIN = 'netcheck plan signature v1\n';
 export function createPlanSigner(key: string): PlanSigner {
   if (key.length < 32)
     throw Object.assign(
-      new Error('NETCHECK_PLAN_KEY is shorter than 32 characters; set a long random secret (openssl rand -hex 32)'),
+      new Error(
+        'NETCHECK_PLAN_KEY is shorter than 32 characters; set a long random secret (openssl rand -hex 32)',
+      ),
       { code: 'plan-key-too-short' },
     );
-  const mac = (hash: string) => createHmac('sha256', key).update(DOMAIN + hash).digest();
+  const mac = (hash: string) =>
+    createHmac('sha256', key)
+      .update(DOMAIN + hash)
+      .digest();
   return {
     sign(plan) {
       const { hash: _h, signature: _s, ...rest } = plan as Plan;

@@ -25,7 +25,7 @@ const pruneBackups = (b: BackupTarget): RemoteCommand => {
 
 /** Everything a node reset touches. Moves nothing. */
 const nodeStateBackup = (dir: string): RemoteCommand =>
-  sh`iptables-save > ${`${dir}/iptables.rules`} && { iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} 2>/dev/null; ip6tables-save > ${`${dir}/ip6tables.rules`} 2>/dev/null; ip -d addr > ${`${dir}/ip-addr.txt`}; ip route show table all > ${`${dir}/routes.txt`}; tar -C / -czf ${`${dir}/state.tgz`} --ignore-failed-read etc/cni/net.d var/lib/cni run/flannel etc/kubernetes var/lib/kubelet/config.yaml var/lib/kubelet/kubeadm-flags.env 2>/dev/null; true; }`
+  sh`iptables-save > ${`${dir}/iptables.rules`} && { iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} 2>/dev/null; ip6tables-save > ${`${dir}/ip6tables.rules`} 2>/dev/null; ip -d addr > ${`${dir}/ip-addr.txt`}; ip route show table all > ${`${dir}/routes.txt`}; tar -C / -czf ${`${dir}/state.tgz`} --ignore-failed-read etc/cni/net.d var/lib/cni run/flannel etc/kubernetes var/lib/kubelet/config.yaml var/lib/kubelet/kubeadm-flags.env 2>/dev/null; true; }`;
 
 /** A plan's first backup step: a private folder, the backup, then the older backups pruned. */
 const backedUp = (b: BackupTarget, backup: RemoteCommand): RemoteCommand =>

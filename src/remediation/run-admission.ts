@@ -14,7 +14,9 @@ export type AdmissionRefusal =
   /** Signed, but its signed approval window closed too long ago. */
   | 'too-late';
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly code: AdmissionRefusal; readonly why: string };
+export type Admission =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: AdmissionRefusal; readonly why: string };
 
 /**
  * The executor's first check, before the node lock and before any step: the plan as stored must be

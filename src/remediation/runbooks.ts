@@ -1,6 +1,6 @@
 import type { NodeReport } from '../diagnosis/node-report.js';
-import type { Plan } from './plan.js';
 import { type BackupPolicy, backupDirFor, DEFAULT_BACKUP_POLICY } from './backup-policy.js';
+import type { Plan } from './plan.js';
 import { type HashedPlan, planHash } from './plan-hash.js';
 import type { PlanStep, StepDraft } from './plan-step.js';
 import type { RemedyKind, RemedyOf, RollbackContext, Runbook, RunbookRegistry } from './runbook.js';

@@ -92,9 +92,15 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   const newPlanId = () => ids.next('plan');
   // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
   const sweep = () =>
-    reportInterruptedRuns({ plans, post, audit, newPlanId, now: clock.now, isoNow: clock.isoNow, signer }).catch(
-      (error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'),
-    );
+    reportInterruptedRuns({
+      plans,
+      post,
+      audit,
+      newPlanId,
+      now: clock.now,
+      isoNow: clock.isoNow,
+      signer,
+    }).catch((error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'));
   await sweep();
   const sweeper = setInterval(sweep, INTERRUPTED_SWEEP_MS);
   sweeper.unref();

@@ -1,6 +1,6 @@
 import type { PlanStep } from '../../remediation/plan-step.js';
 import { stepText } from '../../remediation/step-text.js';
-import { escapeMrkdwn } from './mrkdwn.js';
+import { escapeMrkdwn, truncate } from './mrkdwn.js';
 
 /** Slack refuses a section text over 3,000 characters; the code fence and a header line fit in the rest. */
 const SECTION_TEXT_LIMIT = 3000;
@@ -16,7 +16,8 @@ export function stepSections(step: PlanStep): string[] | undefined {
   const { command, check } = stepText(step);
   const body = `${command}\n# then checked with: ${check}`;
   if (body.includes('```')) return undefined;
-  const header = `*${step.n}. ${escapeMrkdwn(step.title)}* on ${escapeMrkdwn(step.node)}${step.destructive ? ' — :warning: destructive' : ''}`;
+  // The title is a description (it can quote a long rule): shortened; the commands below never are.
+  const header = `*${step.n}. ${truncate(escapeMrkdwn(step.title), 250)}* on ${escapeMrkdwn(step.node)}${step.destructive ? ' — :warning: destructive' : ''}`;
   const chunks = splitEscaped(body, CODE_LIMIT);
   return chunks.map((chunk, i) => {
     const head =
