@@ -198,7 +198,10 @@ describe('remediation: a failing step', () => {
       messageTs: offer.ts,
     });
     await h.slack.waitFor(
-      () => h.slack.replies(parent.ts).find((m) => m.text.includes(`Running plan \`${rollbackId.split(':')[0]}\``)),
+      () =>
+        h.slack
+          .replies(parent.ts)
+          .find((m) => m.text.includes(`Running plan \`${rollbackId.split(':')[0]}\``)),
       20_000,
       'the rollback run',
     );

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { NodeReport } from '../../src/diagnosis/node-report.js';
 import { executePlan } from '../../src/remediation/executor.js';
 import type { ExecutorDeps } from '../../src/remediation/executor-deps.js';
+import { runJoinStep } from '../../src/remediation/join-step.js';
 import type { Plan } from '../../src/remediation/plan.js';
 import type { PlanRepository } from '../../src/remediation/plan-repository.js';
 import { createPlanSigner } from '../../src/remediation/plan-signer.js';
@@ -195,4 +196,51 @@ describe('the executor refuses before the lock and before any step', () => {
     assert.deepEqual(f.execs, []);
     assert.match(String((f.posts[0] as { text: string }).text), /not the plan the approver was shown/);
   });
+});
+
+describe('the join step', () => {
+  const JOIN_LINE =
+    'kubeadm join 198.18.0.10:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:' +
+    '0'.repeat(64);
+  const step = {
+    kind: 'join',
+    n: 9,
+    node: 'node-3',
+    title: 'rejoin',
+    joinFrom: 'cp-1',
+    check: 'test -e /etc/kubernetes/kubelet.conf',
+    destructive: true,
+    timeoutMs: 1000,
+  } as const;
+
+  for (const joinExit of [0, 1]) {
+    it(`a ${joinExit === 0 ? 'successful' : 'failed'} join: token for 10 min, secret only on stdin, token deleted afterwards`, async () => {
+      const runs: { node: string; command: string; stdin: string | undefined }[] = [];
+      const deps = {
+        target: (name: string) => ({ name, host: '127.0.0.1', port: 22 }),
+        exec: async (t: { name: string }, c: { text: string }, o: { stdin?: string }) => {
+          runs.push({ node: t.name, command: c.text, stdin: o.stdin });
+          if (c.text.startsWith('kubeadm token create'))
+            return { exitCode: 0, stdout: `${JOIN_LINE}\n`, stderr: '', timedOut: false };
+          if (c.text.includes('kubeadm join'))
+            return { exitCode: joinExit, stdout: '', stderr: joinExit ? 'join failed' : '', timedOut: false };
+          return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+        },
+      };
+      const outcome = await runJoinStep(deps as never, step, { name: 'node-3', host: '127.0.0.1', port: 22 });
+      assert.equal(outcome.ok, joinExit === 0);
+      assert.equal(runs[0]!.command, 'kubeadm token create --ttl 10m --print-join-command');
+      const join = runs.find((r) => r.command.includes('kubeadm join'))!;
+      assert.equal(join.node, 'node-3');
+      assert.doesNotMatch(join.command, /0123456789abcdef/, 'the secret is not on the command line');
+      assert.match(join.stdin ?? '', /kind: JoinConfiguration[\s\S]*token: "abcdef\.0123456789abcdef"/);
+      assert.deepEqual(runs.at(-1), {
+        node: 'cp-1',
+        command: 'kubeadm token delete abcdef',
+        stdin: undefined,
+      });
+      assert.match(outcome.detail, /join token abcdef deleted on cp-1/);
+      assert.doesNotMatch(outcome.detail, /0123456789abcdef/);
+    });
+  }
 });
