@@ -21,11 +21,3 @@ export function backupDirFor(createdAt: string, planId: string): string {
   const stamp = createdAt.replace(/[-:]/g, '').replace(/\..*$/, '');
   return `${BACKUP_ROOT}/${stamp}-${planId}`;
 }
-
-/** "newest 10, at most 30 days", for the plan text. */
-export function describeRetention(policy: BackupPolicy): string {
-  const m = policy.maxAgeMinutes;
-  const age =
-    m % 1440 === 0 ? `${m / 1440} day${m === 1440 ? '' : 's'}` : m % 60 === 0 ? `${m / 60} h` : `${m} min`;
-  return `the newest ${policy.keep} kept, none older than ${age}`;
-}

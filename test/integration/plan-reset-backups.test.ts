@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { addFault, labExec } from '../../src/lab/lab.js';
+import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import type { Plan } from '../../src/remediation/plan.js';
@@ -154,6 +154,27 @@ describe('worker reset on the lab: every command shown, private pruned backups, 
     assert.doesNotMatch(h.logLines.join('\n'), /0123456789abcdef/, 'not in the logs');
     const auditText = JSON.stringify(await redis.xrange(`${KEY_PREFIX}:audit`, '-', '+'));
     assert.doesNotMatch(auditText, /0123456789abcdef/, 'not in the audit log');
+  });
+
+  it('control-plane re-init (no node has a podCIDR): all 10 steps shown in full in the report', async () => {
+    for (const node of ['cp-1', 'node-1', 'node-2', 'node-3'])
+      await addFault({ labId: 'ncsignx' }, { id: 'podcidr-not-assigned', node });
+    try {
+      const { report } = await h.check('cp-1', { user: 'U0ONCALL' });
+      const planId = approveValue(report).split(':')[0]!;
+      const plan = JSON.parse((await redis.hget(`${KEY_PREFIX}:plan:${planId}`, 'plan'))!) as Plan;
+      assert.equal(plan.remedy.kind, 'reinit-control-plane');
+      assert.equal(plan.steps.length, 10);
+      const code = shownCode(report);
+      for (const step of plan.steps) {
+        const { command, check } = stepText(step);
+        assert.ok(code.includes(`${command}\n# then checked with: ${check}`), `step ${step.n} shown in full`);
+      }
+      assert.ok(report.blocks.length <= 50);
+    } finally {
+      for (const node of ['cp-1', 'node-1', 'node-2', 'node-3'])
+        await clearFault({ labId: 'ncsignx' }, { id: 'podcidr-not-assigned', node }).catch(() => undefined);
+    }
   });
 
   it('Redis with a password: the bot, the queues and the workers all authenticate', async () => {
