@@ -10,10 +10,6 @@ describe('backup settings', () => {
     assert.equal(env.NETCHECK_BACKUP_MAX_AGE, 30 * 1440);
     const set = parseEnv({ NETCHECK_BACKUP_KEEP: '3', NETCHECK_BACKUP_MAX_AGE: '12h' });
     assert.deepEqual([set.NETCHECK_BACKUP_KEEP, set.NETCHECK_BACKUP_MAX_AGE], [3, 720]);
-    assert.equal(
-      describeRetention({ keep: 3, maxAgeMinutes: 720 }),
-      'the newest 3 kept, none older than 12 h',
-    );
   });
 
   it('refuses values that would prune the backup a rollback needs, or that mean nothing, naming the variable', () => {
