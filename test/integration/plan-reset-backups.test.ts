@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
-import { createLogger } from '../../src/log/create-logger.js';
-import { type Netcheck, startNetcheck } from '../../src/main.js';
 import type { Plan } from '../../src/remediation/plan.js';
 import { stepText } from '../../src/remediation/step-text.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { freePort } from '../support/free-port.js';
-import {
-  type Harness,
-  messageText,
-  SIGNING_SECRET,
-  startHarness,
-  TEST_PLAN_KEY,
-} from '../support/netcheck-harness.js';
-import { postButtonClick, postSlashCommand } from '../support/slack-signing.js';
+import { type Harness, messageText, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
+import { postButtonClick } from '../support/slack-signing.js';
 
 const decodeEntities = (s: string) =>
   s.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
