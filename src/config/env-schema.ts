@@ -72,6 +72,22 @@ export const envSchema = z.object({
     .string()
     .min(32, 'expected a secret of at least 32 characters (for example the output of `openssl rand -hex 32`)')
     .optional(),
+  // Backups of cluster secrets on the nodes: at least 2 kept and 1 h, so the backup a rollback
+  // offer restores from (offered after a failed step, valid 15 min) is never pruned under it.
+  NETCHECK_BACKUP_KEEP: z.coerce
+    .number({ error: 'expected how many backups each node keeps, a whole number such as 10' })
+    .int('expected a whole number of backups, such as 10')
+    .min(2, 'expected at least 2 (the backup a rollback restores from must survive the next plan)')
+    .max(1000, 'expected at most 1000 backups')
+    .default(10),
+  NETCHECK_BACKUP_MAX_AGE: z
+    .string()
+    .regex(/^[1-9][0-9]{0,6}[mhd]$/, 'expected an age such as 30d, 12h or 90m (minutes, hours or days)')
+    .transform((s) => Number(s.slice(0, -1)) * { m: 1, h: 60, d: 1440 }[s.slice(-1) as 'm' | 'h' | 'd'])
+    .refine((minutes) => minutes >= 60, {
+      message: 'expected at least 1h, so a rollback offer can still restore',
+    })
+    .default(30 * 1440),
   NETCHECK_ROLE: z
     .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })
     .default('all'),

@@ -33,6 +33,8 @@ export interface Config {
   /** The plan-signing secret; present exactly when the role includes a worker. */
   readonly planKey: string | undefined;
   readonly kubeconfigPath: string | undefined;
+  /** How many backups each node keeps and for how long (NETCHECK_BACKUP_KEEP, NETCHECK_BACKUP_MAX_AGE). */
+  readonly backup: { readonly keep: number; readonly maxAgeMinutes: number };
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -148,6 +150,7 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     rateLimit: env.NETCHECK_RATE_LIMIT,
     planKey: hasWorker ? env.NETCHECK_PLAN_KEY : undefined,
     kubeconfigPath: env.KUBECONFIG,
+    backup: { keep: env.NETCHECK_BACKUP_KEEP, maxAgeMinutes: env.NETCHECK_BACKUP_MAX_AGE },
   };
 }
 

@@ -2,11 +2,10 @@ import type { RemoteCommand } from '../ssh/remote-command.js';
 
 /**
  * The one place a stored step's text becomes a RemoteCommand again. It is safe because the text
- * was made by remedy-commands.ts (the reviewed, quoting templates) when the plan was built, and the
- * executor runs a plan only after its Redis gate has checked that the stored plan still has the hash
- * the approver approved (the hash covers every command and check, see plan-hash.ts). Anyone who can
- * write to Redis could still rewrite plan and hash together: signing plans with a key only workers
- * hold (NETCHECK_PLAN_KEY) closes that, in a later change.
+ * was made by remedy-commands.ts (the reviewed, quoting templates) when a worker built the plan,
+ * and the executor runs a plan only after run-admission.ts has recomputed its hash from these very
+ * texts, verified the worker's signature over it (NETCHECK_PLAN_KEY, which neither the bot nor Redis
+ * holds) and matched it with the hash the approver's button carried.
  */
 export function approvedCommand(text: string): RemoteCommand {
   return { text } as RemoteCommand;

@@ -4,6 +4,7 @@ import type { DrainOutcome } from '../kube/kube-node-writer.js';
 import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import type { PlanRepository } from './plan-repository.js';
+import type { PlanSigner } from './plan-signer.js';
 import type { RemediationMessage } from './remediation-message.js';
 import type { RunTiming } from './run-timing.js';
 
@@ -17,11 +18,13 @@ export interface ExecResult {
 /** What the executor works with; every outside system is passed in (house rule 1). */
 export interface ExecutorDeps {
   readonly plans: PlanRepository;
+  /** Verifies a plan before it runs and signs the rollbacks a worker offers (NETCHECK_PLAN_KEY). */
+  readonly signer: PlanSigner;
   readonly target: (node: string) => SshTarget | undefined;
   readonly exec: (
     target: SshTarget,
     command: RemoteCommand,
-    opts: { timeoutMs: number },
+    opts: { timeoutMs: number; stdin?: string },
   ) => Promise<ExecResult>;
   /** Into the outbox: the bot delivers it to Slack. */
   readonly post: (message: RemediationMessage) => Promise<void>;

@@ -3,6 +3,7 @@ import type { ExecutorDeps, Say } from './executor-deps.js';
 import type { Plan } from './plan.js';
 import { type RunLease, refusalCode } from './plan-repository.js';
 import { offerRollback } from './rollback-offer.js';
+import { admitPlan } from './run-admission.js';
 import { RunFence } from './run-fence.js';
 import type { RanStep } from './run-record.js';
 import { stopRun } from './run-stop.js';
@@ -27,6 +28,9 @@ export async function executePlan(deps: ExecutorDeps, planId: string, hash: stri
   const { plan } = stored;
   const say = (seq: string, text: string) =>
     deps.post({ kind: 'progress', runId: plan.runId, seq: `${planId}-${seq}`, text });
+
+  // Before the lock and before any step: only a plan a worker signed, exactly as the approver saw it.
+  if (!(await admitted(deps, plan, hash, say))) return;
 
   const timing = deps.timing ?? DEFAULT_RUN_TIMING;
   const lease = (): RunLease => ({ node: plan.node, nowMs: deps.now(), ...timing });
@@ -168,4 +172,24 @@ async function reportLateApproval(
     'approval-expired',
     `:hourglass: Not started: plan \`${plan.planId}\` was approved ${late === undefined ? 'at an unknown time' : `${late} s ago`}, but a run must start within ${window} s of its approval, so the approval expired. Nothing ran. The diagnosis it was based on may be stale: run /netcheck ${plan.node} for a fresh one.`,
   );
+}
+
+/** Refuses, in the thread and the audit log, a plan that is unsigned, edited or not the one approved. */
+async function admitted(deps: ExecutorDeps, plan: Plan, hash: string, say: Say): Promise<boolean> {
+  const admission = admitPlan(deps.signer, plan, hash, deps.now());
+  if (admission.ok) return true;
+  await deps.audit.record({
+    type: 'plan.refused',
+    actor: 'netcheck',
+    runId: plan.runId,
+    planId: plan.planId,
+    node: plan.node,
+    summary: `the executor refused to run the plan: ${admission.why}; nothing was run`,
+    data: { reason: admission.code, approvedHash: hash },
+  });
+  await say(
+    'not-admitted',
+    `:no_entry: The executor refused plan \`${plan.planId}\`: ${admission.why}. Nothing was run on ${plan.node}. Run /netcheck ${plan.node} again for a fresh plan.`,
+  );
+  return false;
 }

@@ -8,7 +8,7 @@ import { offerRollback } from './rollback-offer.js';
  * fails: it stops before its next step and reports what it did.
  */
 export async function reportInterruptedRuns(
-  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow'>,
+  deps: Pick<ExecutorDeps, 'plans' | 'post' | 'audit' | 'newPlanId' | 'now' | 'isoNow' | 'signer'>,
 ): Promise<string[]> {
   const claimed = await deps.plans.claimInterrupted();
   for (const planId of claimed) {

@@ -11,9 +11,16 @@ export interface Plan {
   readonly destructive: boolean;
   /** Where the backup of what the plan changes goes, on the node. */
   readonly backupDir: string;
-  /** sha256 over the steps: an approval is for exactly these commands. */
+  /**
+   * sha256 over everything that decides what runs (plan-hash.ts): an approval is for exactly these
+   * commands. Always recomputed from the steps before it is trusted.
+   */
   readonly hash: string;
+  /** HMAC-SHA256 of `hash` with NETCHECK_PLAN_KEY (plan-signer.ts): a worker built this plan. */
+  readonly signature?: string | undefined;
   readonly createdAt: string;
+  /** When the approval window closes (ISO). Signed: no edit in Redis can make a plan run later. */
+  readonly expiresAt: string;
   /** What the plan fixes, kept so a rollback can be derived from it. */
   readonly remedy: Remedy;
   /** Set on a rollback plan: the plan whose changes it undoes. */

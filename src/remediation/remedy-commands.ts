@@ -1,13 +1,43 @@
 import { tokenize } from '../probes/parsers/iptables-save.js';
-import { argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
+import { allOf, argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
+import { BACKUP_ROOT, type BackupTarget } from './backup-policy.js';
+
+/** How long a join token lives: long enough for one join, short enough to be worthless after. */
+export const JOIN_TOKEN_TTL_MINUTES = 10;
+
+/**
+ * The backup folder, private to root: everything written under umask 077 is 0600 (its folders
+ * 0700), because it holds the cluster's secrets (/etc/kubernetes/pki, admin.conf, etcd data).
+ */
+const privateDir = (dir: string): RemoteCommand =>
+  sh`umask 077 && mkdir -p ${dir} && chmod 700 ${BACKUP_ROOT} ${dir}`;
+
+/**
+ * Removes netcheck's older backups on the node: those older than the policy's age, then all but the
+ * newest `keep`. Only folders named like netcheck's own (`<stamp>-plan-…`) directly inside
+ * BACKUP_ROOT are candidates, and never the one this plan just made.
+ */
+const pruneBackups = (b: BackupTarget): RemoteCommand => {
+  const current = b.dir.slice(b.dir.lastIndexOf('/') + 1);
+  const pattern = '[0-9]*T[0-9]*-plan-*';
+  return sh`cd ${BACKUP_ROOT} && find . -mindepth 1 -maxdepth 1 -type d -name ${pattern} ! -name ${current} -mmin +${b.maxAgeMinutes} -exec rm -rf -- {} + && set -- [0-9]*T[0-9]*-plan-* && n=$(($# - ${b.keep})) && for d in "$@"; do [ "$n" -gt 0 ] || break; if [ "$d" != ${current} ] && [ -d "$d" ]; then rm -rf -- "$d"; fi; n=$((n - 1)); done`;
+};
+
+/** Everything a node reset touches. Moves nothing. */
+const nodeStateBackup = (dir: string): RemoteCommand =>
+  sh`iptables-save > ${`${dir}/iptables.rules`} && { iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} 2>/dev/null; ip6tables-save > ${`${dir}/ip6tables.rules`} 2>/dev/null; ip -d addr > ${`${dir}/ip-addr.txt`}; ip route show table all > ${`${dir}/routes.txt`}; tar -C / -czf ${`${dir}/state.tgz`} --ignore-failed-read etc/cni/net.d var/lib/cni run/flannel etc/kubernetes var/lib/kubelet/config.yaml var/lib/kubelet/kubeadm-flags.env 2>/dev/null; true; }`;
+
+/** A plan's first backup step: a private folder, the backup, then the older backups pruned. */
+const backedUp = (b: BackupTarget, backup: RemoteCommand): RemoteCommand =>
+  allOf(privateDir(b.dir), backup, pruneBackups(b));
 
 /**
  * Every command a fix may run, in one reviewed place. Rule specs come from the node's own
  * iptables-save output, split into words and quoted one by one; nothing typed in Slack reaches here.
  */
 export const remedyCommands = {
-  backupIptables: (dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && iptables-save > ${`${dir}/iptables.rules`}`,
+  backupIptables: (b: BackupTarget): RemoteCommand =>
+    backedUp(b, sh`iptables-save > ${`${b.dir}/iptables.rules`}`),
   deleteRule: (table: string, line: string): RemoteCommand => {
     const words = tokenize(line);
     if (words[0] !== '-A' || words.length < 3) throw new Error(`not an iptables-save rule: ${line}`);
@@ -26,15 +56,14 @@ export const remedyCommands = {
   restoreCniConfig: (file: string, dir: string): RemoteCommand => sh`mv ${`${dir}/${file}`} /etc/cni/net.d/`,
   cniConfigPresent: (file: string): RemoteCommand => sh`test -e ${`/etc/cni/net.d/${file}`}`,
   /** Everything a node reset touches, to a dated folder on the node. Moves nothing yet. */
-  backupNodeState: (dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && iptables-save > ${`${dir}/iptables.rules`} && { iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} 2>/dev/null; ip6tables-save > ${`${dir}/ip6tables.rules`} 2>/dev/null; ip -d addr > ${`${dir}/ip-addr.txt`}; ip route show table all > ${`${dir}/routes.txt`}; tar -C / -czf ${`${dir}/state.tgz`} --ignore-failed-read etc/cni/net.d var/lib/cni run/flannel etc/kubernetes var/lib/kubelet/config.yaml var/lib/kubelet/kubeadm-flags.env 2>/dev/null; true; }`,
+  backupNodeState: (b: BackupTarget): RemoteCommand => backedUp(b, nodeStateBackup(b.dir)),
   /** Before any flush: a DROP policy with no rules left would cut our own SSH session. */
   acceptInput: (): RemoteCommand => sh`iptables -P INPUT ACCEPT`,
   inputAccepts: (): RemoteCommand => sh`iptables -S INPUT | grep -qx -- '-P INPUT ACCEPT'`,
   kubeadmReset: (): RemoteCommand => sh`kubeadm reset --force`,
   kubeletConfAbsent: (): RemoteCommand => sh`test ! -e /etc/kubernetes/kubelet.conf`,
   moveCniDir: (dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && if [ -d /etc/cni/net.d ]; then mv /etc/cni/net.d ${`${dir}/cni-net.d`}; fi && mkdir -p /etc/cni/net.d`,
+    sh`umask 077 && mkdir -p ${dir} && if [ -d /etc/cni/net.d ]; then mv /etc/cni/net.d ${`${dir}/cni-net.d`}; fi && mkdir -p /etc/cni/net.d`,
   cniDirMoved: (dir: string): RemoteCommand =>
     sh`test -d ${`${dir}/cni-net.d`} && test -z "$(ls -A /etc/cni/net.d)"`,
   flushTables: (): RemoteCommand =>
@@ -54,7 +83,16 @@ export const remedyCommands = {
   routeVia: (address: string, iface: string): RemoteCommand =>
     sh`ip route get ${address} | grep -q ${`dev ${iface}`}`,
   /** Run on the control plane; its output is a secret and never leaves the worker. */
-  printJoinCommand: (): RemoteCommand => sh`kubeadm token create --print-join-command`,
+  createJoinToken: (): RemoteCommand =>
+    sh`kubeadm token create --ttl ${`${JOIN_TOKEN_TTL_MINUTES}m`} --print-join-command`,
+  /**
+   * Run on the joining node with a JoinConfiguration on stdin: the token goes through a 0600 file
+   * that is removed on exit, never through a command line (which every user can read in /proc).
+   */
+  joinWithConfigOnStdin: (): RemoteCommand =>
+    sh`umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && cat > "$f" && kubeadm join --config "$f"`,
+  /** A token id is public (only its secret half is not): deleting by id keeps the secret off the line. */
+  deleteJoinToken: (tokenId: string): RemoteCommand => sh`kubeadm token delete ${tokenId}`,
   kubeletConfPresent: (): RemoteCommand => sh`test -e /etc/kubernetes/kubelet.conf`,
   restoreNodeFiles: (dir: string): RemoteCommand =>
     sh`if [ -d ${`${dir}/cni-net.d`} ]; then rm -rf /etc/cni/net.d && cp -a ${`${dir}/cni-net.d`} /etc/cni/net.d; fi && tar -C / -xzf ${`${dir}/state.tgz`}`,
@@ -64,7 +102,7 @@ export const remedyCommands = {
     sh`test -s ${manifest} && grep -Eq ${`"Network": *"${network.replace(/\./g, '\\.')}"`} ${manifest}`,
   /** On the control plane, etcd is the cluster: a snapshot when etcdctl is there, a copy of its data dir always. */
   backupEtcd: (dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && { if command -v etcdctl >/dev/null 2>&1; then ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save ${`${dir}/etcd-snapshot.db`} || exit 1; fi; if [ -d /var/lib/etcd ]; then tar -C / -czf ${`${dir}/etcd-data.tgz`} var/lib/etcd || exit 1; else echo 'no /var/lib/etcd on this node' > ${`${dir}/etcd-data.txt`}; fi; }`,
+    sh`umask 077 && mkdir -p ${dir} && { if command -v etcdctl >/dev/null 2>&1; then ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save ${`${dir}/etcd-snapshot.db`} || exit 1; fi; if [ -d /var/lib/etcd ]; then tar -C / -czf ${`${dir}/etcd-data.tgz`} var/lib/etcd || exit 1; else echo 'no /var/lib/etcd on this node' > ${`${dir}/etcd-data.txt`}; fi; }`,
   etcdBackedUp: (dir: string): RemoteCommand =>
     sh`test -s ${`${dir}/etcd-snapshot.db`} || test -s ${`${dir}/etcd-data.tgz`} || test -s ${`${dir}/etcd-data.txt`}`,
   restoreEtcdData: (dir: string): RemoteCommand =>
@@ -76,10 +114,14 @@ export const remedyCommands = {
     argv(['kubectl', '--kubeconfig', '/etc/kubernetes/admin.conf', 'apply', '-f', manifest]),
   flannelDaemonSetPresent: (): RemoteCommand =>
     sh`kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-flannel get daemonset kube-flannel-ds >/dev/null`,
-  setSysctl: (key: string, value: string, dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && sysctl -n ${key} > ${`${dir}/sysctl-${key}`} && sysctl -w ${`${key}=${value}`} && printf '%s = %s\n' ${key} ${value} > ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,
+  setSysctl: (key: string, value: string, b: BackupTarget): RemoteCommand =>
+    allOf(
+      backedUp(b, sh`sysctl -n ${key} > ${`${b.dir}/sysctl-${key}`}`),
+      // The persisted setting is read by everyone, as sysctl.d files are: not under umask 077.
+      sh`sysctl -w ${`${key}=${value}`} && printf '%s = %s\n' ${key} ${value} > ${`/etc/sysctl.d/99-netcheck-${key}.conf`} && chmod 644 ${`/etc/sysctl.d/99-netcheck-${key}.conf`}`,
+    ),
   sysctlIs: (key: string, value: string): RemoteCommand => sh`test "$(sysctl -n ${key})" = ${value}`,
-  moveCniConfig: (file: string, dir: string): RemoteCommand =>
-    sh`mkdir -p ${dir} && mv ${`/etc/cni/net.d/${file}`} ${`${dir}/`}`,
+  moveCniConfig: (file: string, b: BackupTarget): RemoteCommand =>
+    backedUp(b, sh`mv ${`/etc/cni/net.d/${file}`} ${`${b.dir}/`}`),
   cniConfigAbsent: (file: string): RemoteCommand => sh`test ! -e ${`/etc/cni/net.d/${file}`}`,
 } as const;

@@ -1,4 +1,5 @@
 import type { Remedy } from '../diagnosis/remedy.js';
+import type { BackupTarget } from './backup-policy.js';
 import type { StepDraft } from './plan-step.js';
 
 export type RemedyKind = Remedy['kind'];
@@ -14,8 +15,8 @@ export interface RollbackContext {
 
 /** How one remedy kind is fixed, and undone from its backup. Pure. */
 export interface Runbook<K extends RemedyKind> {
-  /** The narrow fix: back up what changes, change only that, check it. */
-  steps(remedy: RemedyOf<K>, backupDir: string): StepDraft[];
+  /** The narrow fix: back up what changes (pruning older backups), change only that, check it. */
+  steps(remedy: RemedyOf<K>, backup: BackupTarget): StepDraft[];
   /** Put back what `steps` changed, from the backup `steps` made. */
   rollback(remedy: RemedyOf<K>, from: RollbackContext): StepDraft[];
 }

@@ -4,18 +4,11 @@ import type { RemoteCommand } from '../ssh/remote-command.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { approvedCommand } from './approved-command.js';
 import type { ExecutorDeps } from './executor-deps.js';
-import { freshJoinCommand } from './join-command.js';
+import { runJoinStep } from './join-step.js';
 import type { PlanStep, StepKind } from './plan-step.js';
+import type { StepOutcome } from './step-outcome.js';
 
-/** How a step ended: what the audit log, the checkpoint and the thread are told. */
-export interface StepOutcome {
-  readonly ok: boolean;
-  readonly exitCode: number | null;
-  /** Digested into the audit log, never stored. */
-  readonly output: string;
-  /** One line for the thread and the audit summary; nothing secret in it. */
-  readonly detail: string;
-}
+export type { StepOutcome } from './step-outcome.js';
 
 type StepHandler<S extends PlanStep> = (
   deps: ExecutorDeps,
@@ -28,11 +21,7 @@ export const STEP_HANDLERS: { readonly [K in StepKind]: StepHandler<Extract<Plan
   shell: (deps, step, target) =>
     runAndCheck(deps, target, approvedCommand(step.command), approvedCommand(step.check), step.timeoutMs),
 
-  join: async (deps, step, target) => {
-    const joined = await freshJoinCommand(deps, step.joinFrom);
-    if ('error' in joined) return { ok: false, exitCode: null, output: '', detail: joined.error };
-    return runAndCheck(deps, target, joined.command, approvedCommand(step.check), step.timeoutMs);
-  },
+  join: (deps, step, target) => runJoinStep(deps, step, target),
 
   drain: async (deps, step) => {
     const outcome: DrainOutcome = deps.drain
@@ -65,7 +54,7 @@ async function runAndCheck(
     : run.exitCode !== 0
       ? `failed (exit ${run.exitCode}${run.timedOut ? ', timed out' : ''}: ${run.stderr.trim().split('\n')[0] ?? ''})`
       : 'ran, but its check failed';
-  // stderr can echo a join command: its token must not reach Slack or the audit log.
+  // Whatever a command prints to stderr is redacted before it reaches Slack or the audit log.
   return {
     ok,
     exitCode: run.exitCode,

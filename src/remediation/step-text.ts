@@ -1,9 +1,11 @@
 import type { PlanStep, StepDraft } from './plan-step.js';
+import { remedyCommands } from './remedy-commands.js';
 
 /**
  * What a step does, as the approver reads it (Slack), as the audit log records it, and as the plan
- * hash covers it. A shell step shows its exact command; a drain or join step has no shell text of
- * its own, so its line is rendered from its data. A join never shows its token: it is fetched fresh.
+ * hash covers it. A shell step shows its exact command; a drain step acts through the Kubernetes API,
+ * so its line is rendered from its data; a join step shows the three commands it runs, exactly, with
+ * only the token's id left open: the token is made fresh when the step runs and never shown.
  */
 export function stepText(step: PlanStep | StepDraft): { readonly command: string; readonly check: string } {
   switch (step.kind) {
@@ -16,7 +18,14 @@ export function stepText(step: PlanStep | StepDraft): { readonly command: string
       };
     case 'join':
       return {
-        command: `kubeadm join <fresh: kubeadm token create --print-join-command on ${step.joinFrom}>`,
+        command: [
+          `# on ${step.joinFrom} (its output, the token, stays on the worker):`,
+          remedyCommands.createJoinToken().text,
+          `# on ${step.node}, with a JoinConfiguration for that token on stdin:`,
+          remedyCommands.joinWithConfigOnStdin().text,
+          `# on ${step.joinFrom}, afterwards, whether the join worked or not:`,
+          'kubeadm token delete <id of that token>',
+        ].join('\n'),
         check: step.check,
       };
   }

@@ -10,6 +10,7 @@ import type { OutboxMessage } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
+import { createPlanSigner } from '../remediation/plan-signer.js';
 import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
@@ -38,6 +39,8 @@ export const WORKER_DRAIN_MS = 5 * 60 * 1000;
 export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   const { config, logger, clock, ids, redis, queues, runs, plans, audit } = ctx;
   const inventory = config.inventory;
+  // Config refuses a worker without NETCHECK_PLAN_KEY; a short or missing key throws here too.
+  const signer = createPlanSigner(config.planKey ?? '');
 
   // Loaded only by processes that run probes: a bot never loads the SSH stack or reads the key.
   const [{ parseKnownHosts }, { SshTransport }] = await Promise.all([
@@ -92,7 +95,8 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
       runProbe(
         {
           nodes,
-          planFor,
+          planFor: (report, planIds) => planFor(report, planIds, config.backup),
+          signer,
           savePlan: (plan, nowMs) => plans.save(plan, nowMs),
           audit,
           clock,
@@ -108,9 +112,15 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   const newPlanId = () => ids.next('plan');
   // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
   const sweep = () =>
-    reportInterruptedRuns({ plans, post, audit, newPlanId, now: clock.now, isoNow: clock.isoNow }).catch(
-      (error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'),
-    );
+    reportInterruptedRuns({
+      plans,
+      post,
+      audit,
+      newPlanId,
+      now: clock.now,
+      isoNow: clock.isoNow,
+      signer,
+    }).catch((error: unknown) => logger.error({ err: error }, 'could not check for interrupted runs'));
   await sweep();
   const sweeper = setInterval(sweep, INTERRUPTED_SWEEP_MS);
   sweeper.unref();
@@ -129,6 +139,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
       executePlan(
         {
           plans,
+          signer,
           target,
           exec: (t, command, opts) => transport.exec(t, command, opts),
           post,

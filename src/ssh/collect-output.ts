@@ -11,6 +11,8 @@ export interface ExecOptions {
    * command that may have started must not run twice.
    */
   readonly retryOnStaleConnection?: boolean;
+  /** Written to the command's stdin, which is then closed: how a secret reaches a node off its process list. */
+  readonly stdin?: string;
 }
 
 export interface ExecResult {
@@ -90,5 +92,6 @@ export function collectOutput(
       exitSignal = signal ?? null;
     });
     stream.on('close', () => finish(exitCode, exitSignal));
+    if (opts.stdin !== undefined) stream.end(opts.stdin);
   });
 }

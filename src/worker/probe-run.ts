@@ -4,6 +4,7 @@ import type { IdSource } from '../core/ids.js';
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { NodeReport, ProbeJobData } from '../queue/job-types.js';
 import type { Plan } from '../remediation/plan.js';
+import type { PlanSigner } from '../remediation/plan-signer.js';
 import type { NodeDiagnoser } from './diagnose-node.js';
 import { probeRunEvents } from './run-events.js';
 
@@ -16,6 +17,8 @@ export interface ProbeRunDeps {
     ids: { planId: string; runId: string; requestedBy: string; createdAt: string },
   ) => Plan | undefined;
   readonly savePlan: (plan: Plan, nowMs: number) => Promise<void>;
+  /** Signs every plan this worker builds with NETCHECK_PLAN_KEY; the executor runs no other. */
+  readonly signer: Pick<PlanSigner, 'sign'>;
   readonly audit: Auditor;
   readonly clock: Pick<Clock, 'now' | 'isoNow'>;
   readonly ids: IdSource;
@@ -41,12 +44,13 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
     }),
   ]);
   // The plan is stored before the report goes out, so its buttons always find it.
-  const plan = deps.planFor(diagnosis, {
+  const built = deps.planFor(diagnosis, {
     planId: deps.ids.next('plan'),
     runId: job.runId,
     requestedBy: job.requestedBy,
     createdAt: deps.clock.isoNow(),
   });
+  const plan = built && deps.signer.sign(built);
   if (plan) await deps.savePlan(plan, deps.clock.now());
   for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await deps.audit.record(event);
   const report = { ...diagnosis, plan };

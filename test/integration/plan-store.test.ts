@@ -17,6 +17,7 @@ const plan = (planId: string): Plan => ({
   backupDir: '/var/backups/netcheck/x',
   hash: 'h1',
   createdAt: '2026-11-24T03:00:00Z',
+  expiresAt: '2026-11-24T03:15:00Z',
   remedy: { kind: 'set-sysctl', node: 'cp-1', key: 'net.ipv4.ip_forward', value: '1' },
 });
 

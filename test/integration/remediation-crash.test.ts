@@ -121,7 +121,7 @@ describe('remediation: a worker killed in the middle of a plan', () => {
       try {
         let state = '';
         for (let i = 0; i < 200 && state !== 'failed'; i++) {
-          state = (await queue.getJobState(`remediate-${planId}`)) as string;
+          state = (await queue.getJobState(`remediate-${planId.split(':')[0]}`)) as string;
           if (state !== 'failed') await new Promise((r) => setTimeout(r, 100));
         }
         assert.equal(state, 'failed');

@@ -4,16 +4,19 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
+import { DEFAULT_BACKUP_POLICY } from '../../src/remediation/backup-policy.js';
 import { executePlan, reportInterruptedRuns } from '../../src/remediation/executor.js';
 import type { Plan } from '../../src/remediation/plan.js';
-import { hashSteps } from '../../src/remediation/plan-hash.js';
+import { createPlanSigner } from '../../src/remediation/plan-signer.js';
 import { type PlanStep, shellStep } from '../../src/remediation/plan-step.js';
 import { remedyCommands } from '../../src/remediation/remedy-commands.js';
 import { lockKey } from '../../src/store/plan-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { type ExecutorRig, startExecutorRig } from '../support/executor-rig.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { type Harness, startHarness } from '../support/netcheck-harness.js';
+import { type Harness, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+
+const signer = createPlanSigner(TEST_PLAN_KEY);
 
 const NODE = 'node-2';
 const IP_FORWARD = 'net.ipv4.ip_forward';
@@ -35,14 +38,16 @@ function stepsPlan(
         ...shellStep(
           NODE,
           `step ${i + 1} of ${keys.length}: set ${key} = 1`,
-          remedyCommands.setSysctl(key, '1', `${backupDir}/s${i + 1}`),
+          remedyCommands.setSysctl(key, '1', { ...DEFAULT_BACKUP_POLICY, dir: `${backupDir}/s${i + 1}` }),
           remedyCommands.sysctlIs(key, '1'),
           destructive(i + 1),
         ),
         n: i + 1,
       }) as PlanStep,
   );
-  return {
+  const createdAt = new Date().toISOString();
+  // Signed with the workers' key, as planFor's plans are: the executor refuses anything else.
+  return signer.sign({
     planId,
     runId,
     causeId: 'ip-forward-disabled',
@@ -51,10 +56,10 @@ function stepsPlan(
     steps,
     destructive: steps.some((s) => s.destructive),
     backupDir,
-    hash: hashSteps(steps),
-    createdAt: new Date().toISOString(),
+    createdAt,
+    expiresAt: new Date(Date.parse(createdAt) + 15 * 60_000).toISOString(),
     remedy: { kind: 'set-sysctl', node: NODE, key: IP_FORWARD, value: '1' },
-  };
+  });
 }
 
 const commandOf = (plan: Plan, n: number) => (plan.steps[n - 1] as { command: string }).command;

@@ -122,7 +122,7 @@ describe('remediation: safe plans', () => {
 
       const again = await h.check('node-2', { user: 'U0ONCALL' });
       const fresh = planIdOf(again.report);
-      await redis.hset(`netcheck:plan:${fresh}`, 'expiresAt', '0');
+      await redis.hset(`netcheck:plan:${fresh.split(':')[0]}`, 'expiresAt', '0');
       await click('netcheck_approve', fresh, 'U0ONCALL', again.report);
       await h.slack.waitFor(
         () => ephemeralsFor('U0ONCALL').find((t) => /expired/.test(t)),
@@ -198,7 +198,10 @@ describe('remediation: a failing step', () => {
       messageTs: offer.ts,
     });
     await h.slack.waitFor(
-      () => h.slack.replies(parent.ts).find((m) => m.text.includes(`Running plan \`${rollbackId}\``)),
+      () =>
+        h.slack
+          .replies(parent.ts)
+          .find((m) => m.text.includes(`Running plan \`${rollbackId.split(':')[0]}\``)),
       20_000,
       'the rollback run',
     );

@@ -8,6 +8,7 @@ import { KubeGateway } from '../../src/kube/kube-gateway.js';
 import { collectFacts } from '../../src/probes/collect-facts.js';
 import { Queues } from '../../src/queue/queues.js';
 import type { ExecutorDeps } from '../../src/remediation/executor.js';
+import { createPlanSigner } from '../../src/remediation/plan-signer.js';
 import { DEFAULT_RUN_TIMING, type RunTiming } from '../../src/remediation/run-timing.js';
 import { parseKnownHosts } from '../../src/ssh/known-hosts.js';
 import type { RemoteCommand } from '../../src/ssh/remote-command.js';
@@ -18,6 +19,7 @@ import { PlanStore } from '../../src/store/plan-store.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { createNodeDiagnoser } from '../../src/worker/diagnose-node.js';
 import type { Harness } from './netcheck-harness.js';
+import { TEST_PLAN_KEY } from './netcheck-harness.js';
 
 /**
  * An executor in the test process, wired to the harness's real Redis, lab nodes (over SSH) and
@@ -80,6 +82,7 @@ export async function startExecutorRig(
     beforeExec: undefined,
     deps: {
       plans,
+      signer: createPlanSigner(TEST_PLAN_KEY),
       target: (name) => {
         const node = findNode(inventory, name);
         return node ? { name: node.name, host: node.host, port: node.port } : undefined;

@@ -9,6 +9,7 @@ import type { ClusterFacts } from '../../src/probes/cluster-facts.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import type { ProbeJobData } from '../../src/queue/job-types.js';
 import type { Plan } from '../../src/remediation/plan.js';
+import { createPlanSigner } from '../../src/remediation/plan-signer.js';
 import { planFor } from '../../src/remediation/runbooks.js';
 import { createNodeDiagnoser } from '../../src/worker/diagnose-node.js';
 import { runProbe } from '../../src/worker/probe-run.js';
@@ -68,6 +69,7 @@ function setup(facts: ClusterFacts, overrides: { savePlan?: (plan: Plan) => Prom
       diagnose,
     }),
     planFor,
+    signer: createPlanSigner('unit-test-plan-key-0123456789abcdef'),
     savePlan: async (plan: Plan, nowMs: number) => {
       await overrides.savePlan?.(plan);
       log.push(`save ${plan.planId}`);
@@ -104,6 +106,8 @@ describe('probe run', () => {
     assert.equal(report.plan.requestedBy, 'U0REQ');
     // The fixed clock moved 1.5 s while probing: the plan is stamped after the probes, not before.
     assert.equal(report.plan.createdAt, '2026-11-24T03:00:01.500Z');
+    assert.match(report.plan.signature ?? '', /^[0-9a-f]{64}$/, 'the worker signed the plan it built');
+    assert.equal(createPlanSigner('unit-test-plan-key-0123456789abcdef').verify(report.plan).ok, true);
     assert.equal(saved[0]!.nowMs, T0 + 1500);
     assert.ok(log.indexOf('save plan-1') < log.indexOf('audit plan.proposed'));
     assert.ok(log.indexOf('save plan-1') < log.indexOf('returned'));

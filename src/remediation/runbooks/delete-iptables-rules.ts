@@ -4,12 +4,12 @@ import type { Runbook } from '../runbook.js';
 
 /** Delete exactly the offending iptables rules, after saving every rule. */
 export const deleteIptablesRules: Runbook<'delete-iptables-rules'> = {
-  steps: (r, dir) => [
+  steps: (r, backup) => [
     shellStep(
       r.node,
       `back up the iptables rules of ${r.node}`,
-      remedyCommands.backupIptables(dir),
-      remedyCommands.fileNotEmpty(`${dir}/iptables.rules`),
+      remedyCommands.backupIptables(backup),
+      remedyCommands.fileNotEmpty(`${backup.dir}/iptables.rules`),
       false,
     ),
     ...r.rules.map((rule) =>

@@ -4,11 +4,11 @@ import type { Runbook } from '../runbook.js';
 
 /** Move a foreign CNI config that sorts before Flannel's into the backup folder. */
 export const moveCniConfig: Runbook<'move-cni-config'> = {
-  steps: (r, dir) => [
+  steps: (r, backup) => [
     shellStep(
       r.node,
       `move the foreign CNI config ${r.file} to the backup folder`,
-      remedyCommands.moveCniConfig(r.file, dir),
+      remedyCommands.moveCniConfig(r.file, backup),
       remedyCommands.cniConfigAbsent(r.file),
       false,
     ),

@@ -1,13 +1,14 @@
+import type { BackupTarget } from '../backup-policy.js';
 import { type StepDraft, shellStep } from '../plan-step.js';
 import { remedyCommands } from '../remedy-commands.js';
 
 /** Steps the worker reset and the control-plane re-init share. */
-export function backupNodeStateStep(node: string, dir: string): StepDraft {
+export function backupNodeStateStep(node: string, backup: BackupTarget): StepDraft {
   return shellStep(
     node,
     `back up iptables (every backend), /etc/cni/net.d, /var/lib/cni, /run/flannel, /etc/kubernetes and the kubelet config of ${node}`,
-    remedyCommands.backupNodeState(dir),
-    remedyCommands.fileNotEmpty(`${dir}/iptables.rules`),
+    remedyCommands.backupNodeState(backup),
+    remedyCommands.fileNotEmpty(`${backup.dir}/iptables.rules`),
     false,
   );
 }

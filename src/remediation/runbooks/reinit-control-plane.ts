@@ -12,7 +12,7 @@ export const FLANNEL_MANIFEST = '/etc/netcheck/kube-flannel.yml';
  * etcd as well, and needs two approvers (see authorize.ts). Workers must then be reset and rejoined.
  */
 export const reinitControlPlane: Runbook<'reinit-control-plane'> = {
-  steps: (r, dir) => [
+  steps: (r, backup) => [
     shellStep(
       r.node,
       `check before anything changes: ${FLANNEL_MANIFEST} is on ${r.node} and its net-conf Network is ${r.podNetworkCidr}`,
@@ -20,16 +20,16 @@ export const reinitControlPlane: Runbook<'reinit-control-plane'> = {
       remedyCommands.flannelManifestReady(FLANNEL_MANIFEST, r.podNetworkCidr),
       false,
     ),
-    backupNodeStateStep(r.node, dir),
+    backupNodeStateStep(r.node, backup),
     shellStep(
       r.node,
       'back up etcd (a snapshot where etcdctl is installed, and its data directory)',
-      remedyCommands.backupEtcd(dir),
-      remedyCommands.etcdBackedUp(dir),
+      remedyCommands.backupEtcd(backup.dir),
+      remedyCommands.etcdBackedUp(backup.dir),
       false,
       120_000,
     ),
-    ...resetAndCleanSteps(r.node, dir),
+    ...resetAndCleanSteps(r.node, backup.dir),
     shellStep(
       r.node,
       `kubeadm init --pod-network-cidr=${r.podNetworkCidr}`,

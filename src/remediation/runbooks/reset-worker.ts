@@ -1,6 +1,6 @@
 import { formatCidr, parseCidr } from '../../diagnosis/cidr.js';
 import { type StepDraft, shellStep } from '../plan-step.js';
-import { remedyCommands } from '../remedy-commands.js';
+import { JOIN_TOKEN_TTL_MINUTES, remedyCommands } from '../remedy-commands.js';
 import type { Runbook } from '../runbook.js';
 import { backupNodeStateStep, resetAndCleanSteps, restoreNodeStateSteps } from './node-reset-steps.js';
 
@@ -9,9 +9,9 @@ import { backupNodeStateStep, resetAndCleanSteps, restoreNodeStateSteps } from '
  * answers), reset safely, give the node network its route back if the overlay hijacked it, rejoin.
  */
 export const resetWorker: Runbook<'reset-worker'> = {
-  steps: (r, dir) => {
+  steps: (r, backup) => {
     const steps: StepDraft[] = [
-      backupNodeStateStep(r.node, dir),
+      backupNodeStateStep(r.node, backup),
       {
         kind: 'drain',
         node: r.node,
@@ -19,7 +19,7 @@ export const resetWorker: Runbook<'reset-worker'> = {
         destructive: true,
         timeoutMs: 60_000,
       },
-      ...resetAndCleanSteps(r.node, dir),
+      ...resetAndCleanSteps(r.node, backup.dir),
     ];
     if (r.uplink) {
       const network = formatCidr(parseCidr(`${r.uplink.address}/${r.uplink.prefixlen}`)!).split('/')[0]!;
@@ -36,7 +36,7 @@ export const resetWorker: Runbook<'reset-worker'> = {
     steps.push({
       kind: 'join',
       node: r.node,
-      title: `rejoin the cluster with a fresh join command from ${r.controlPlane} (its token is never shown)`,
+      title: `rejoin the cluster with a join token from ${r.controlPlane} that lives ${JOIN_TOKEN_TTL_MINUTES} minutes and is deleted afterwards (the token is never shown)`,
       joinFrom: r.controlPlane,
       check: remedyCommands.kubeletConfPresent().text,
       destructive: true,

@@ -4,11 +4,11 @@ import type { Runbook } from '../runbook.js';
 
 /** Set one sysctl and persist it, saving its old value first. */
 export const setSysctl: Runbook<'set-sysctl'> = {
-  steps: (r, dir) => [
+  steps: (r, backup) => [
     shellStep(
       r.node,
       `set ${r.key} = ${r.value} and persist it`,
-      remedyCommands.setSysctl(r.key, r.value, dir),
+      remedyCommands.setSysctl(r.key, r.value, backup),
       remedyCommands.sysctlIs(r.key, r.value),
       false,
     ),

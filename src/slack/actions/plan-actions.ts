@@ -4,6 +4,7 @@ import type { Queues } from '../../queue/queues.js';
 import { approvalsNeeded, decisionRefusal, mayDecide } from '../../remediation/authorize.js';
 import { type PlanRepository, refusalCode } from '../../remediation/plan-repository.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../blocks/plan-blocks.js';
+import { parsePlanButtonValue } from '../blocks/plan-button-value.js';
 
 export interface PlanActionDeps {
   readonly plans: PlanRepository;
@@ -34,8 +35,9 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
       const tell = async (text: string) => {
         if (channel) await client.chat.postEphemeral({ channel, user, text });
       };
-      const planId = action.value ?? '';
-      const stored = /^[A-Za-z0-9-]{1,80}$/.test(planId) ? await deps.plans.get(planId) : undefined;
+      const clicked = parsePlanButtonValue(action.value);
+      const planId = clicked?.planId ?? (action.value ?? '').slice(0, 80);
+      const stored = clicked ? await deps.plans.get(planId) : undefined;
       if (!stored) {
         await deps.audit.record({
           type: 'plan.refused',
@@ -47,6 +49,20 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         return;
       }
       const about = { actor: user, runId: stored.plan.runId, planId, node: stored.plan.node };
+      // The hash of the plan the approver was shown travels on the button; an approval is bound to
+      // it, never to the stored plan's own hash (which whoever writes to Redis could change).
+      const shownHash = decision === 'approve' ? clicked?.hash : (clicked?.hash ?? stored.plan.hash);
+      if (!shownHash) {
+        await deps.audit.record({
+          ...about,
+          type: 'plan.refused',
+          summary: `${decision} refused: the button carried no plan hash (a message from an older netcheck?)`,
+        });
+        await tell(
+          ':no_entry: Nothing was run: this button does not say which version of the plan you saw. Run /netcheck again and approve the new plan.',
+        );
+        return;
+      }
       const approver = await deps.isApprover(user);
       const allowed = mayDecide(stored.plan, user, approver, decision, deps.controlPlane);
       if (!allowed.ok) {
@@ -61,7 +77,7 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
       }
       const result = await deps.plans.decide(
         planId,
-        stored.plan.hash,
+        shownHash,
         user,
         decision === 'approve' ? 'approved' : 'rejected',
         deps.now(),
@@ -73,8 +89,8 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         await deps.audit.record({
           ...about,
           type: 'plan.first-approval',
-          summary: `first of two approvals (hash ${stored.plan.hash.slice(0, 12)})`,
-          data: { hash: stored.plan.hash },
+          summary: `first of two approvals (hash ${shownHash.slice(0, 12)})`,
+          data: { hash: shownHash },
         });
         await deps.queues.enqueueOutbox({
           kind: 'progress',
@@ -104,9 +120,9 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
         type: decision === 'approve' ? 'plan.approved' : 'plan.rejected',
         summary:
           decision === 'approve'
-            ? `approved by ${approvedBy} (hash ${stored.plan.hash.slice(0, 12)})`
+            ? `approved by ${approvedBy} (hash ${shownHash.slice(0, 12)})`
             : `rejected; nothing runs`,
-        data: { hash: stored.plan.hash },
+        data: { hash: shownHash },
       });
       await deps.queues.enqueueOutbox({
         kind: 'plan-decided',
@@ -117,7 +133,7 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
             ? `:white_check_mark: Approved by ${approvedBy} at ${when}.`
             : `:x: Rejected by <@${user}> at ${when}. Nothing was run.`,
       });
-      if (decision === 'approve') await deps.queues.enqueueRemediation({ planId, hash: stored.plan.hash });
+      if (decision === 'approve') await deps.queues.enqueueRemediation({ planId, hash: shownHash });
       deps.logger.info({ planId, user, decision }, 'plan decided');
     });
   }
