@@ -151,6 +151,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     rateLimit: config.rateLimit,
     audit: listener.audit,
     isoNow: clock.isoNow,
+    ids,
     logger,
   });
   registerPlanActions(app, {

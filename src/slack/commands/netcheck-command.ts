@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import type { Auditor } from '../../audit/audit-event.js';
 import type { Inventory } from '../../config/inventory.js';
 import { withDeadline } from '../../core/deadline.js';
+import type { IdSource } from '../../core/ids.js';
 import type { IntakeResult, RateLimit } from '../../queue/command-intake.js';
 import type { CommandRequest } from '../../queue/job-types.js';
 import { REDIS_UNAVAILABLE_TEXT } from '../redis-unavailable.js';
@@ -19,6 +19,8 @@ export interface NetcheckCommandDeps {
   /** Used after the ack only, for refusals. */
   readonly audit: Auditor;
   readonly isoNow: () => string;
+  /** The one id source: run ids. */
+  readonly ids: IdSource;
   readonly logger: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -58,7 +60,7 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
       return;
     }
     const request: CommandRequest = {
-      runId: `run-${randomUUID()}`,
+      runId: deps.ids.next('run'),
       node: parsed.node.name,
       channel: command.channel_id,
       requestedBy: command.user_id,
