@@ -10,6 +10,7 @@ import type { Plan } from '../../src/remediation/plan.js';
 import { createPlanSigner } from '../../src/remediation/plan-signer.js';
 import { type PlanStep, shellStep } from '../../src/remediation/plan-step.js';
 import { remedyCommands } from '../../src/remediation/remedy-commands.js';
+import { parsePlanButtonValue } from '../../src/slack/blocks/plan-button-value.js';
 import { lockKey } from '../../src/store/plan-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { type ExecutorRig, startExecutorRig } from '../support/executor-rig.js';
@@ -88,7 +89,7 @@ describe('remediation: fencing (an executor in this process, the real Redis, ssh
     const actions = checked.report.blocks.find((b) => (b as { type?: string }).type === 'actions') as {
       elements: { value: string }[];
     };
-    runId = (await rig.plans.get(actions.elements[0]!.value))!.plan.runId;
+    runId = (await rig.plans.get(parsePlanButtonValue(actions.elements[0]!.value)!.planId))!.plan.runId;
   });
   after(async () => {
     await rig?.close();

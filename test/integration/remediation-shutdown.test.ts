@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { withDeadline } from '../../src/core/deadline.js';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
+import { parsePlanButtonValue } from '../../src/slack/blocks/plan-button-value.js';
 import { AuditStore } from '../../src/store/audit-store.js';
 import { lockKey, PlanStore } from '../../src/store/plan-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
@@ -76,12 +77,15 @@ async function unblock(fifo: string): Promise<void> {
   await fd.close();
 }
 
-function planIdOf(report: FakeMessage): string {
+/** What the Approve button carries: the plan id and the hash of the plan shown. */
+function approveValueOf(report: FakeMessage): string {
   const actions = report.blocks.find((b) => (b as { type?: string }).type === 'actions') as {
     elements: { action_id: string; value: string }[];
   };
   return actions.elements.find((e) => e.action_id === 'netcheck_approve')!.value;
 }
+
+const planIdOf = (report: FakeMessage): string => parsePlanButtonValue(approveValueOf(report))!.planId;
 
 describe('remediation: late approvals and worker shutdown (worker processes)', () => {
   let h: Harness;
@@ -101,10 +105,10 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
     await h?.close();
   });
 
-  const approve = (planId: string, report: FakeMessage) =>
+  const approve = (report: FakeMessage) =>
     postButtonClick(h.appUrl, SIGNING_SECRET, {
       actionId: 'netcheck_approve',
-      value: planId,
+      value: approveValueOf(report),
       user: 'U0ONCALL',
       channel: 'C0INCIDENT',
       messageTs: report.ts,
@@ -120,7 +124,7 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
       idle.child.kill('SIGTERM');
       assert.deepEqual(await idle.exited, [0, null]);
 
-      await approve(planId, report);
+      await approve(report);
       await h.slack.waitFor(() => (report.edits > 0 ? report : undefined), 10_000, 'the approval');
       // The approval is three minutes old when a worker comes (the default window is two).
       await redis.hset(`${KEY_PREFIX}:plan:${planId}`, 'approvedAtMs', String(Date.now() - 3 * 60_000));
@@ -169,7 +173,7 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
         '#!/bin/sh\nif [ -p /usr/local/bin/gate-release ]; then\n  echo started > /usr/local/bin/gate-started\n  cat /usr/local/bin/gate-release > /dev/null\nfi\nexec /usr/sbin/iptables-save "$@"\n',
         { mode: 0o755 },
       );
-      await approve(planId, report);
+      await approve(report);
       await withDeadline(readFile(started), 30_000, 'step 1 to start on cp-1');
 
       const signalledAt = performance.now();

@@ -87,6 +87,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       NETCHECK_APPROVERS: 'U0APPROVER',
       KUBECONFIG: files.kubeconfigPath,
       LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
+      // Tests send dozens of commands as one person; the rate limit has its own test (edge-access).
+      NETCHECK_RATE_LIMIT: '10000/1m',
       ...opts.env,
     };
     // Workers must hold the plan-signing key; a bot-only process must not (config refuses both mistakes).
