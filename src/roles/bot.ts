@@ -46,6 +46,9 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
       deliver: createOutboxDelivery({
         client,
         runs,
+        controlPlane: new Set(
+          config.inventory.nodes.filter((n) => n.role === 'control-plane').map((n) => n.name),
+        ),
         now: clock.now,
         logger: logger.child({ component: 'outbox' }),
       }),

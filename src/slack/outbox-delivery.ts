@@ -40,6 +40,8 @@ const PARENT_WAIT_LIMIT_MS = 15 * 60 * 1000;
 export interface OutboxDeliveryDeps {
   readonly client: WebClient;
   readonly runs: RunStore;
+  /** Control-plane node names (from the inventory): a plan's approval rule depends on them. */
+  readonly controlPlane: ReadonlySet<string>;
   readonly now: () => number;
   readonly logger: { warn(obj: object, msg: string): void };
 }
@@ -131,7 +133,7 @@ async function deliverOne(
       text: message.text,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text: message.text } },
-        ...planBlocks(message.plan),
+        ...planBlocks(message.plan, deps.controlPlane),
       ],
     };
     await deps.runs.saveMessage(run.runId, `plan-${message.plan.planId}`, body);
@@ -139,7 +141,7 @@ async function deliverOne(
   }
 
   if (message.kind === 'report') {
-    const body = renderReport(message.report, run.runId);
+    const body = renderReport(message.report, run.runId, deps.controlPlane);
     await deps.runs.saveMessage(run.runId, 'report', body);
     return post(deps, run, messageId, threadTs, body);
   }

@@ -105,11 +105,11 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
     await h?.close();
   });
 
-  const approve = (report: FakeMessage) =>
+  const approve = (report: FakeMessage, user = 'U0ONCALL') =>
     postButtonClick(h.appUrl, SIGNING_SECRET, {
       actionId: 'netcheck_approve',
       value: approveValueOf(report),
-      user: 'U0ONCALL',
+      user,
       channel: 'C0INCIDENT',
       messageTs: report.ts,
     });
@@ -173,7 +173,8 @@ describe('remediation: late approvals and worker shutdown (worker processes)', (
         '#!/bin/sh\nif [ -p /usr/local/bin/gate-release ]; then\n  echo started > /usr/local/bin/gate-started\n  cat /usr/local/bin/gate-release > /dev/null\nfi\nexec /usr/sbin/iptables-save "$@"\n',
         { mode: 0o755 },
       );
-      await approve(report);
+      // The plan changes cp-1: the requester alone may not approve it.
+      await approve(report, 'U0APPROVER');
       await withDeadline(readFile(started), 30_000, 'step 1 to start on cp-1');
 
       const signalledAt = performance.now();

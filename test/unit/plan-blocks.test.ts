@@ -59,7 +59,7 @@ describe('plan blocks: the approver sees every command', () => {
     it(`${name}: all ${steps} steps, each command and check in full, exactly as it runs`, () => {
       const plan = make();
       assert.equal(plan.steps.length, steps);
-      const blocks = planBlocks(plan);
+      const blocks = planBlocks(plan, new Set(['cp-1']));
       assertWithinSlackLimits(blocks);
       const code = shownCode(blocks);
       for (const step of plan.steps) {
@@ -90,17 +90,21 @@ describe('plan blocks: the approver sees every command', () => {
       '-A INPUT -p icmp -j DROP',
       '-A INPUT -p icmp -m comment --comment "it\'s <!channel>" -j DROP',
     ]);
-    const code = shownCode(planBlocks(plan));
+    const code = shownCode(planBlocks(plan, new Set(['cp-1'])));
     assert.ok(code.includes('iptables -t filter -D INPUT -p icmp -j DROP\n'), code);
     assert.ok(
       code.includes(`iptables -t filter -D INPUT -p icmp -m comment --comment 'it'\\''s <!channel>' -j DROP`),
     );
-    assert.doesNotMatch(JSON.stringify(planBlocks(plan)), /<!channel>/, 'escaped for mrkdwn');
+    assert.doesNotMatch(
+      JSON.stringify(planBlocks(plan, new Set(['cp-1']))),
+      /<!channel>/,
+      'escaped for mrkdwn',
+    );
   });
 
   it('a command longer than a section is split over several blocks and still shown whole', () => {
     const plan = deleteRules([`-A INPUT -p icmp -m comment --comment "${'x'.repeat(7000)}" -j DROP`]);
-    const blocks = planBlocks(plan);
+    const blocks = planBlocks(plan, new Set(['cp-1']));
     assertWithinSlackLimits(blocks);
     const command = stepText(plan.steps[1]!).command;
     assert.ok(command.length > 7000);
@@ -113,7 +117,7 @@ describe('plan blocks: the approver sees every command', () => {
     const plan = deleteRules(
       Array.from({ length: 5000 }, (_, i) => `-A INPUT -p icmp -m comment --comment "r${i}" -j DROP`),
     );
-    const blocks = planBlocks(plan);
+    const blocks = planBlocks(plan, new Set(['cp-1']));
     assertWithinSlackLimits(blocks);
     assert.equal(approveButton(blocks), undefined);
     assert.equal(
@@ -125,7 +129,10 @@ describe('plan blocks: the approver sees every command', () => {
   });
 
   it('a command that cannot be shown exactly (``` in it) is not offered either', () => {
-    const blocks = planBlocks(deleteRules(['-A INPUT -p icmp -m comment --comment "```" -j DROP']));
+    const blocks = planBlocks(
+      deleteRules(['-A INPUT -p icmp -m comment --comment "```" -j DROP']),
+      new Set(['cp-1']),
+    );
     assert.equal(approveButton(blocks), undefined);
     assert.match(JSON.stringify(blocks), /cannot be shown exactly as it runs/);
   });
@@ -165,5 +172,17 @@ describe('minimal shell quoting', () => {
         `${JSON.stringify(tricky)} → ${shellQuote(tricky)}`,
       );
     assert.equal(shellQuote('FOO=bar'), "'FOO=bar'", 'an assignment-looking word is quoted');
+  });
+});
+
+describe('the approval rule shown with a plan', () => {
+  it('is the one enforced: a safe change to a control-plane node needs an approver', () => {
+    const plan = deleteRules(['-A INPUT -p icmp -j DROP']);
+    const intro = (cp: ReadonlySet<string>) => sectionTexts(planBlocks(plan, cp))[0] ?? '';
+    assert.match(
+      intro(new Set(['cp-1'])),
+      /changes the control plane: needs an approver who is not the requester/,
+    );
+    assert.match(intro(new Set(['cp-9'])), /safe: the requester may approve/);
   });
 });

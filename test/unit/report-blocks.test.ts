@@ -19,7 +19,7 @@ describe('report blocks', () => {
         },
       }),
     );
-    const message = renderReport(report, 'run-1');
+    const message = renderReport(report, 'run-1', new Set(['cp-1']));
     assert.match(message.text, /`icmp-blocked`/);
     const first = JSON.stringify(message.blocks[0]);
     assert.match(first, /`icmp-blocked`/);
@@ -40,7 +40,7 @@ describe('report blocks', () => {
         cp: { [PROBE.iptables]: { stdout: huge } },
       }),
     );
-    const message = renderReport(report, 'run-1');
+    const message = renderReport(report, 'run-1', new Set(['cp-1']));
     assert.ok(message.blocks.length <= 50, `${message.blocks.length} blocks`);
     for (const t of textsOf(message.blocks)) assert.ok(JSON.parse(`{${t}}`).text.length <= 3000);
     assert.match(JSON.stringify(message.blocks), /cut/);
@@ -50,6 +50,6 @@ describe('report blocks', () => {
     const report = diagnose(
       clusterFacts({ worker: { [PROBE.cniConfig]: { stdout: 'DIR /etc/cni/net.d\n<!channel>.conf\n' } } }),
     );
-    assert.doesNotMatch(JSON.stringify(renderReport(report, 'r').blocks), /<!channel>/);
+    assert.doesNotMatch(JSON.stringify(renderReport(report, 'r', new Set(['cp-1'])).blocks), /<!channel>/);
   });
 });

@@ -22,14 +22,15 @@ const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkd
  * hash, and the buttons. A plan that cannot be shown in full within Slack's limits gets no buttons:
  * nobody approves commands they could not read.
  */
-export function planBlocks(plan: Plan): Block[] {
+/** `controlPlane`: the inventory's control-plane node names, so the approval rule shown is the one enforced. */
+export function planBlocks(plan: Plan, controlPlane: ReadonlySet<string>): Block[] {
   const stepTexts = plan.steps.map(stepSections);
   const showable = stepTexts.every((t) => t !== undefined);
   const stepBlocks = showable ? stepTexts.flat().map((t) => section(t as string)) : [];
   const offered = showable && stepBlocks.length + 4 <= MAX_PLAN_BLOCKS;
   const intro = section(
     truncate(
-      `*Fix plan for \`${escapeMrkdwn(plan.causeId)}\`* (${approvalRule(plan)}), ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${offered ? ': every command the Approve button runs is below, exactly as it runs' : ''}.\n:file_folder: Backup before any change: \`${escapeMrkdwn(plan.backupDir)}\` on ${escapeMrkdwn(plan.node)} (private to root: folder 0700, files 0600; older netcheck backups there are pruned by the backup step).`,
+      `*Fix plan for \`${escapeMrkdwn(plan.causeId)}\`* (${approvalRule(plan, controlPlane)}), ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}${offered ? ': every command the Approve button runs is below, exactly as it runs' : ''}.\n:file_folder: Backup before any change: \`${escapeMrkdwn(plan.backupDir)}\` on ${escapeMrkdwn(plan.node)} (private to root: folder 0700, files 0600; older netcheck backups there are pruned by the backup step).`,
       2900,
     ),
   );

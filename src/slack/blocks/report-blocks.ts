@@ -64,7 +64,11 @@ function checkLine(c: Check): string {
 }
 
 /** The threaded report: root cause first with its evidence, then what is unexplained or unknown, then the fix plan. */
-export function renderReport(report: NodeReport, runId: string): SlackMessage {
+export function renderReport(
+  report: NodeReport,
+  runId: string,
+  controlPlane: ReadonlySet<string>,
+): SlackMessage {
   const blocks: Block[] = [
     section(
       `${VERDICT_ICON[report.verdict]} *${escapeMrkdwn(report.node)}*: ${escapeMrkdwn(report.headline)}`,
@@ -108,7 +112,7 @@ export function renderReport(report: NodeReport, runId: string): SlackMessage {
   );
 
   // The plan and its buttons always survive the cut: they are what the reader acts on.
-  const plan = report.plan ? planBlocks(report.plan) : [];
+  const plan = report.plan ? planBlocks(report.plan, controlPlane) : [];
   return { text: fallbackText(report), blocks: [...capBlocks(blocks, MAX_BLOCKS - plan.length), ...plan] };
 }
 
