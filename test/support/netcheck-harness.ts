@@ -78,6 +78,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       NETCHECK_INVENTORY: files.inventoryPath,
       NETCHECK_ROLE: 'all',
       NETCHECK_APPROVERS: 'U0APPROVER',
+      // The suites run many commands as one user; the rate limit has its own test.
+      NETCHECK_RATE_LIMIT: '1000/1m',
       KUBECONFIG: files.kubeconfigPath,
       LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
       ...opts.env,
