@@ -222,7 +222,7 @@ describe('parsers (recorded output)', () => {
       '-m',
       'comment',
       '--comment',
-      'a \\"b\\" c',
+      'a "b" c',
       '-j',
       'ACCEPT',
     ]);

@@ -24,7 +24,11 @@ export interface IptablesDump {
 
 /** Splits an iptables-save rule into words, honouring the double quotes used around comments. */
 export function tokenize(line: string): string[] {
-  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+  // iptables-save quotes a word with spaces and escapes `"` and `\` inside it with a backslash: the
+  // word iptables itself was given (and must be given again to delete the rule) has them unescaped.
+  return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) =>
+    m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? ''),
+  );
 }
 
 function optionValue(words: readonly string[], ...names: string[]): string | undefined {
