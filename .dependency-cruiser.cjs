@@ -18,6 +18,7 @@ const LAYERS = [
   ['^src/audit/'], // audit events, hash chain, redaction (pure)
   ['^src/config/'],
   ['^src/lab/'], // the test cluster: imports nothing of the app
+  ['^src/metrics/'], // the Prometheus registry and its HTTP routes
   ['^src/core/'], // clock, ids, deadlines
 ];
 

@@ -51,6 +51,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
         ),
         now: clock.now,
         logger: logger.child({ component: 'outbox' }),
+        onSlackError: (code) => ctx.metrics.slackError(code),
       }),
     }),
   );
@@ -88,7 +89,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
       logger.warn({ err: error }, 'listener queue: Redis error (clicks answer "Redis is unavailable")'),
     ),
     plans: new PlanStore(listenerRedis),
-    audit: new AuditStore(listenerRedis, listenerAuditWriter, clock.isoNow),
+    audit: new AuditStore(listenerRedis, listenerAuditWriter, clock.isoNow, ctx.observeAudit),
   };
   ctx.onStop(() => listener.queues.close());
 
@@ -140,6 +141,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     slack,
     port: config.port,
     logger,
+    metrics: ctx.metrics,
     health: async () => {
       const pong = await withDeadline(redis.ping(), HEALTH_PING_DEADLINE_MS, 'redis ping').catch(
         () => 'down',
@@ -155,6 +157,7 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
     audit: listener.audit,
     isoNow: clock.isoNow,
     ids,
+    countCommand: (outcome) => ctx.metrics.command(outcome),
     logger,
   });
   registerPlanActions(app, {

@@ -44,6 +44,8 @@ export interface OutboxDeliveryDeps {
   readonly controlPlane: ReadonlySet<string>;
   readonly now: () => number;
   readonly logger: { warn(obj: object, msg: string): void };
+  /** Counts a failed Slack call by its error code (netcheck_slack_errors_total). */
+  readonly onSlackError?: (code: string) => void;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createOutboxDelivery(deps: OutboxDeliveryDeps): Deliver {
       // Nothing secret reaches Slack, whatever a probe or a step printed.
       return await deliverOne(deps, escapeOutboxText(redactDeep(message)), messageId);
     } catch (error) {
+      if (!(error instanceof PermanentDeliveryError)) deps.onSlackError?.(slackErrorCode(error));
       try {
         return classify(error, message);
       } catch (final) {
@@ -219,6 +222,16 @@ async function findPosted(
     );
     return undefined;
   }
+}
+
+/** A Slack failure's code: the Web API's `error` field, or the kind of transport failure. */
+function slackErrorCode(error: unknown): string {
+  const e = error as { code?: string; data?: { error?: string } };
+  if (e.code === ErrorCode.PlatformError) return e.data?.error ?? 'other';
+  if (e.code === ErrorCode.RateLimitedError) return 'ratelimited';
+  if (e.code === ErrorCode.HTTPError) return 'http_error';
+  if (e.code === ErrorCode.RequestError) return 'request_error';
+  return 'other';
 }
 
 function classify(error: unknown, message: OutboxMessage): DeliveryOutcome {

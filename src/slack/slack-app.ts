@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { SlackConfig } from '../config/load-config.js';
+import { type Health, healthHandler, metricsHandler } from '../metrics/http-routes.js';
 import { boltLogger } from './bolt-logger.js';
 
 export interface SlackAppOptions {
@@ -9,7 +9,9 @@ export interface SlackAppOptions {
   readonly port: number;
   readonly logger: Logger;
   /** Answers GET /healthz. */
-  readonly health: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
+  readonly health: Health;
+  /** Answers GET /metrics (Prometheus text); the bot and a worker in the same process share it. */
+  readonly metrics?: { render(): Promise<string>; readonly contentType: string };
 }
 
 /**
@@ -17,28 +19,14 @@ export interface SlackAppOptions {
  * timestamp window, answering 401 otherwise), or Socket Mode when an app token is configured.
  */
 export function createSlackApp(opts: SlackAppOptions): App {
-  const healthRoute = {
-    path: '/healthz',
-    method: ['GET'],
-    handler: async (_req: IncomingMessage, res: ServerResponse) => {
-      let status = 503;
-      let body: Record<string, unknown> = { ok: false };
-      try {
-        const health = await opts.health();
-        status = health.ok ? 200 : 503;
-        body = { ok: health.ok, ...health.detail };
-      } catch (error) {
-        body = { ok: false, error: (error as Error).message };
-      }
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    },
-  };
+  const customRoutes = [{ path: '/healthz', method: ['GET'], handler: healthHandler(opts.health) }];
+  if (opts.metrics)
+    customRoutes.push({ path: '/metrics', method: ['GET'], handler: metricsHandler(opts.metrics) });
   const common = {
     token: opts.slack.botToken,
     logger: boltLogger(opts.logger.child({ component: 'bolt' })),
     clientOptions: { slackApiUrl: opts.slack.apiUrl, timeout: 10_000 },
-    customRoutes: [healthRoute],
+    customRoutes,
   };
   if (opts.slack.appToken) {
     return new App({

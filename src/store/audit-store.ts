@@ -20,6 +20,8 @@ export class AuditStore implements Auditor {
     private readonly redis: Redis,
     private readonly writer: Redis,
     private readonly isoNow: () => string,
+    /** Sees each event once it is appended (the metrics count from here). */
+    private readonly onAppended: (event: AuditEvent) => void = () => undefined,
   ) {}
 
   async record(event: AuditEvent): Promise<void> {
@@ -28,6 +30,16 @@ export class AuditStore implements Auditor {
 
   append(event: AuditEvent): Promise<AuditEntry> {
     const next = this.tail.then(() => this.appendNow(redactDeep(event)));
+    void next.then(
+      () => {
+        try {
+          this.onAppended(event);
+        } catch {
+          // A metric that cannot be counted must never fail or delay an audit append.
+        }
+      },
+      () => undefined,
+    );
     this.tail = next.catch(() => undefined);
     return next;
   }

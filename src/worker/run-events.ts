@@ -28,6 +28,7 @@ export function probeRunEvents(
         connection: node.connection.ok ? 'ok' : node.connection.code,
         probes: outputs.length,
         nonZero: failed,
+        timedOut: outputs.filter(([, o]) => o.timedOut).length,
         outputDigest: digest(JSON.stringify(node.outputs)),
       },
     });
@@ -52,6 +53,7 @@ export function probeRunEvents(
     summary: `${report.verdict}: ${report.headline}`,
     data: {
       verdict: report.verdict,
+      durationMs: Math.round(facts.durationMs),
       rootCauses: report.rootCauses.map((c) => ({
         id: c.id,
         node: c.node,

@@ -122,7 +122,7 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
           decision === 'approve'
             ? `approved by ${approvedBy} (hash ${shownHash.slice(0, 12)})`
             : `rejected; nothing runs`,
-        data: { hash: shownHash },
+        data: { hash: shownHash, proposedAt: stored.plan.createdAt, decidedAtMs: deps.now() },
       });
       await deps.queues.enqueueOutbox({
         kind: 'plan-decided',

@@ -3,6 +3,7 @@ import type { Auditor } from '../../audit/audit-event.js';
 import type { Inventory } from '../../config/inventory.js';
 import { withDeadline } from '../../core/deadline.js';
 import type { IdSource } from '../../core/ids.js';
+import type { CommandOutcome } from '../../metrics/netcheck-metrics.js';
 import type { IntakeResult, RateLimit } from '../../queue/command-intake.js';
 import type { CommandRequest } from '../../queue/job-types.js';
 import { REDIS_UNAVAILABLE_TEXT } from '../redis-unavailable.js';
@@ -21,6 +22,8 @@ export interface NetcheckCommandDeps {
   readonly isoNow: () => string;
   /** The one id source: run ids. */
   readonly ids: IdSource;
+  /** Counts how each command was answered (netcheck_commands_total). */
+  readonly countCommand?: (outcome: CommandOutcome) => void;
   readonly logger: {
     info(obj: object, msg: string): void;
     warn(obj: object, msg: string): void;
@@ -35,10 +38,16 @@ export interface NetcheckCommandDeps {
  * No SSH or Kubernetes call happens here (house rule 2). Refusals are audited after the ack.
  */
 export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): void {
-  app.command('/netcheck', async ({ command, ack }) => {
+  app.command('/netcheck', async ({ command, ack: rawAck }) => {
+    let outcome: CommandOutcome = 'queued';
+    const ack: typeof rawAck = async (answer) => {
+      await rawAck(answer);
+      deps.countCommand?.(outcome);
+    };
     const text = command.text ?? '';
     const parsed = parseCommand(text, deps.inventory);
     if (parsed.kind === 'help') {
+      outcome = 'help';
       await ack({ response_type: 'ephemeral', text: USAGE });
       return;
     }
@@ -47,6 +56,7 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
       data: { channel: command.channel_id, text: text.slice(0, 500) },
     };
     if (parsed.kind === 'invalid') {
+      outcome = 'invalid';
       await ack({ response_type: 'ephemeral', text: parsed.message });
       deps.logger.info(
         { user: command.user_id, channel: command.channel_id, text },
@@ -72,16 +82,19 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
       result = await withDeadline(deps.intake.submit(request), SUBMIT_DEADLINE_MS, 'queuing /netcheck');
     } catch (error) {
       deps.logger.error({ err: error, runId: request.runId }, 'could not queue /netcheck: Redis unavailable');
+      outcome = 'redis-unavailable';
       await ack({ response_type: 'ephemeral', text: REDIS_UNAVAILABLE_TEXT });
       return;
     }
     if (result.status === 'too-late') {
       deps.logger.warn({ runId: request.runId }, 'Redis accepted /netcheck too late; nothing was queued');
+      outcome = 'redis-unavailable';
       await ack({ response_type: 'ephemeral', text: REDIS_UNAVAILABLE_TEXT });
       return;
     }
     if (result.status === 'rate-limited') {
       const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+      outcome = 'rate-limited';
       await ack({
         response_type: 'ephemeral',
         text: `:hourglass_flowing_sand: Nothing was queued: you have run /netcheck ${deps.rateLimit.count} times in ${window(deps.rateLimit.windowMs)}, the most one person may (NETCHECK_RATE_LIMIT). Try again in ${seconds} s.`,
