@@ -25,6 +25,8 @@ function startWorker(h: Harness): ChildProcess {
       REDIS_URL: h.redis.url,
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),
+      // A worker serves /healthz and /metrics on PORT: a free one, never the default 3000.
+      PORT: '0',
       LOG_LEVEL: 'silent',
     },
     stdio: 'ignore',

@@ -38,6 +38,8 @@ function startWorker(h: Harness): WorkerProcess {
       REDIS_URL: h.redis.url,
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),
+      // A worker serves /healthz and /metrics on PORT: a free one, never the default 3000.
+      PORT: '0',
       LOG_LEVEL: 'silent',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
