@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 
 const csv = (pattern: RegExp, what: string) =>
   z
@@ -37,10 +38,16 @@ export const envSchema = z.object({
     .min(0, 'expected a TCP port number (0 picks a free port)')
     .max(65535, 'expected a TCP port number')
     .default(3000),
+  // redis://, rediss:// or a Sentinel group redis+sentinel://h1:26379,h2:26379/mymaster (config/redis-url.ts).
   REDIS_URL: z
-    .url({
-      protocol: /^rediss?$/,
-      error: 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379',
+    .string()
+    .superRefine((url, ctx) => {
+      try {
+        parseRedisUrl(url);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+      }
     })
     .default('redis://127.0.0.1:6379'),
   NETCHECK_INVENTORY: z.string().min(1).default('./inventory.yaml'),

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { verifyChain } from '../audit/audit-chain.js';
 import { filterEntries, toCsv, toJsonl } from '../audit/audit-export.js';
 import { systemClock } from '../core/clock.js';
+import { maskCredentials } from '../core/mask-credentials.js';
 import { AuditStore } from '../store/audit-store.js';
+import { redisClient } from './redis-connection.js';
 
 const USAGE = `usage: netcheck audit export [--since ISO-TIME] [--until ISO-TIME] [--node NAME] [--format jsonl|csv]
        netcheck audit verify
@@ -51,10 +52,16 @@ export async function runAuditCli(
     return 2;
   }
   const url = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  let redis: ReturnType<typeof redisClient>;
+  try {
+    redis = redisClient(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  } catch (error) {
+    console.error(`netcheck audit: REDIS_URL=${maskCredentials(url)}: ${(error as Error).message}`);
+    return 2;
+  }
   try {
     await redis.connect().catch((error: unknown) => {
-      throw new Error(`cannot reach Redis at REDIS_URL=${url}: ${(error as Error).message}`);
+      throw new Error(`cannot reach Redis at REDIS_URL=${maskCredentials(url)}: ${(error as Error).message}`);
     });
     const store = new AuditStore(redis, redis, systemClock.isoNow);
     const entries = await store.readAll();

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl, sentinelOptions } from '../config/redis-url.js';
 import { withDeadline } from '../core/deadline.js';
 import { maskCredentials } from '../core/mask-credentials.js';
 
@@ -17,8 +18,12 @@ export const LISTENER_COMMAND_TIMEOUT_MS = 1000;
  */
 export type RedisMode = 'durable' | 'listener';
 
+/** A command sent to a master that a failover demoted: reconnect (the sentinels name the new one). */
+const demoted = (error: Error) => error.message.startsWith('READONLY');
+
 const MODES: Record<RedisMode, RedisOptions> = {
-  durable: { maxRetriesPerRequest: null },
+  // After a failover, re-send the command that met the demoted master (2): it was refused, not run.
+  durable: { maxRetriesPerRequest: null, reconnectOnError: (e) => (demoted(e) ? 2 : false) },
   listener: {
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
@@ -26,6 +31,7 @@ const MODES: Record<RedisMode, RedisOptions> = {
     commandTimeout: LISTENER_COMMAND_TIMEOUT_MS,
     // Reconnect quickly and forever: the next command should find Redis as soon as it is back.
     retryStrategy: (times) => Math.min(100 * times, 1000),
+    reconnectOnError: (e) => demoted(e),
   },
 };
 
@@ -35,7 +41,7 @@ export async function connectRedis(
   logger: { warn(obj: object, msg: string): void },
   mode: RedisMode = 'durable',
 ): Promise<Redis> {
-  const redis = new Redis(url, { ...MODES[mode], lazyConnect: true });
+  const redis = redisClient(url, { ...MODES[mode], lazyConnect: true });
   redis.on('error', (error) => logger.warn({ err: error, mode }, 'redis connection error'));
   try {
     await withDeadline(redis.connect(), CONNECT_DEADLINE_MS, 'connecting to Redis');
@@ -49,4 +55,15 @@ export async function connectRedis(
     );
   }
   return redis;
+}
+
+/**
+ * An ioredis client for REDIS_URL (validated by config): one server, or the current master of a
+ * Sentinel group. BullMQ duplicates it for its blocking connections, Sentinel options included.
+ */
+export function redisClient(url: string, options: RedisOptions): Redis {
+  const target = parseRedisUrl(url);
+  return target.kind === 'sentinel'
+    ? new Redis({ ...sentinelOptions(target), ...options })
+    : new Redis(target.url, options);
 }

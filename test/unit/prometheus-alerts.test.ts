@@ -33,7 +33,8 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set<string>(['up']); // Prometheus's own, one per scrape target
   for (const m of await metrics.registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
+    if (String(m.type) === 'histogram')
+      for (const s of ['_bucket', '_sum', '_count']) names.add(`${m.name}${s}`);
   }
   // BullMQ's built-in export (Queue.exportPrometheusMetrics), as the installed version spells it.
   const require = createRequire(import.meta.url);
