@@ -107,8 +107,10 @@ function splitUserInfo(userInfo: string | undefined): [string | undefined, strin
 /**
  * The ioredis options for a Sentinel group. Every connection netcheck makes (BullMQ's blocking
  * ones included: BullMQ duplicates the connection it is given, options and all) asks the sentinels
- * for the current master, and follows a failover: `failoverDetector` listens for `+switch-master`,
- * and a command answered READONLY (a demoted master) reconnects.
+ * for the current master whenever it (re)connects, so it follows a failover once its connection to
+ * the old master breaks; a command answered READONLY (a demoted master) reconnects too
+ * (roles/redis-connection.ts). ioredis' `failoverDetector` is left off: its sentinel subscriptions
+ * outlived quit() in our tests and kept reconnecting to sentinels after shutdown.
  */
 export function sentinelOptions(target: Extract<RedisTarget, { kind: 'sentinel' }>): RedisOptions {
   return {
@@ -117,7 +119,6 @@ export function sentinelOptions(target: Extract<RedisTarget, { kind: 'sentinel' 
     role: 'master',
     db: target.db,
     enableReadyCheck: true,
-    failoverDetector: true,
     ...(target.username ? { username: target.username } : {}),
     ...(target.password ? { password: target.password } : {}),
     ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
