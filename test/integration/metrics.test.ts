@@ -31,7 +31,12 @@ describe('GET /metrics', () => {
   let worker: ChildProcess | undefined;
 
   before(async () => {
-    h = await startHarness({ labId: LAB, netIndex: 120, workers: 2 });
+    h = await startHarness({
+      labId: LAB,
+      netIndex: 120,
+      workers: 2,
+      env: { NETCHECK_AUDIT_CHANNEL: 'C0AUDIT' },
+    });
     await addFault({ labId: LAB }, { id: FAULT, node: 'node-2' });
   });
   after(async () => {
@@ -65,6 +70,14 @@ describe('GET /metrics', () => {
     const third = await scrape(h.appUrl);
     assert.equal(moved(second, third, 'netcheck_commands_total', { outcome: 'invalid' }), 1);
     assert.equal(moved(second, third, 'netcheck_commands_total', { outcome: 'queued' }), 0);
+    // The bot mirrors the audit log: its lag is exported and drains to 0 once the lines are posted.
+    assert.match(third, /^netcheck_audit_mirror_lag_seconds \d/m);
+    await until('the audit mirror to catch up', async () => {
+      const text = await scrape(h.appUrl);
+      return (
+        sampleValue(text, 'netcheck_audit_mirror_lag_entries') === 0 && h.slack.topLevel('C0AUDIT').length > 0
+      );
+    });
     // No node name or user ever becomes a label value.
     assert.doesNotMatch(third, /node-2|U0ONCALL|Not_A_Node/);
   });
