@@ -146,12 +146,12 @@ export const remedyCommands = {
   unmanageOverlayDevices: (b: BackupTarget): RemoteCommand =>
     allOf(
       backedUp(b, sh`if [ -e ${NM_DROPIN} ]; then cp -p ${NM_DROPIN} ${`${b.dir}/`}; fi`),
-      sh`mkdir -p /etc/NetworkManager/conf.d && printf '[keyfile]\nunmanaged-devices=%s\n' ${NM_UNMANAGED} > ${NM_DROPIN} && chmod 644 ${NM_DROPIN}`,
+      sh`mkdir -p /etc/NetworkManager/conf.d && printf '[keyfile]\\nunmanaged-devices=%s\\n' ${NM_UNMANAGED} > ${NM_DROPIN} && chmod 644 ${NM_DROPIN}`,
       sh`nmcli general reload`,
     ),
   /** NetworkManager answers and lists no cni0/flannel* device as anything but unmanaged. */
   overlayDevicesUnmanaged: (): RemoteCommand =>
-    sh`s=$(LC_ALL=C nmcli -t -f DEVICE,STATE dev) && ! printf '%s\n' "$s" | grep -E '^(cni0|flannel)' | grep -qv ':unmanaged$'`,
+    sh`s=$(LC_ALL=C nmcli -t -f DEVICE,STATE dev) && ! printf '%s\\n' "$s" | grep -E '^(cni0|flannel)' | grep -qv ':unmanaged$'`,
   restoreNetworkManagerConfig: (dir: string): RemoteCommand =>
     sh`if [ -e ${`${dir}/${NM_DROPIN_NAME}`} ]; then cp -p ${`${dir}/${NM_DROPIN_NAME}`} ${NM_DROPIN}; else rm -f ${NM_DROPIN}; fi && nmcli general reload`,
   networkManagerConfigRestored: (dir: string): RemoteCommand =>
@@ -161,7 +161,7 @@ export const remedyCommands = {
     allOf(
       backedUp(b, sh`ethtool -k ${device} > ${`${b.dir}/ethtool-k-${device}.txt`}`),
       sh`ethtool -K ${device} tx-checksum-ip-generic off`,
-      sh`e=$(command -v ethtool) && mkdir -p /etc/udev/rules.d && printf 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s -K %s tx-checksum-ip-generic off"\n' ${device} "$e" ${device} > ${UDEV_OFFLOAD_RULE} && chmod 644 ${UDEV_OFFLOAD_RULE}`,
+      sh`e=$(command -v ethtool) && mkdir -p /etc/udev/rules.d && printf 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s -K %s tx-checksum-ip-generic off"\\n' ${device} "$e" ${device} > ${UDEV_OFFLOAD_RULE} && chmod 644 ${UDEV_OFFLOAD_RULE}`,
     ),
   txChecksumIs: (device: string, state: 'on' | 'off'): RemoteCommand =>
     sh`LC_ALL=C ethtool -k ${device} | grep -Eq ${`^[[:space:]]*tx-checksum-ip-generic: ${state}`}`,
