@@ -23,6 +23,7 @@ covered() {
   return 1
 }
 if [ "$*" = "general reload" ]; then
+  set +f
   for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf; do
     [ -f "$f" ] && sed -n 's/^[[:space:]]*unmanaged-devices[[:space:]]*=[[:space:]]*//p' "$f"
   done > "$NM/unmanaged.new" && mv "$NM/unmanaged.new" "$NM/unmanaged"
