@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addFault, clearFault, egressDrops, type FaultSpec, labExec } from '../../src/lab/lab.js';
+import {
+  addFault,
+  clearFault,
+  egressDrops,
+  type FaultSpec,
+  labDown,
+  labExec,
+  labUp,
+} from '../../src/lab/lab.js';
 import type { FakeMessage } from '../support/fake-slack.js';
 import { type Harness, messageText, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
@@ -160,5 +168,21 @@ describe('host network faults end to end on the lab', () => {
     });
     const features = await inNode('node-3', 'ethtool', '-k', 'flannel.1');
     assert.match(features.stdout, /tx-checksum-ip-generic: on/, 'cleared: back to the lab default');
+  });
+});
+
+describe('the egress guard follows its lab', () => {
+  it('lab up installs it before the nodes exist and lab down removes exactly its rules', async () => {
+    await labDown({ labId: 'nccat1b' });
+    assert.equal(await egressDrops('nccat1b'), undefined);
+    const lab = await labUp({ labId: 'nccat1b', netIndex: 106, workers: 1 });
+    try {
+      assert.equal(await egressDrops('nccat1b'), 0, 'installed, nothing dropped yet');
+      const route = await labExec(lab, 'node-1', ['ip', 'route', 'show', 'default']);
+      assert.equal(route.stdout.trim(), 'default via 198.18.106.1 dev eth0');
+    } finally {
+      await labDown({ labId: 'nccat1b' });
+    }
+    assert.equal(await egressDrops('nccat1b'), undefined, 'its rules are gone with the lab');
   });
 });
