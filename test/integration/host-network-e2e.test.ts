@@ -34,7 +34,12 @@ describe('host network faults end to end on the lab', () => {
   let h: Harness;
 
   before(async () => {
-    h = await startHarness({ labId: LAB, netIndex: NET });
+    // node-1 runs Debian 12's userland and node-2 Debian 13's, so the fixes run on both releases' tools.
+    h = await startHarness({
+      labId: LAB,
+      netIndex: NET,
+      distros: { 'node-1': 'bookworm', 'node-2': 'trixie' },
+    });
   });
   after(async () => {
     await h?.close();
@@ -80,14 +85,16 @@ describe('host network faults end to end on the lab', () => {
     assert.match(done.text, new RegExp(`Fixed and verified: ${node} is now \`healthy\``), done.text);
   }
 
-  it('a healthy node is `healthy`: default route present, NetworkManager not running (not applicable), offload on without bad checksums', async () => {
-    const { report } = await h.check('node-3');
-    const text = messageText(report);
-    assert.match(text, /`healthy`/, text);
-    const routes = await inNode('node-3', 'ip', 'route', 'show', 'default');
-    assert.equal(routes.stdout.trim(), `default via 198.18.${NET}.1 dev eth0`);
-    const nm = await inNode('node-3', 'nmcli', '-t', '-f', 'DEVICE,STATE', 'dev');
-    assert.equal(nm.code, 8, 'the stand-in nmcli answers as with NetworkManager stopped');
+  it('every node is `healthy`: default route present, NetworkManager not running (not applicable), offload on without bad checksums', async () => {
+    for (const node of ['cp-1', 'node-1', 'node-2', 'node-3']) {
+      const { report } = await h.check(node);
+      const text = messageText(report);
+      assert.match(text, /`healthy`/, `${node}:\n${text}`);
+      const routes = await inNode(node, 'ip', 'route', 'show', 'default');
+      assert.equal(routes.stdout.trim(), `default via 198.18.${NET}.1 dev eth0`);
+      const nm = await inNode(node, 'nmcli', '-t', '-f', 'DEVICE,STATE', 'dev');
+      assert.equal(nm.code, 8, 'the stand-in nmcli answers as with NetworkManager stopped');
+    }
   });
 
   it('every node routes by default to the host, and the host drops whatever a node sends beyond it', async () => {
@@ -122,7 +129,7 @@ describe('host network faults end to end on the lab', () => {
     });
   });
 
-  it("no-default-route@node-2: named with the empty route table and Flannel's line; report only, no plan", async () => {
+  it("no-default-route@node-2 (Debian 13): named with the empty route table and Flannel's line; report only, no plan", async () => {
     await withFault({ id: 'no-default-route', node: 'node-2' }, async () => {
       const { report } = await h.check('node-2');
       const text = messageText(report);
@@ -136,7 +143,7 @@ describe('host network faults end to end on the lab', () => {
     assert.match(messageText(report), /`healthy`/, 'cleared: healthy again');
   });
 
-  it('network-manager-interference@node-1: NetworkManager manages cni0/flannel.1; the approved drop-in makes them unmanaged and cni0 gets its address back', async () => {
+  it('network-manager-interference@node-1 (Debian 12): NetworkManager manages cni0/flannel.1; the approved drop-in makes them unmanaged and cni0 gets its address back', async () => {
     await withFault({ id: 'network-manager-interference', node: 'node-1' }, async () => {
       await diagnoseAndFix('node-1', 'network-manager-interference', /cni0:connected \(externally\)/);
       const conf = await inNode('node-1', 'cat', '/etc/NetworkManager/conf.d/99-netcheck-unmanaged.conf');
@@ -151,22 +158,22 @@ describe('host network faults end to end on the lab', () => {
     });
   });
 
-  it("vxlan-checksum-offload@node-3: offload on with the kernel's bad-checksum lines; the approved plan turns it off and persists it", async () => {
-    await withFault({ id: 'vxlan-checksum-offload', node: 'node-3' }, async () => {
+  it("vxlan-checksum-offload@node-2 (Debian 13): offload on with the kernel's bad-checksum lines; the approved plan turns it off and persists it", async () => {
+    await withFault({ id: 'vxlan-checksum-offload', node: 'node-2' }, async () => {
       await diagnoseAndFix(
-        'node-3',
+        'node-2',
         'vxlan-checksum-offload',
-        /UDP: bad checksum\. From 198\.18\.105\.\d+:\d+ to 198\.18\.105\.13:8472/,
+        /UDP: bad checksum\. From 198\.18\.105\.\d+:\d+ to 198\.18\.105\.12:8472/,
       );
-      const features = await inNode('node-3', 'ethtool', '-k', 'flannel.1');
+      const features = await inNode('node-2', 'ethtool', '-k', 'flannel.1');
       assert.match(features.stdout, /tx-checksum-ip-generic: off/);
-      const rule = await inNode('node-3', 'cat', '/etc/udev/rules.d/90-netcheck-flannel-offload.rules');
+      const rule = await inNode('node-2', 'cat', '/etc/udev/rules.d/90-netcheck-flannel-offload.rules');
       assert.match(
         rule.stdout,
         /KERNEL=="flannel\.1", RUN\+="\/\S*ethtool -K flannel\.1 tx-checksum-ip-generic off"/,
       );
     });
-    const features = await inNode('node-3', 'ethtool', '-k', 'flannel.1');
+    const features = await inNode('node-2', 'ethtool', '-k', 'flannel.1');
     assert.match(features.stdout, /tx-checksum-ip-generic: on/, 'cleared: back to the lab default');
   });
 });
