@@ -198,7 +198,7 @@ export function vxlanChecksumFacts(view: FactView): VxlanChecksumFacts | undefin
       };
     return {
       status: 'fail',
-      detail: `${offloadText} on flannel.1, and the kernel logs "UDP: bad checksum" for :${port} (${bad.length} line(s))`,
+      detail: `flannel.1 ${offloadText}, and the kernel logs "UDP: bad checksum" for :${port} (${bad.length} line(s))`,
       confidence: offloadOn ? 'high' : 'medium',
       offloadOn,
       evidence,
@@ -228,7 +228,7 @@ export function vxlanChecksumFacts(view: FactView): VxlanChecksumFacts | undefin
     );
     return {
       status: 'fail',
-      detail: `${offloadText} on kernel ${release}, which may have the VXLAN checksum bug (kernel log not read: ${why})`,
+      detail: `flannel.1 ${offloadText} on kernel ${release}, which may have the VXLAN checksum bug (kernel log not read: ${why})`,
       confidence: 'low',
       offloadOn,
       evidence,
