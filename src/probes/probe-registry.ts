@@ -106,7 +106,7 @@ export const probeCommands = {
    * buffer is large). dmesg needs CAP_SYSLOG where dmesg_restrict=1: its failure is printed, not fatal.
    */
   kernelLog: (): RemoteCommand =>
-    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\n' "$rc" "$(printf '%s\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
+    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\\n' "$rc" "$(printf '%s\\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
