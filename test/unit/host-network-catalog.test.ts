@@ -307,6 +307,18 @@ describe('diagnose: host network ids', () => {
     const denied = (release: string) =>
       `KERNEL ${release}\nDMESG 1 dmesg: read kernel buffer failed: Operation not permitted\n`;
     assert.deepEqual(ids(facts({ [PROBE.kernelLog]: { stdout: denied('6.1.0-28-amd64') } })), []);
+    const oldButOff = facts({
+      [PROBE.kernelLog]: { stdout: denied('4.19.0-26-amd64') },
+      [PROBE.ethtoolFlannel]: { stdout: ETHTOOL_OFF },
+    });
+    assert.equal(diagnose(oldButOff).verdict, 'healthy', 'offload off: nothing can go wrong, not unknown');
+    const oldNoTool = diagnose(
+      facts({
+        [PROBE.kernelLog]: { stdout: denied('4.19.0-26-amd64') },
+        [PROBE.ethtoolFlannel]: { stdout: 'NOETHTOOL\n' },
+      }),
+    );
+    assert.equal(oldNoTool.checks.find((c) => c.kind === 'vxlan-checksum')?.status, 'unknown');
     const hint = diagnose(facts({ [PROBE.kernelLog]: { stdout: denied('4.19.0-26-amd64') } }));
     assert.deepEqual(
       hint.rootCauses.map((c) => [c.id, c.confidence]),

@@ -214,6 +214,14 @@ export function vxlanChecksumFacts(view: FactView): VxlanChecksumFacts | undefin
     };
   const why = klog.status === 'ok' ? klog.value.why : klog.reason;
   const affected = kernelMayHaveVxlanChecksumBug(release);
+  if (offloadOn === false)
+    return {
+      status: 'pass',
+      detail: `${offloadText}: no checksum offload to go wrong (kernel log not read: ${why})`,
+      confidence: 'high',
+      offloadOn,
+      evidence,
+    };
   if (affected === false)
     return {
       status: 'pass',
