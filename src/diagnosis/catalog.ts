@@ -25,6 +25,10 @@ export const CATALOG_IDS = [
   'leftover-cni-config',
   'stale-cni0-bridge',
   'iptables-backend-mismatch',
+  'no-default-route',
+  'flannel1-stale-address',
+  'network-manager-interference',
+  'vxlan-checksum-offload',
 ] as const;
 
 /** A catalog id: a misspelt one fails the typecheck. */
@@ -148,6 +152,26 @@ const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
     title: 'rules split between the legacy and nft iptables backends',
     fix: 'Align every component on one iptables backend (disruptive).',
     destructive: true,
+  },
+  'no-default-route': {
+    title: 'the node has no default route, so Flannel cannot pick an interface',
+    fix: "No automatic fix: restore the default route (`ip route add default via <gateway> dev <uplink>`, and in the node's network config so it survives a reboot), or give Flannel `--iface=<uplink>` in the kube-flannel DaemonSet args; then restart the Flannel pod on the node.",
+    destructive: false,
+  },
+  'flannel1-stale-address': {
+    title: "flannel.1 carries an address besides its subnet's",
+    fix: 'Remove the extra address from flannel.1 (the exact address is in the evidence); the crash-looping Flannel pod then configures it on its next restart (delete the pod to skip the back-off).',
+    destructive: false,
+  },
+  'network-manager-interference': {
+    title: 'NetworkManager manages cni0/flannel.* and removes their addresses or routes',
+    fix: 'Add /etc/NetworkManager/conf.d/99-netcheck-unmanaged.conf with `unmanaged-devices=interface-name:cni0;interface-name:flannel*` and reload NetworkManager (`nmcli general reload`).',
+    destructive: false,
+  },
+  'vxlan-checksum-offload': {
+    title: 'tx checksum offload on flannel.1 on a kernel with the VXLAN checksum bug',
+    fix: 'Turn it off (`ethtool -K flannel.1 tx-checksum-ip-generic off`) and persist it with a udev rule for flannel.1.',
+    destructive: false,
   },
 };
 

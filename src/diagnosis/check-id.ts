@@ -27,6 +27,10 @@ export const NODE_CHECK_KINDS = [
   'kube-proxy-rules',
   'podcidr-assigned',
   'netconf-contains-subnet',
+  'default-route',
+  'flannel1-addresses',
+  'network-manager',
+  'vxlan-checksum',
 ] as const;
 
 /** Checks made once per peer: their id carries the peer (`underlay-ping:node-1`, `overlay-ping:10.244.1.0`). */

@@ -24,4 +24,22 @@ export type Remedy =
       readonly uplink:
         | { readonly iface: string; readonly address: string; readonly prefixlen: number }
         | undefined;
-    };
+    }
+  /** Remove addresses Flannel did not put on a device (flannel.1's stale link-local or old lease). */
+  | {
+      readonly kind: 'remove-link-addresses';
+      readonly node: string;
+      readonly device: string;
+      readonly addresses: readonly string[];
+      /** The address that must stay (Flannel's own), checked after the removal. */
+      readonly keep: string | undefined;
+    }
+  /** Tell NetworkManager to leave cni0/flannel* alone; give cni0 back the address it removed. */
+  | {
+      readonly kind: 'network-manager-unmanage';
+      readonly node: string;
+      readonly devices: readonly string[];
+      readonly cni0Address: string | undefined;
+    }
+  /** Turn off tx checksum offload on a VXLAN device, now and (udev rule) whenever it is created. */
+  | { readonly kind: 'disable-tx-checksum'; readonly node: string; readonly device: string };

@@ -21,6 +21,10 @@ export const FAULT_IDS = [
   'vtep-mac-mismatch',
   'kube-proxy-missing',
   'node-unreachable',
+  'no-default-route',
+  'flannel1-stale-address',
+  'network-manager-interference',
+  'vxlan-checksum-offload',
 ] as const;
 
 export type FaultId = (typeof FAULT_IDS)[number];

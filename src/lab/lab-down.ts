@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { unguardLabEgress } from './lab-egress-guard.js';
 import { requireRoot, tryRun } from './lab-exec.js';
 import { labNamespaces, netnsPids, readPid, signal } from './lab-process.js';
 import { type LabRef, labStateDir } from './lab-state.js';
@@ -22,6 +23,8 @@ export async function labDown(opts: LabRef = {}): Promise<void> {
     if (name && (name === `${labId}br` || new RegExp(`^${labId}[vt]\\d+$`).test(name)))
       await tryRun(['ip', 'link', 'del', name]);
   }
+  // Only now: with the namespaces and the bridge gone, nothing can send through the rules.
+  await unguardLabEgress(labId);
   if (existsSync(path.join(stateDir, 'ns'))) {
     const mounts = await readFile('/proc/self/mounts', 'utf8');
     const mine = mounts

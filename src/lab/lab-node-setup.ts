@@ -28,6 +28,9 @@ async function wireNode(state: LabState, spec: LabNodeSpec, bridge: string, pref
   // The out-of-band management path netcheck's worker uses (as from a bastion): a host route that
   // survives faults which hijack the node network route.
   await run([...ns, 'route', 'add', `${prefix}.1/32`, 'dev', 'eth0']);
+  // A default route, as a real node has (Flannel without --iface picks its interface from it); it
+  // goes to the host, whose egress guard drops anything routed (lab-egress-guard.ts).
+  await run([...ns, 'route', 'add', 'default', 'via', `${prefix}.1`, 'dev', 'eth0']);
   await nodeRun(state, spec.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
 }
 

@@ -25,6 +25,7 @@ export const NODE_PACKAGES = [
   'kmod',
   'util-linux',
   'ca-certificates',
+  'ethtool',
 ] as const;
 
 /** Built once per release, reused by every lab after; never written to by a running lab. */

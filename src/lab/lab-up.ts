@@ -2,10 +2,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FaultSpec } from './fault-spec.js';
 import { startApiServer } from './lab-apiserver.js';
+import { dmesgStandIn } from './lab-dmesg.js';
 import { labDown } from './lab-down.js';
+import { bridgeMac, guardLabEgress } from './lab-egress-guard.js';
 import { LabError, requireRoot, run, tryRun } from './lab-exec.js';
 import { addFault } from './lab-faults.js';
 import { kubeadmStandIn } from './lab-kubeadm.js';
+import { nmcliStandIn } from './lab-nmcli.js';
 import { createNode } from './lab-node-setup.js';
 import { setupOverlay } from './lab-overlay.js';
 import { makeCertificates, writeKubeconfig } from './lab-pki.js';
@@ -119,7 +122,9 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     if (!unreachable.stdout.includes('unreachable'))
       await run(['ip', 'route', 'add', 'unreachable', '198.18.0.0/15']);
     const bridge = `${labId}br`;
-    await run(['ip', 'link', 'add', bridge, 'type', 'bridge']);
+    // Before any node has its default route via the bridge: nothing routed may leave through it.
+    await guardLabEgress(labId, netIndex, bridge);
+    await run(['ip', 'link', 'add', bridge, 'address', bridgeMac(netIndex), 'type', 'bridge']);
     await run(['ip', 'addr', 'add', `${bridgeAddress}/24`, 'dev', bridge]);
     await run(['ip', 'link', 'set', bridge, 'up']);
 
@@ -137,6 +142,8 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     ]);
     await makeCertificates(state);
     await writeFile(path.join(stateDir, 'bin', 'kubeadm'), kubeadmStandIn(stateDir), { mode: 0o755 });
+    await writeFile(path.join(stateDir, 'bin', 'nmcli'), nmcliStandIn(), { mode: 0o755 });
+    await writeFile(path.join(stateDir, 'bin', 'dmesg'), dmesgStandIn(), { mode: 0o755 });
 
     await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
     await Promise.all(specs.map((spec) => setupOverlay(state, spec)));

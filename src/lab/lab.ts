@@ -7,6 +7,7 @@
 export { type FaultId, type FaultSpec, parseFaultSpec } from './fault-spec.js';
 export { startApiServer, stopApiServer } from './lab-apiserver.js';
 export { labDown } from './lab-down.js';
+export { egressDrops } from './lab-egress-guard.js';
 export { addFault, clearFault } from './lab-faults.js';
 export { writeInventory } from './lab-inventory.js';
 export { labExec, nodeArgv, nodeRun, writeNodeFile } from './lab-node-exec.js';

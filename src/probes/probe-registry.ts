@@ -4,6 +4,8 @@ import { parseFdb } from './parsers/bridge-fdb.js';
 import { parseCniConfigDir } from './parsers/cni-config-dir.js';
 import { parseHttps } from './parsers/curl.js';
 import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
+import { parseKernelLog } from './parsers/dmesg.js';
+import { parseEthtoolFeatures } from './parsers/ethtool.js';
 import { parseFlannelLog } from './parsers/flannel-log.js';
 import { parseAddresses } from './parsers/ip-addr.js';
 import { parseLink } from './parsers/ip-link.js';
@@ -11,6 +13,7 @@ import { parseNeigh } from './parsers/ip-neigh.js';
 import { parseRouteGet, parseRoutes } from './parsers/ip-route.js';
 import { parseIptablesBackends } from './parsers/iptables-backends.js';
 import { parseIptablesSave } from './parsers/iptables-save.js';
+import { parseNetworkManager } from './parsers/nmcli.js';
 import { parsePing } from './parsers/ping.js';
 import { parseListeningPorts } from './parsers/ss.js';
 import { parseSubnetEnv } from './parsers/subnet-env.js';
@@ -89,6 +92,21 @@ export const probeCommands = {
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+  /**
+   * Which devices NetworkManager manages (terse, by column) and the `unmanaged-devices` lines of its
+   * config. No nmcli, or nmcli's exit 8 (NetworkManager not running), means it cannot interfere.
+   */
+  networkManager: (): RemoteCommand =>
+    sh`if ! command -v nmcli >/dev/null 2>&1; then echo NONMCLI; exit 0; fi; LC_ALL=C nmcli -t -f DEVICE,STATE dev; echo "NMCLI $?"; for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf /run/NetworkManager/conf.d/*.conf /usr/lib/NetworkManager/conf.d/*.conf; do [ -f "$f" ] && grep -H '^[[:space:]]*unmanaged-devices' "$f" | sed 's/^/CONF /'; done; true`,
+  /** Offload features of a device (`ethtool -k`), NODEV without the device, NOETHTOOL without ethtool. */
+  ethtoolFeatures: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) if command -v ethtool >/dev/null 2>&1; then LC_ALL=C ethtool -k ${device}; else echo NOETHTOOL; fi;; *) echo NODEV;; esac`,
+  /**
+   * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node (the ring
+   * buffer is large). dmesg needs CAP_SYSLOG where dmesg_restrict=1: its failure is printed, not fatal.
+   */
+  kernelLog: (): RemoteCommand =>
+    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\\n' "$rc" "$(printf '%s\\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
@@ -136,6 +154,9 @@ export const PROBE = {
   iptablesBackends: 'iptables-backends',
   services: 'services',
   listening: 'listening-tcp',
+  networkManager: 'network-manager',
+  ethtoolFlannel: 'ethtool-flannel.1',
+  kernelLog: 'kernel-log',
 } as const;
 
 export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
@@ -230,6 +251,19 @@ export const PROBES = {
     runsOn: ['control-plane'],
     ...local(),
   },
+  [PROBE.networkManager]: {
+    command: probeCommands.networkManager,
+    parse: parseNetworkManager,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.ethtoolFlannel]: {
+    command: () => probeCommands.ethtoolFeatures('flannel.1'),
+    parse: parseEthtoolFeatures,
+    runsOn: TARGET,
+    ...local(),
+  },
+  [PROBE.kernelLog]: { command: probeCommands.kernelLog, parse: parseKernelLog, runsOn: TARGET, ...local() },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 
 /** What a probe's parser gives back when it could parse: `ProbeValue<'iptables-save'>` is an IptablesDump. */

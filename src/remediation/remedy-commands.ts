@@ -2,6 +2,13 @@ import { tokenize } from '../probes/parsers/iptables-save.js';
 import { allOf, argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
 import { BACKUP_ROOT, type BackupTarget } from './backup-policy.js';
 
+/** netcheck's NetworkManager drop-in: cni0 and Flannel's devices belong to the CNI, not to NetworkManager. */
+const NM_DROPIN_NAME = '99-netcheck-unmanaged.conf';
+export const NM_DROPIN = `/etc/NetworkManager/conf.d/${NM_DROPIN_NAME}`;
+export const NM_UNMANAGED = 'interface-name:cni0;interface-name:flannel*';
+/** Keeps tx checksum offload off on flannel.1 across Flannel restarts and reboots. */
+export const UDEV_OFFLOAD_RULE = '/etc/udev/rules.d/90-netcheck-flannel-offload.rules';
+
 /** How long a join token lives: long enough for one join, short enough to be worthless after. */
 export const JOIN_TOKEN_TTL_MINUTES = 10;
 
@@ -124,4 +131,41 @@ export const remedyCommands = {
   moveCniConfig: (file: string, b: BackupTarget): RemoteCommand =>
     backedUp(b, sh`mv ${`/etc/cni/net.d/${file}`} ${`${b.dir}/`}`),
   cniConfigAbsent: (file: string): RemoteCommand => sh`test ! -e ${`/etc/cni/net.d/${file}`}`,
+  /** The device's addresses as they were, then the foreign ones removed (Flannel's own stays). */
+  removeLinkAddresses: (device: string, addresses: readonly string[], b: BackupTarget): RemoteCommand =>
+    allOf(
+      backedUp(b, sh`ip -d addr show dev ${device} > ${`${b.dir}/addr-${device}.txt`}`),
+      ...addresses.map((a) => sh`ip addr del ${a} dev ${device}`),
+    ),
+  /** `ip -o addr` prints ` inet A/N ` per address: present or not, by the exact address. */
+  linkHasAddress: (device: string, address: string): RemoteCommand =>
+    sh`ip -o -4 addr show dev ${device} | grep -qF -- ${` inet ${address} `}`,
+  addLinkAddress: (device: string, address: string): RemoteCommand =>
+    sh`ip addr replace ${address} dev ${device}`,
+  /** The drop-in (any earlier one saved first), then NetworkManager re-reads its config. */
+  unmanageOverlayDevices: (b: BackupTarget): RemoteCommand =>
+    allOf(
+      backedUp(b, sh`if [ -e ${NM_DROPIN} ]; then cp -p ${NM_DROPIN} ${`${b.dir}/`}; fi`),
+      sh`mkdir -p /etc/NetworkManager/conf.d && printf '[keyfile]\\nunmanaged-devices=%s\\n' ${NM_UNMANAGED} > ${NM_DROPIN} && chmod 644 ${NM_DROPIN}`,
+      sh`nmcli general reload`,
+    ),
+  /** NetworkManager answers and lists no cni0/flannel* device as anything but unmanaged. */
+  overlayDevicesUnmanaged: (): RemoteCommand =>
+    sh`s=$(LC_ALL=C nmcli -t -f DEVICE,STATE dev) && ! printf '%s\\n' "$s" | grep -E '^(cni0|flannel)' | grep -qv ':unmanaged$'`,
+  restoreNetworkManagerConfig: (dir: string): RemoteCommand =>
+    sh`if [ -e ${`${dir}/${NM_DROPIN_NAME}`} ]; then cp -p ${`${dir}/${NM_DROPIN_NAME}`} ${NM_DROPIN}; else rm -f ${NM_DROPIN}; fi && nmcli general reload`,
+  networkManagerConfigRestored: (dir: string): RemoteCommand =>
+    sh`if [ -e ${`${dir}/${NM_DROPIN_NAME}`} ]; then cmp -s ${`${dir}/${NM_DROPIN_NAME}`} ${NM_DROPIN}; else test ! -e ${NM_DROPIN}; fi`,
+  /** Offload off now, and a udev rule that turns it off whenever the device is created again. */
+  disableTxChecksum: (device: string, b: BackupTarget): RemoteCommand =>
+    allOf(
+      backedUp(b, sh`ethtool -k ${device} > ${`${b.dir}/ethtool-k-${device}.txt`}`),
+      sh`ethtool -K ${device} tx-checksum-ip-generic off`,
+      sh`e=$(command -v ethtool) && mkdir -p /etc/udev/rules.d && printf 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s -K %s tx-checksum-ip-generic off"\\n' ${device} "$e" ${device} > ${UDEV_OFFLOAD_RULE} && chmod 644 ${UDEV_OFFLOAD_RULE}`,
+    ),
+  txChecksumIs: (device: string, state: 'on' | 'off'): RemoteCommand =>
+    sh`LC_ALL=C ethtool -k ${device} | grep -Eq ${`^[[:space:]]*tx-checksum-ip-generic: ${state}`}`,
+  txChecksumPersisted: (): RemoteCommand => sh`test -s ${UDEV_OFFLOAD_RULE}`,
+  enableTxChecksum: (device: string): RemoteCommand =>
+    sh`ethtool -K ${device} tx-checksum-ip-generic on && rm -f ${UDEV_OFFLOAD_RULE}`,
 } as const;

@@ -5,8 +5,11 @@ import { type HashedPlan, planHash } from './plan-hash.js';
 import type { PlanStep, StepDraft } from './plan-step.js';
 import type { RemedyKind, RemedyOf, RollbackContext, Runbook, RunbookRegistry } from './runbook.js';
 import { deleteIptablesRules } from './runbooks/delete-iptables-rules.js';
+import { disableTxChecksum } from './runbooks/disable-tx-checksum.js';
 import { moveCniConfig } from './runbooks/move-cni-config.js';
+import { networkManagerUnmanage } from './runbooks/network-manager-unmanage.js';
 import { reinitControlPlane } from './runbooks/reinit-control-plane.js';
+import { removeLinkAddresses } from './runbooks/remove-link-addresses.js';
 import { resetWorker } from './runbooks/reset-worker.js';
 import { setSysctl } from './runbooks/set-sysctl.js';
 
@@ -17,6 +20,9 @@ export const RUNBOOKS: RunbookRegistry = {
   'move-cni-config': moveCniConfig,
   'reset-worker': resetWorker,
   'reinit-control-plane': reinitControlPlane,
+  'remove-link-addresses': removeLinkAddresses,
+  'network-manager-unmanage': networkManagerUnmanage,
+  'disable-tx-checksum': disableTxChecksum,
 };
 
 // TypeScript cannot correlate `RUNBOOKS[remedy.kind]` with `remedy` on its own; the registry's

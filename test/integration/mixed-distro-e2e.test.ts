@@ -63,6 +63,10 @@ function workerCases(w: string): Case[] {
     on('vtep-mac-mismatch', undefined, w),
     on('kube-proxy-missing', /10\.96\.0\.1/),
     on('node-unreachable'),
+    on('no-default-route', /no default route/),
+    on('flannel1-stale-address', new RegExp(`169\\.254\\.23\\.${10 + k}/16`)),
+    on('network-manager-interference', /cni0:connected \(externally\)/),
+    on('vxlan-checksum-offload', /UDP: bad checksum/),
   ];
 }
 

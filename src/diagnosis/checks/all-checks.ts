@@ -3,6 +3,12 @@ import type { AnyPeerProbeOutput, FactView } from '../fact-view.js';
 import { apiServerClientChecks, apiServerListeningChecks } from './apiserver-checks.js';
 import { forwardAndServiceChecks, iptablesBackendChecks, iptablesReadableChecks } from './firewall-checks.js';
 import { flannelStateChecks, podCidrChecks } from './flannel-state-checks.js';
+import {
+  defaultRouteChecks,
+  flannel1AddressChecks,
+  networkManagerChecks,
+  vxlanChecksumChecks,
+} from './host-network-checks.js';
 import { cni0AddressChecks, cniFirstConfigChecks, sysctlChecks } from './node-config-checks.js';
 import { overlayPingCheck, vxlanDeviceChecks } from './overlay-checks.js';
 import { sshChecks } from './ssh-checks.js';
@@ -35,6 +41,10 @@ export function buildChecks(view: FactView): Check[] {
     ...cni0AddressChecks(view),
     ...vxlanDeviceChecks(view),
     ...podCidrChecks(view),
+    ...defaultRouteChecks(view),
+    ...flannel1AddressChecks(view),
+    ...networkManagerChecks(view),
+    ...vxlanChecksumChecks(view),
   );
   return checks;
 }

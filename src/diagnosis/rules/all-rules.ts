@@ -1,6 +1,12 @@
 import { apiserverDownRule } from './apiserver-down-rule.js';
 import { apiserverPortBlockedRule } from './apiserver-port-blocked-rule.js';
 import { cniConfigMissingRule, flannel1MissingRule, subnetEnvMissingRule } from './flannel-state-rules.js';
+import {
+  flannel1StaleAddressRule,
+  networkManagerInterferenceRule,
+  noDefaultRouteRule,
+  vxlanChecksumOffloadRule,
+} from './host-network-rules.js';
 import { icmpBlockedRule } from './icmp-blocked-rule.js';
 import {
   brNetfilterMissingRule,
@@ -44,4 +50,8 @@ export const ALL_RULES: readonly Rule[] = [
   leftoverCniConfigRule,
   staleCni0BridgeRule,
   iptablesBackendMismatchRule,
+  noDefaultRouteRule,
+  flannel1StaleAddressRule,
+  networkManagerInterferenceRule,
+  vxlanChecksumOffloadRule,
 ];
