@@ -6,6 +6,7 @@ import { withDeadline } from './core/deadline.js';
 import { randomIds } from './core/ids.js';
 import { createLogger } from './log/create-logger.js';
 import { Queues } from './queue/queues.js';
+import { zoneRouting } from './queue/zone-routing.js';
 import { connectRedis } from './roles/redis-connection.js';
 import type { RoleContext } from './roles/role-context.js';
 import { AuditStore } from './store/audit-store.js';
@@ -41,7 +42,8 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
   try {
     const redis = await connectRedis(config.redisUrl, logger);
     closers.push(() => redis.quit());
-    const queues = new Queues(redis);
+    // A node's jobs go to its zone's queues (inventory `zone:`), taken only by that zone's workers.
+    const queues = new Queues(redis, undefined, zoneRouting(config.inventory));
     closers.push(() => queues.close());
     // Audit appends WATCH the log's head, which needs a connection of their own.
     const auditWriter = await connectRedis(config.redisUrl, logger);

@@ -21,7 +21,12 @@ export interface CommandRequest {
   readonly channel: string;
   readonly requestedAt: string;
   readonly text: string;
+  /** `preflight`: `/netcheck preflight <node>` (a node about to join); absent: diagnose the node. */
+  readonly kind?: JobKind | undefined;
 }
+
+/** What a probe job does besides the default diagnosis. */
+export type JobKind = 'preflight';
 
 /** What the bot asks a worker to do. Only inventory-validated values travel here. */
 export interface ProbeJobData {
@@ -30,6 +35,8 @@ export interface ProbeJobData {
   readonly requestedBy: string;
   readonly channel: string;
   readonly requestedAt: string;
+  /** `preflight`: check a node before it joins (worker/preflight-run.ts); absent: diagnose it. */
+  readonly kind?: JobKind | undefined;
 }
 
 /**
