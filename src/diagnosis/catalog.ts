@@ -25,6 +25,7 @@ export const CATALOG_IDS = [
   'leftover-cni-config',
   'stale-cni0-bridge',
   'iptables-backend-mismatch',
+  'no-default-route',
 ] as const;
 
 /** A catalog id: a misspelt one fails the typecheck. */
@@ -148,6 +149,12 @@ const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
     title: 'rules split between the legacy and nft iptables backends',
     fix: 'Align every component on one iptables backend (disruptive).',
     destructive: true,
+  },
+  // Added for preflight (scale); the single-node rule and lab fault come with helper cat1's branch.
+  'no-default-route': {
+    title: 'the node has no default route, so flannel without --iface cannot pick an interface',
+    fix: 'Restore the default route, or start flannel with --iface (report).',
+    destructive: false,
   },
 };
 
