@@ -111,7 +111,10 @@ export function planPreflight(
       probes: [
         ...identity,
         network(pathProbeKey('ping', candidate.name), probeCommands.pingHost(candidate.host)),
-        network(pathProbeKey('tcp-10250', candidate.name), probeCommands.tcpConnect(candidate.host, KUBELET_PORT)),
+        network(
+          pathProbeKey('tcp-10250', candidate.name),
+          probeCommands.tcpConnect(candidate.host, KUBELET_PORT),
+        ),
         network(
           PREFLIGHT_PROBE.udp,
           preflightCommands.udpExchange(nonce, [candidate.host], [candidate.host]),

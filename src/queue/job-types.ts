@@ -1,4 +1,5 @@
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { PreflightResult } from '../diagnosis/preflight-result.js';
 import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
 
@@ -53,6 +54,9 @@ export type OutboxMessage =
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
+  /** `/netcheck preflight`: the pass/fail table in the thread, then the parent's one-line outcome. */
+  | { readonly kind: 'preflight'; readonly runId: string; readonly result: PreflightResult }
+  | { readonly kind: 'preflight-verdict'; readonly runId: string; readonly text: string }
   | RemediationMessage;
 
 export interface RemediationJobData {

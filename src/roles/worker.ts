@@ -6,7 +6,9 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
+import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
 import { collectFacts } from '../probes/collect-facts.js';
+import { collectPreflight } from '../probes/collect-preflight.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
@@ -19,6 +21,7 @@ import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
+import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
 import type { RoleContext } from './role-context.js';
 
