@@ -1,5 +1,5 @@
-import type { PreflightFacts } from '../probes/collect-preflight.js';
 import type { NodeFacts } from '../probes/cluster-facts.js';
+import type { PreflightFacts } from '../probes/collect-preflight.js';
 import { parsePing } from '../probes/parsers/ping.js';
 import { parseTcpConnect } from '../probes/parsers/tcp-connect.js';
 import { PREFLIGHT_PROBE, pathProbeKey } from '../probes/preflight-plan.js';

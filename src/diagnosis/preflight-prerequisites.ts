@@ -1,8 +1,8 @@
-import type { ClockReading, PreflightFacts } from '../probes/collect-preflight.js';
 import type { NodeFacts } from '../probes/cluster-facts.js';
-import { parseJson } from '../probes/parsers/parse-helpers.js';
+import type { ClockReading, PreflightFacts } from '../probes/collect-preflight.js';
 import { parseCniConfigDir } from '../probes/parsers/cni-config-dir.js';
 import { parseRoutes } from '../probes/parsers/ip-route.js';
+import { parseJson } from '../probes/parsers/parse-helpers.js';
 import { parseSysctls } from '../probes/parsers/sysctl.js';
 import { PREFLIGHT_PROBE } from '../probes/preflight-plan.js';
 import type { ProbeOutput } from '../probes/probe-output.js';
@@ -262,7 +262,7 @@ export function prerequisiteRows(facts: PreflightFacts): PreflightRow[] {
  */
 export function clockRow(clock: ClockReading | undefined): Omit<PreflightRow, 'subject' | 'area'> {
   const check = 'clock-in-sync';
-  if (!clock || clock.output.exitCode !== 0)
+  if (!clock || clock.output.exitCode !== 0 || clock.output.timedOut)
     return { check, status: 'unknown', detail: 'could not read the node clock' };
   const text = clock.output.stdout.trim();
   if (!/^\d{10,19}$/.test(text))

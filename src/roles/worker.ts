@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import { findNode } from '../config/inventory.js';
 import { withDeadline } from '../core/deadline.js';
 import { diagnose } from '../diagnosis/diagnose.js';
+import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
-import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
 import { collectFacts } from '../probes/collect-facts.js';
 import { collectPreflight } from '../probes/collect-preflight.js';
 import type { OutboxMessage } from '../queue/job-types.js';
@@ -114,6 +114,26 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
             savePlan: (plan, nowMs) => plans.save(plan, nowMs),
             audit,
             clock,
+            ids,
+            logger,
+            worker: { id: workerId, zone },
+          },
+          job,
+        ),
+      handlePreflight: (job) =>
+        runPreflight(
+          {
+            resolve: nodes.resolve,
+            kube: collectDeps.kube,
+            collect: (node, nonce, kubeFacts) =>
+              collectPreflight(
+                { ...collectDeps, kube: async () => kubeFacts, wallNow: clock.now },
+                inventory,
+                node,
+                nonce,
+              ),
+            evaluate: evaluatePreflight,
+            audit,
             ids,
             logger,
             worker: { id: workerId, zone },
