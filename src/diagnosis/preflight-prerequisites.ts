@@ -262,7 +262,7 @@ export function prerequisiteRows(facts: PreflightFacts): PreflightRow[] {
  */
 export function clockRow(clock: ClockReading | undefined): Omit<PreflightRow, 'subject' | 'area'> {
   const check = 'clock-in-sync';
-  if (!clock || clock.output.exitCode !== 0 || clock.output.timedOut)
+  if (clock?.output.exitCode !== 0 || clock.output.timedOut)
     return { check, status: 'unknown', detail: 'could not read the node clock' };
   const text = clock.output.stdout.trim();
   if (!/^\d{10,19}$/.test(text))
