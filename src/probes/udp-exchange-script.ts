@@ -27,9 +27,12 @@ export const UDP_EXCHANGE_PERL = [
   'print "udp-listening", chr 10; my $msg = (chr(0) x 8) . "netcheck-preflight " . $nonce;',
   'for my $i (1 .. $secs * 5) {',
   '  for my $h (@to) { my $a = inet_aton($h); send($s, $msg, 0, pack_sockaddr_in($port, $a)) if $a; }',
-  '  my $rin = ""; vec($rin, fileno($r), 1) = 1;',
-  '  while (select(my $rout = $rin, undef, undef, 0.2) > 0) {',
-  '    defined(recv($r, my $buf, 65535, 0)) or last; next if length($buf) < 28;',
+  // Reads for the rest of this 200 ms slot: select() gives back the time left (Linux), so a
+  // steady stream of datagrams from many peers cannot hold the loop (and starve the sends).
+  '  my $left = 0.2; my $reads = 0;',
+  '  while ($left > 0 && $reads++ < 1000) {',
+  '    my $rin = ""; vec($rin, fileno($r), 1) = 1; (my $n, $left) = select(my $rout = $rin, undef, undef, $left);',
+  '    last if $n <= 0; defined(recv($r, my $buf, 65535, 0)) or last; next if length($buf) < 28;',
   '    my $ihl = (ord(substr($buf, 0, 1)) % 16) * 4; next if length($buf) < $ihl + 8;',
   '    my $src = inet_ntoa(substr($buf, 12, 4)); my $dport = unpack("n", substr($buf, $ihl + 2, 2));',
   '    $from{$src} = 1 if $dport == $port && exists $from{$src} && index(substr($buf, $ihl + 8), $nonce) >= 0;',
