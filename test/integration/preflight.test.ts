@@ -90,7 +90,11 @@ describe('preflight of a node before it joins, on the lab', () => {
             `${check} ${subject} passes`,
           );
     assert.ok(rows.some((l) => l.startsWith(':white_check_mark: `tcp-6443` — node-4 → API server')));
-    assert.equal(rows.length, 14 + 1 + 4 * 6);
+    assert.equal(
+      rows.length,
+      12 + 1 + 4 * 6,
+      '12 prerequisites, 6443 to the API server, 6 paths per existing node',
+    );
     const updated = await h.slack.waitFor(
       () => (parent.edits > 0 ? parent : undefined),
       10_000,
