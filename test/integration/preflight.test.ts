@@ -56,8 +56,12 @@ describe('preflight of a node before it joins, on the lab', () => {
       .filter((l) => /^:(white_check_mark|x|grey_question): `/.test(l));
   }
 
-  it('a clean standby node: every prerequisite and every path both ways passes (product_uuid: no DMI in the lab)', async () => {
+  it('a clean standby node: every prerequisite and every path both ways passes (product_uuid: no DMI in the lab)', async (t) => {
+    const started = Date.now();
     const { parent, reply } = await preflight('node-4');
+    t.diagnostic(
+      `preflight table in the thread ${Date.now() - started} ms after the signed command (4 existing nodes)`,
+    );
     const rows = lines(reply);
     const failed = rows.filter((l) => l.startsWith(':x:'));
     assert.deepEqual(failed, [], 'no check fails');
