@@ -139,6 +139,16 @@ describe('preflight of a node before it joins, on the lab', () => {
     );
   });
 
+  it('bridge netfilter off on the standby node is `br-netfilter-missing`', async () => {
+    await withFaults([{ id: 'br-netfilter-missing', node: 'node-4' }], async () => {
+      const { reply } = await preflight('node-4');
+      const failed = lines(reply).filter((l) => l.startsWith(':x:'));
+      assert.deepEqual(failed, [
+        ':x: `br-netfilter-missing` (bridge-nf-call-iptables) — node-4: net.bridge.bridge-nf-call-iptables = 0; kubeadm needs 1',
+      ]);
+    });
+  });
+
   it('UDP 8472 dropped on an existing node fails that direction only (`vxlan-8472-blocked`)', async () => {
     await withFaults([{ id: 'vxlan-8472-blocked', node: 'node-1' }], async () => {
       const { reply } = await preflight('node-4');
