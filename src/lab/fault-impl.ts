@@ -37,7 +37,7 @@ export async function appendFlannelLog(state: LabState, node: LabNodeSpec, messa
     state,
     node.name,
     // mkdir: a standby node (lab up --standby) has no Flannel log yet; its first line starts one.
-    ['sh', '-c', 'mkdir -p "${1%/*}" && cat >> "$1"', 'sh', `${flannelLogDir(node)}/0.log`],
+    ['sh', '-c', 'mkdir -p "$1" && cat >> "$2"', 'sh', flannelLogDir(node), `${flannelLogDir(node)}/0.log`],
     criLine(message),
   );
 }
