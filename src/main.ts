@@ -12,6 +12,7 @@ import { healthHandler, metricsHandler, startHttpServer } from './metrics/http-r
 import { NetcheckMetrics } from './metrics/netcheck-metrics.js';
 import { Queues } from './queue/queues.js';
 import { redisGaugeSources } from './queue/redis-gauges.js';
+import { zoneRouting } from './queue/zone-routing.js';
 import { PLAN_TRANSITIONS } from './remediation/plan-state.js';
 import { connectRedis } from './roles/redis-connection.js';
 import type { RoleContext } from './roles/role-context.js';
@@ -50,7 +51,8 @@ export async function startNetcheck(env: EnvSource, options: { logger?: Logger }
   try {
     const redis = await connectRedis(config.redisUrl, logger);
     closers.push(() => redis.quit());
-    const queues = new Queues(redis);
+    // A node's jobs go to its zone's queues (inventory `zone:`), taken only by that zone's workers.
+    const queues = new Queues(redis, undefined, zoneRouting(config.inventory));
     closers.push(() => queues.close());
     // Audit appends WATCH the log's head, which needs a connection of their own.
     const auditWriter = await connectRedis(config.redisUrl, logger);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZONE_PATTERN } from './inventory-schema.js';
 import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 
 const csv = (pattern: RegExp, what: string) =>
@@ -99,6 +100,10 @@ export const envSchema = z.object({
     .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })
     .default('all'),
   KUBECONFIG: z.string().min(1).optional(),
+  // A worker's zones (inventory `zone:`): it takes only their jobs. Unset: the nodes without a zone.
+  NETCHECK_ZONE: csv(ZONE_PATTERN, 'zone names (1-32 lowercase letters, digits and "-", such as rack-b)')
+    .refine((zones) => zones.length > 0, { message: 'expected at least one zone name, such as rack-b' })
+    .optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of: fatal, error, warn, info, debug, trace, silent',

@@ -10,6 +10,14 @@ export const hostSchema = z
     message: 'expected an IPv4/IPv6 address or a DNS host name',
   });
 
+/**
+ * A zone names where a node is (a rack, a site, a cloud zone): workers started with NETCHECK_ZONE
+ * take only that zone's jobs. Short and plain, because it becomes part of a BullMQ queue name.
+ */
+export const ZONE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+export const ZONE_HINT = 'expected a zone name of 1-32 lowercase letters, digits and "-" (such as rack-b)';
+export const zoneSchema = z.string().regex(ZONE_PATTERN, ZONE_HINT);
+
 export const nodeRoleSchema = z.enum(['control-plane', 'worker']);
 
 export const inventoryNodeSchema = z.strictObject({
@@ -19,6 +27,8 @@ export const inventoryNodeSchema = z.strictObject({
   host: hostSchema,
   port: z.number().int().min(1).max(65535).default(22),
   role: nodeRoleSchema,
+  /** Optional: without it the node's jobs go to the default queue, which any worker without NETCHECK_ZONE takes. */
+  zone: zoneSchema.optional(),
 });
 
 export const inventorySchema = z.strictObject({

@@ -35,6 +35,11 @@ export interface Config {
   readonly kubeconfigPath: string | undefined;
   /** How many backups each node keeps and for how long (NETCHECK_BACKUP_KEEP, NETCHECK_BACKUP_MAX_AGE). */
   readonly backup: { readonly keep: number; readonly maxAgeMinutes: number };
+  /**
+   * The zones whose jobs this worker takes (NETCHECK_ZONE); undefined: the default queue, i.e. the
+   * nodes without a zone (every node of an inventory without zones). See docs/architecture.md, "Zones".
+   */
+  readonly zones?: readonly string[] | undefined;
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -135,6 +140,15 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     );
   }
 
+  if (env.NETCHECK_ZONE && inventory) {
+    // A typo would leave a worker idle and the zone reported as having none: refuse it here.
+    const known = [...new Set(inventory.nodes.flatMap((n) => (n.zone ? [n.zone] : [])))];
+    for (const zone of env.NETCHECK_ZONE.filter((z) => !known.includes(z)))
+      problems.push(
+        `NETCHECK_ZONE=${env.NETCHECK_ZONE.join(',')}: no node in ${inventory.sourcePath} has zone "${zone}"; expected one of: ${known.join(', ') || '(the inventory sets no zone: leave NETCHECK_ZONE unset)'}`,
+      );
+  }
+
   if (problems.length > 0 || !inventory) throw new ConfigError(problems);
   return {
     role: env.NETCHECK_ROLE,
@@ -151,6 +165,7 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     planKey: hasWorker ? env.NETCHECK_PLAN_KEY : undefined,
     kubeconfigPath: env.KUBECONFIG,
     backup: { keep: env.NETCHECK_BACKUP_KEEP, maxAgeMinutes: env.NETCHECK_BACKUP_MAX_AGE },
+    zones: env.NETCHECK_ZONE,
   };
 }
 

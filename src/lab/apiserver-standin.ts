@@ -26,6 +26,7 @@ interface State {
   labId: string;
   specs: Spec[];
   apiToken: string;
+  standby?: string[];
   apiOverrides: Record<
     string,
     { podCIDR?: string | null; publicIp?: string; vtepMac?: string; netConfNetwork?: string }
@@ -43,7 +44,9 @@ const apiDir = path.join(stateDir, 'api');
 mkdirSync(apiDir, { recursive: true });
 const marker = (kind: 'deleted' | 'cordoned', name: string) => path.join(apiDir, `${kind}-${name}`);
 const logWrite = (line: string) => appendFileSync(path.join(apiDir, 'writes.log'), `${line}\n`);
-const visible = (state: State) => state.specs.filter((s) => !existsSync(marker('deleted', s.name)));
+// A standby node (lab up --standby) has not joined: the API has no record of it.
+const visible = (state: State) =>
+  state.specs.filter((s) => !existsSync(marker('deleted', s.name)) && !state.standby?.includes(s.name));
 
 function node(state: State, s: Spec) {
   const o = state.apiOverrides[s.name] ?? {};

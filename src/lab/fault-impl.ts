@@ -36,7 +36,8 @@ export async function appendFlannelLog(state: LabState, node: LabNodeSpec, messa
   await nodeRun(
     state,
     node.name,
-    ['sh', '-c', 'cat >> "$1"', 'sh', `${flannelLogDir(node)}/0.log`],
+    // mkdir: a standby node (lab up --standby) has no Flannel log yet; its first line starts one.
+    ['sh', '-c', 'mkdir -p "$1" && cat >> "$2"', 'sh', flannelLogDir(node), `${flannelLogDir(node)}/0.log`],
     criLine(message),
   );
 }

@@ -34,7 +34,7 @@ async function buildRootfs(distro: LabDistro): Promise<void> {
   console.log(`${distro}: ${built ? 'built' : 'built meanwhile by another run, reused'} after ${seconds} s`);
 }
 
-export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--lab-id ID] [--net-index N]
+export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--standby NODE …] [--lab-id ID] [--net-index N]
        netcheck lab rootfs RELEASE …   (build the cached root file system of bookworm/trixie nodes)
        netcheck lab down [--lab-id ID]
        netcheck lab fault add|clear ID@NODE [--lab-id ID]
@@ -49,6 +49,8 @@ interface Flags {
   faults: FaultSpec[];
   /** Node name (or `*` for every node) → Debian release its userland comes from. */
   distros: Record<string, LabDistro>;
+  /** Workers kept out of the cluster (not joined yet), for `/netcheck preflight`. */
+  standby: string[];
   rest: string[];
 }
 
@@ -76,6 +78,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     dir: undefined,
     faults: [],
     distros: {},
+    standby: [],
     rest: [],
   };
   for (let i = 0; i < args.length; i++) {
@@ -91,6 +94,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     else if (a === '--dir') flags.dir = value();
     else if (a === '--fault') flags.faults.push(parseFaultSpec(value()));
     else if (a === '--distro') distroFlag(value(), flags.distros);
+    else if (a === '--standby') flags.standby.push(value());
     else if (a.startsWith('--')) throw new LabError(`unknown option ${a}\n${LAB_USAGE}`);
     else flags.rest.push(a);
   }
@@ -113,10 +117,12 @@ export async function runLabCli(argv: readonly string[]): Promise<number> {
           workers: f.workers,
           faults: f.faults,
           distros: f.distros,
+          ...(f.standby.length > 0 ? { standby: f.standby } : {}),
         });
         console.log(
           `lab ${state.labId} is up in ${Math.round(performance.now() - started)} ms: ${state.nodes.map((n) => `${n.name}=${n.host}`).join(' ')}`,
         );
+        if (state.standby?.length) console.log(`standby (not joined): ${state.standby.join(' ')}`);
         if (state.faults.length > 0)
           console.log(`faults: ${state.faults.map((x) => `${x.id}@${x.node}`).join(' ')}`);
         console.log(

@@ -68,7 +68,8 @@ export async function clearFault(opts: LabRef, spec: FaultSpec): Promise<void> {
   const { state, node, impl } = await resolve(opts, spec);
   await impl.clear(state, node);
   // Fixing a Flannel fault means Flannel restarts: kubelet starts a new container log file.
-  await restartFlannelLog(state, node);
+  // (Not on a standby node: it runs no Flannel.)
+  if (!state.standby?.includes(node.name)) await restartFlannelLog(state, node);
   state.faults = state.faults.filter((f) => !(f.id === spec.id && f.node === spec.node));
   await saveState(state);
 }

@@ -6,6 +6,8 @@ import type { LabState } from './lab-state.js';
 export async function writeInventory(
   state: LabState,
   dir: string,
+  /** Optional `zone:` per node name (NETCHECK_ZONE workers); nodes not named get none. */
+  zones: Readonly<Record<string, string>> = {},
 ): Promise<{
   inventoryPath: string;
   privateKeyPath: string;
@@ -21,7 +23,10 @@ export async function writeInventory(
   await writeFile(kubeconfigPath, await readFile(state.kubeconfigPath), { mode: 0o600 });
   const inventoryPath = path.join(dir, 'inventory.yaml');
   const nodes = state.nodes
-    .map((n) => `  - { name: ${n.name}, host: ${n.host}, port: 22, role: ${n.role} }`)
+    .map(
+      (n) =>
+        `  - { name: ${n.name}, host: ${n.host}, port: 22, role: ${n.role}${zones[n.name] ? `, zone: ${zones[n.name]}` : ''} }`,
+    )
     .join('\n');
   await writeFile(
     inventoryPath,

@@ -45,7 +45,7 @@ async function writeNodeState(state: LabState, spec: LabNodeSpec): Promise<void>
     '/var/lib/netcheck-lab/restore.sh',
     restoreScript(
       spec,
-      state.specs.filter((p) => p.name !== spec.name),
+      state.specs.filter((p) => p.name !== spec.name && !state.standby?.includes(p.name)),
       state.specs[0]!.host,
     ),
   );
@@ -55,6 +55,16 @@ async function writeNodeState(state: LabState, spec: LabNodeSpec): Promise<void>
   // The node's own iptables-restore (nft backend on bookworm and trixie alike): every rule in its
   // netns is written and read by one iptables version, as on a real node.
   await nodeRun(state, spec.name, ['iptables-restore'], nodeIptables(spec, state.specs[0]!.host));
+}
+
+/**
+ * A node that has not joined yet (`--standby`): a plain Linux host with its own home, a default
+ * route and nothing of Kubernetes. The gateway is a lab address nothing answers (ARP fails), so the
+ * route exists for what reads it (flannel, kubeadm, preflight) and nothing leaves through it.
+ */
+async function writeStandbyState(state: LabState, spec: LabNodeSpec, prefix: string): Promise<void> {
+  await writeNodeFile(state, spec.name, '/root/.bashrc', '# netcheck lab node (standby)\n');
+  await run(['ip', '-n', spec.netns, 'route', 'add', 'default', 'via', `${prefix}.254`, 'dev', 'eth0']);
 }
 
 /** One node: namespaces and mounts, its link to the lab bridge, sshd, and its healthy state. */
@@ -69,5 +79,6 @@ export async function createNode(
   await wireNode(state, spec, bridge, prefix);
   await configureSshd(state, spec);
   await startSshd(state, spec);
-  await writeNodeState(state, spec);
+  if (state.standby?.includes(spec.name)) await writeStandbyState(state, spec, prefix);
+  else await writeNodeState(state, spec);
 }

@@ -37,7 +37,7 @@ export async function setupOverlay(
     await run([...ns, 'link', 'set', 'cni0', 'up']);
   }
   for (const peer of state.specs) {
-    if (peer.name === spec.name) continue;
+    if (peer.name === spec.name || state.standby?.includes(peer.name)) continue;
     const peerPublic = state.apiOverrides[peer.name]?.publicIp ?? peer.host;
     const peerMac = state.apiOverrides[peer.name]?.vtepMac ?? peer.vtepMac;
     await run(['bridge', '-n', spec.netns, 'fdb', 'append', peerMac, 'dev', 'flannel.1', 'dst', peerPublic]);

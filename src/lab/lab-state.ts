@@ -26,6 +26,11 @@ export interface LabState {
   readonly apiServer: string;
   readonly apiToken: string;
   faults: FaultSpec[];
+  /**
+   * Nodes kept out of the cluster (`lab up --standby NODE`): namespace, sshd and network, but no
+   * flannel.1/cni0, no CNI config and no API record, as before `kubeadm join`. Absent: none.
+   */
+  readonly standby?: readonly string[];
   /** Node names whose API record has no podCIDR (fault podcidr-not-assigned). */
   readonly apiOverrides: Record<
     string,

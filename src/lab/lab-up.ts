@@ -28,6 +28,19 @@ export interface LabOptions {
    * the key `*` applies to every node not named. Absent: the host's userland, as before.
    */
   readonly distros?: Readonly<Record<string, LabDistro>>;
+  /** Workers kept out of the cluster, as before `kubeadm join` (for `/netcheck preflight`). */
+  readonly standby?: readonly string[];
+}
+
+/** Standby node names, checked: workers of this lab only (the control plane is the cluster). */
+function standbyFor(opts: LabOptions, names: readonly string[]): string[] {
+  const standby = [...new Set(opts.standby ?? [])].sort();
+  for (const name of standby)
+    if (!names.includes(name) || name === names[0])
+      throw new LabError(
+        `--standby ${name}: expected a worker of this lab (${names.slice(1).join(', ')}); the control plane cannot stand by`,
+      );
+  return standby;
 }
 
 const LAB_ID = /^[a-z][a-z0-9]{0,7}$/;
@@ -77,10 +90,12 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   const ref = { labId, stateRoot: opts.stateRoot };
   const names = nodeSpecs(labId, netIndex, workers).map((s) => s.name);
   const distros = distrosFor(opts, names);
+  const standby = standbyFor(opts, names);
   const existing = await loadState(ref);
   // A running lab is kept only if its nodes run the releases asked for now.
   const sameDistros = (s: LabState) => s.specs.every((n) => (n.distro ?? '') === (distros[n.name] ?? ''));
-  if (existing && sameDistros(existing) && (await isIntact(existing))) {
+  const sameStandby = (s: LabState) => (s.standby ?? []).join(',') === standby.join(',');
+  if (existing && sameDistros(existing) && sameStandby(existing) && (await isIntact(existing))) {
     for (const fault of opts.faults ?? [])
       if (!existing.faults.some((f) => f.id === fault.id && f.node === fault.node))
         await addFault(ref, fault);
@@ -107,6 +122,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     apiToken: `lab-${labId}-token`,
     faults: [],
     apiOverrides: {},
+    ...(standby.length > 0 ? { standby } : {}),
   };
   try {
     await mkdir(path.join(stateDir, 'keys'), { recursive: true });
@@ -146,7 +162,10 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     await writeFile(path.join(stateDir, 'bin', 'dmesg'), dmesgStandIn(), { mode: 0o755 });
 
     await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
-    await Promise.all(specs.map((spec) => setupOverlay(state, spec)));
+    // A standby node has not joined: no overlay on it, and no peer knows its VTEP.
+    await Promise.all(
+      specs.filter((s) => !standby.includes(s.name)).map((spec) => setupOverlay(state, spec)),
+    );
     const knownHosts = await Promise.all(
       specs.map(
         async (s) =>

@@ -1,5 +1,6 @@
 import type { Auditor } from '../audit/audit-event.js';
 import type { RunStore } from '../store/run-store.js';
+import type { ZoneLiveness } from '../store/zone-liveness.js';
 import type { CommandRequest } from './job-types.js';
 import type { Queues } from './queues.js';
 
@@ -7,6 +8,11 @@ export interface AcceptCommandDeps {
   readonly runs: RunStore;
   readonly queues: Queues;
   readonly audit: Auditor;
+  /** With zones (inventory `zone:`): a zoned node's job is queued only if a worker serves its zone. */
+  readonly zones?: {
+    readonly zoneOf: (node: string) => string | undefined;
+    readonly liveness: Pick<ZoneLiveness, 'liveWorkers'>;
+  };
 }
 
 /**
@@ -23,7 +29,7 @@ export async function acceptCommand(deps: AcceptCommandDeps, command: CommandReq
       actor: command.requestedBy,
       runId,
       node: command.node,
-      summary: `/netcheck ${command.node} in <#${command.channel}>`,
+      summary: `/netcheck ${command.kind ? `${command.kind} ` : ''}${command.node} in <#${command.channel}>`,
       data: { channel: command.channel, text: command.text.slice(0, 500), requestedAt: command.requestedAt },
     });
     await deps.runs.create({
@@ -34,18 +40,39 @@ export async function acceptCommand(deps: AcceptCommandDeps, command: CommandReq
       createdAt: command.requestedAt,
     });
   }
+  const parent = {
+    kind: 'parent',
+    runId,
+    channel: command.channel,
+    node: command.node,
+    requestedBy: command.requestedBy,
+  } as const;
+  // A zone nobody serves is said in the thread at once; the job is not left waiting for a worker
+  // that may never come (and no worker of another zone takes it: docs/architecture.md, "Zones").
+  const zone = deps.zones?.zoneOf(command.node);
+  if (zone && deps.zones && (await deps.zones.liveness.liveWorkers(zone)).length === 0) {
+    await deps.audit.record({
+      type: 'command.refused',
+      actor: 'netcheck',
+      runId,
+      node: command.node,
+      summary: `nothing queued for ${command.node}: no live worker in zone ${zone}`,
+      data: { zone },
+    });
+    await deps.queues.enqueueOutbox(parent, {
+      kind: 'notice',
+      runId,
+      text: `:no_entry: no live worker in zone ${zone} for ${command.node} (start one with NETCHECK_ZONE=${zone}). Nothing was queued or run; run the command again once a worker is up.`,
+    });
+    return;
+  }
   await deps.queues.enqueueProbe({
     runId,
     node: command.node,
     requestedBy: command.requestedBy,
     channel: command.channel,
     requestedAt: command.requestedAt,
+    ...(command.kind ? { kind: command.kind } : {}),
   });
-  await deps.queues.enqueueOutbox({
-    kind: 'parent',
-    runId,
-    channel: command.channel,
-    node: command.node,
-    requestedBy: command.requestedBy,
-  });
+  await deps.queues.enqueueOutbox(parent);
 }

@@ -92,7 +92,10 @@ export function parseCommandRequest(raw: string | undefined): CommandRequest | u
   try {
     const value = JSON.parse(raw ?? '') as Partial<CommandRequest>;
     const fields = ['runId', 'node', 'requestedBy', 'channel', 'requestedAt', 'text'] as const;
-    return fields.every((f) => typeof value[f] === 'string') ? (value as CommandRequest) : undefined;
+    const kindOk = value.kind === undefined || value.kind === 'preflight';
+    return fields.every((f) => typeof value[f] === 'string') && kindOk
+      ? (value as CommandRequest)
+      : undefined;
   } catch {
     return undefined;
   }

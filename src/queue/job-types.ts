@@ -1,4 +1,5 @@
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { PreflightResult } from '../diagnosis/preflight-result.js';
 import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
 
@@ -21,7 +22,12 @@ export interface CommandRequest {
   readonly channel: string;
   readonly requestedAt: string;
   readonly text: string;
+  /** `preflight`: `/netcheck preflight <node>` (a node about to join); absent: diagnose the node. */
+  readonly kind?: JobKind | undefined;
 }
+
+/** What a probe job does besides the default diagnosis. */
+export type JobKind = 'preflight';
 
 /** What the bot asks a worker to do. Only inventory-validated values travel here. */
 export interface ProbeJobData {
@@ -30,6 +36,8 @@ export interface ProbeJobData {
   readonly requestedBy: string;
   readonly channel: string;
   readonly requestedAt: string;
+  /** `preflight`: check a node before it joins (worker/preflight-run.ts); absent: diagnose it. */
+  readonly kind?: JobKind | undefined;
 }
 
 /**
@@ -46,6 +54,9 @@ export type OutboxMessage =
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
+  /** `/netcheck preflight`: the pass/fail table in the thread, then the parent's one-line outcome. */
+  | { readonly kind: 'preflight'; readonly runId: string; readonly result: PreflightResult }
+  | { readonly kind: 'preflight-verdict'; readonly runId: string; readonly text: string }
   | RemediationMessage;
 
 export interface RemediationJobData {

@@ -1,7 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../store/redis-keys.js';
-import type { NodeReport } from './job-types.js';
+import type { NodeReport, OutboxMessage } from './job-types.js';
 import { type ProbeJobData, QUEUE_NAMES } from './job-types.js';
 import type { Queues } from './queues.js';
 
@@ -11,8 +11,12 @@ export interface ProbeWorkerOptions {
   readonly connection: Redis;
   readonly queues: Queues;
   readonly handle: ProbeHandler;
+  /** `/netcheck preflight` jobs: returns the messages for the thread (a pass/fail table or a notice). */
+  readonly handlePreflight?: (data: ProbeJobData) => Promise<OutboxMessage[]>;
   readonly concurrency?: number;
   readonly logger: { error(obj: object, msg: string): void };
+  /** The queue to take jobs from (a zone's, queue/zone-routing.ts); default: the probe queue. */
+  readonly queueName?: string;
 }
 
 /**
@@ -22,9 +26,14 @@ export interface ProbeWorkerOptions {
  */
 export function startProbeWorker(opts: ProbeWorkerOptions): Worker<ProbeJobData> {
   const worker = new Worker<ProbeJobData>(
-    QUEUE_NAMES.probe,
+    opts.queueName ?? QUEUE_NAMES.probe,
     async (job: Job<ProbeJobData>) => {
       try {
+        if (job.data.kind === 'preflight') {
+          if (!opts.handlePreflight) throw new Error('this worker cannot run preflight checks; upgrade it');
+          await opts.queues.enqueueOutbox(...(await opts.handlePreflight(job.data)));
+          return { preflight: true };
+        }
         const report = await opts.handle(job.data);
         await opts.queues.enqueueOutbox(
           { kind: 'report', runId: job.data.runId, report },

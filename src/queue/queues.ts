@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../store/redis-keys.js';
 import { type OutboxMessage, type ProbeJobData, QUEUE_NAMES, type RemediationJobData } from './job-types.js';
+import { type ZoneRouting, zoneQueueName } from './zone-routing.js';
 
 /** Completed jobs are kept a day so that their ids keep de-duplicating re-adds (BullMQ dedups only while a job exists). */
 const KEEP = { removeOnComplete: { age: 24 * 3600 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
@@ -32,9 +33,14 @@ export class Queues {
   readonly outbox: Queue<OutboxMessage>;
   readonly remediation: Queue<RemediationJobData>;
 
+  /** Per-zone queues, made on first use (a zone's probe and remediation jobs). */
+  private readonly zoned = new Map<string, Queue>();
+
   constructor(
     private readonly connection: Redis,
-    onError?: (error: Error) => void,
+    private readonly onError?: (error: Error) => void,
+    /** Where a node's jobs go (inventory zones); absent: every job to the default queues. */
+    private readonly routing?: ZoneRouting,
   ) {
     this.probe = new Queue<ProbeJobData>(QUEUE_NAMES.probe, { connection, prefix: KEY_PREFIX });
     this.outbox = new Queue<OutboxMessage>(QUEUE_NAMES.outbox, { connection, prefix: KEY_PREFIX });
@@ -45,8 +51,22 @@ export class Queues {
     if (onError) for (const queue of [this.probe, this.outbox, this.remediation]) queue.on('error', onError);
   }
 
+  /** The queue a node's jobs of this kind go to: its zone's, or the default one. */
+  private queueFor<T>(base: Queue<T>, node: string | undefined): Queue<T> {
+    const zone = node === undefined ? undefined : this.routing?.zoneOf(node);
+    if (!zone) return base;
+    const name = zoneQueueName(base.name, zone);
+    let queue = this.zoned.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: KEY_PREFIX });
+      if (this.onError) queue.on('error', this.onError);
+      this.zoned.set(name, queue);
+    }
+    return queue as unknown as Queue<T>;
+  }
+
   async enqueueProbe(data: ProbeJobData): Promise<void> {
-    await this.probe.add('probe', data, {
+    await this.queueFor(this.probe, data.node).add('probe', data, {
       jobId: `probe-${data.runId}`,
       attempts: 2,
       backoff: { type: 'fixed', delay: 1000 },
@@ -70,10 +90,11 @@ export class Queues {
   }
 
   /** A fix runs at most once: no attempts, no automatic re-run (the worker sets maxStalledCount 0). */
-  async enqueueRemediation(data: RemediationJobData): Promise<void> {
+  async enqueueRemediation(data: RemediationJobData, node?: string): Promise<void> {
     const jobId = `remediate-${data.planId}`;
     try {
-      await this.remediation.add('remediate', data, { jobId, attempts: 1, ...KEEP });
+      // The plan's node decides the zone: only a worker of that zone may change it.
+      await this.queueFor(this.remediation, node).add('remediate', data, { jobId, attempts: 1, ...KEEP });
     } catch (error) {
       // The add may still be applied later (a frozen Redis that resumes): cancel it behind it.
       await this.connection.set(cancelledJobKey(jobId), '1', 'EX', CANCEL_TTL_SECONDS).catch(() => undefined);
@@ -82,6 +103,11 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.probe.close(), this.outbox.close(), this.remediation.close()]);
+    await Promise.all([
+      this.probe.close(),
+      this.outbox.close(),
+      this.remediation.close(),
+      ...[...this.zoned.values()].map((q) => q.close()),
+    ]);
   }
 }

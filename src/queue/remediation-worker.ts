@@ -8,6 +8,8 @@ export interface RemediationWorkerOptions {
   readonly connection: Redis;
   readonly handle: (data: RemediationJobData) => Promise<void>;
   readonly logger: { error(obj: object, msg: string): void };
+  /** The queue to take jobs from (a zone's, queue/zone-routing.ts); default: the remediation queue. */
+  readonly queueName?: string;
 }
 
 /** Thrown for a job whose producer gave up on it (see cancelledJobKey): nothing ran. */
@@ -21,7 +23,7 @@ export class CancelledJobError extends UnrecoverableError {
  */
 export function startRemediationWorker(opts: RemediationWorkerOptions): Worker<RemediationJobData> {
   return new Worker<RemediationJobData>(
-    QUEUE_NAMES.remediation,
+    opts.queueName ?? QUEUE_NAMES.remediation,
     async (job: Job<RemediationJobData>) => {
       if (job.id && (await opts.connection.get(cancelledJobKey(job.id)))) {
         opts.logger.error(

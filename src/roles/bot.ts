@@ -6,6 +6,7 @@ import { CommandIntake } from '../queue/command-intake.js';
 import { startIntakeConsumer } from '../queue/intake-consumer.js';
 import { startOutboxWorker } from '../queue/outbox-worker.js';
 import { Queues } from '../queue/queues.js';
+import { zoneRouting } from '../queue/zone-routing.js';
 import { accessMiddleware } from '../slack/access-middleware.js';
 import { AccessPolicy } from '../slack/access-policy.js';
 import { registerPlanActions } from '../slack/actions/plan-actions.js';
@@ -16,6 +17,7 @@ import { createSlackApp } from '../slack/slack-app.js';
 import { UserGroups } from '../slack/user-groups.js';
 import { AuditStore } from '../store/audit-store.js';
 import { PlanStore } from '../store/plan-store.js';
+import { ZoneLiveness } from '../store/zone-liveness.js';
 import { connectRedis } from './redis-connection.js';
 import type { RoleContext } from './role-context.js';
 
@@ -85,8 +87,11 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
   const listenerAuditWriter = await connectRedis(config.redisUrl, logger, 'listener');
   ctx.onStop(() => listenerAuditWriter.quit());
   const listener = {
-    queues: new Queues(listenerRedis, (error) =>
-      logger.warn({ err: error }, 'listener queue: Redis error (clicks answer "Redis is unavailable")'),
+    queues: new Queues(
+      listenerRedis,
+      (error) =>
+        logger.warn({ err: error }, 'listener queue: Redis error (clicks answer "Redis is unavailable")'),
+      zoneRouting(config.inventory),
     ),
     plans: new PlanStore(listenerRedis),
     audit: new AuditStore(listenerRedis, listenerAuditWriter, clock.isoNow, ctx.observeAudit),
@@ -105,12 +110,13 @@ export async function startBotRole(ctx: RoleContext): Promise<{ port: number | u
   clockSync.unref();
   ctx.onStop(async () => clearInterval(clockSync));
   // Accepted commands become audit entries, runs and jobs here, durably, off the listener's path.
+  const zones = { zoneOf: zoneRouting(config.inventory).zoneOf, liveness: new ZoneLiveness(redis) };
   const intakeBlocking = await connectRedis(config.redisUrl, logger);
   const consumer = startIntakeConsumer({
     blocking: intakeBlocking,
     redis,
     consumer: ids.next(`${hostname()}-${process.pid}`),
-    handle: (command) => acceptCommand({ runs, queues, audit }, command),
+    handle: (command) => acceptCommand({ runs, queues, audit, zones }, command),
     logger: logger.child({ component: 'intake' }),
   });
   ctx.onStop(() => consumer.stop());

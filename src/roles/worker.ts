@@ -1,20 +1,27 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { findNode } from '../config/inventory.js';
 import { withDeadline } from '../core/deadline.js';
 import { diagnose } from '../diagnosis/diagnose.js';
+import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
 import { collectFacts } from '../probes/collect-facts.js';
+import { collectPreflight } from '../probes/collect-preflight.js';
 import type { OutboxMessage } from '../queue/job-types.js';
+import { QUEUE_NAMES } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
+import { zoneQueueName } from '../queue/zone-routing.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
 import { createPlanSigner } from '../remediation/plan-signer.js';
 import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
+import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
+import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
 import type { RoleContext } from './role-context.js';
 
@@ -87,26 +94,55 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     diagnose,
   });
 
-  const probeWorker = startProbeWorker({
-    connection: redis,
-    queues,
-    logger: logger.child({ component: 'probe-worker' }),
-    handle: (job) =>
-      runProbe(
-        {
-          nodes,
-          planFor: (report, planIds) => planFor(report, planIds, config.backup),
-          signer,
-          savePlan: (plan, nowMs) => plans.save(plan, nowMs),
-          audit,
-          clock,
-          ids,
-          logger,
-        },
-        job,
-      ),
-  });
-  ctx.addWorker(probeWorker);
+  // The zones this worker serves (NETCHECK_ZONE); [undefined]: the default queue (nodes without a
+  // zone). A worker never takes another zone's jobs: a zone with no worker is reported, not served
+  // from afar (docs/architecture.md, "Zones").
+  const zones: readonly (string | undefined)[] = config.zones ?? [undefined];
+  const workerId = ids.next(`${hostname()}-${process.pid}`);
+  const probeWorkers = zones.map((zone) =>
+    startProbeWorker({
+      queueName: zoneQueueName(QUEUE_NAMES.probe, zone),
+      connection: redis,
+      queues,
+      logger: logger.child({ component: 'probe-worker', zone }),
+      handle: (job) =>
+        runProbe(
+          {
+            nodes,
+            planFor: (report, planIds) => planFor(report, planIds, config.backup),
+            signer,
+            savePlan: (plan, nowMs) => plans.save(plan, nowMs),
+            audit,
+            clock,
+            ids,
+            logger,
+            worker: { id: workerId, zone },
+          },
+          job,
+        ),
+      handlePreflight: (job) =>
+        runPreflight(
+          {
+            resolve: nodes.resolve,
+            kube: collectDeps.kube,
+            collect: (node, nonce, kubeFacts) =>
+              collectPreflight(
+                { ...collectDeps, kube: async () => kubeFacts, wallNow: clock.now },
+                inventory,
+                node,
+                nonce,
+              ),
+            evaluate: evaluatePreflight,
+            audit,
+            ids,
+            logger,
+            worker: { id: workerId, zone },
+          },
+          job,
+        ),
+    }),
+  );
+  for (const w of probeWorkers) ctx.addWorker(w);
 
   const post = (message: OutboxMessage) => queues.enqueueOutbox(message);
   const newPlanId = () => ids.next('plan');
@@ -132,39 +168,55 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   };
   // Aborted when the process stops: a running plan finishes its step, then stops at the boundary.
   const stopping = new AbortController();
-  const remediationWorker = startRemediationWorker({
-    connection: redis,
-    logger: logger.child({ component: 'remediation' }),
-    handle: (job) =>
-      executePlan(
-        {
-          plans,
-          signer,
-          target,
-          exec: (t, command, opts) => transport.exec(t, command, opts),
-          post,
-          audit,
-          diagnose: async (name) => (await nodes.diagnoseByName(name)).report,
-          runNode: async (runId) => (await runs.get(runId))?.node,
-          newPlanId,
-          drain: writer ? (node) => writer.drainAndDelete(node) : undefined,
-          now: clock.now,
-          isoNow: clock.isoNow,
-          stopping: stopping.signal,
-        },
-        job.planId,
-        job.hash,
-      ),
-  });
-  ctx.addWorker(remediationWorker);
+  const remediationWorkers = zones.map((zone) =>
+    startRemediationWorker({
+      queueName: zoneQueueName(QUEUE_NAMES.remediation, zone),
+      connection: redis,
+      logger: logger.child({ component: 'remediation', zone }),
+      handle: (job) =>
+        executePlan(
+          {
+            plans,
+            signer,
+            target,
+            exec: (t, command, opts) => transport.exec(t, command, opts),
+            post,
+            audit,
+            diagnose: async (name) => (await nodes.diagnoseByName(name)).report,
+            runNode: async (runId) => (await runs.get(runId))?.node,
+            newPlanId,
+            drain: writer ? (node) => writer.drainAndDelete(node) : undefined,
+            now: clock.now,
+            isoNow: clock.isoNow,
+            stopping: stopping.signal,
+          },
+          job.planId,
+          job.hash,
+        ),
+    }),
+  );
+  for (const w of remediationWorkers) ctx.addWorker(w);
+
+  // Heartbeats per zone: the bot queues a zoned node's job only while its zone has a live worker.
+  const liveness = new ZoneLiveness(redis);
+  const beat = () =>
+    liveness
+      .beat(workerId, zones)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not write the zone heartbeat'));
+  await beat();
+  const beating = setInterval(beat, ZONE_HEARTBEAT_EVERY_MS);
+  beating.unref();
+  logger.info({ workerId, zones: zones.map((z) => z ?? '(default)') }, 'worker serves these zones');
 
   // The first thing a stopping worker does: take no more jobs and let the running ones reach a step
   // boundary, while SSH, Redis and the outbox are all still there for them to finish and report.
   ctx.onStop(async () => {
+    clearInterval(beating);
+    await liveness.leave(workerId, zones).catch(() => undefined);
     stopping.abort();
     logger.info('stopping: no new jobs; running steps finish, then their plans stop and report');
     await withDeadline(
-      Promise.all([remediationWorker.close(), probeWorker.close()]),
+      Promise.all([...remediationWorkers, ...probeWorkers].map((w) => w.close())),
       WORKER_DRAIN_MS,
       'letting running jobs finish',
     );

@@ -6,6 +6,7 @@ import type { RunRecord, RunStore } from '../store/run-store.js';
 import { escapeOutboxText } from './blocks/outbox-text.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
 import { planBlocks } from './blocks/plan-blocks.js';
+import { renderPreflight } from './blocks/preflight-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
 import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
 
@@ -142,6 +143,20 @@ async function deliverOne(
     await deps.runs.saveMessage(run.runId, `plan-${message.plan.planId}`, body);
     return post(deps, run, messageId, threadTs, body);
   }
+
+  if (message.kind === 'preflight-verdict') {
+    if (!threadTs) return { status: 'delivered' }; // no parent to update; the table says it all
+    await deps.client.chat.update({
+      channel: run.channel,
+      ts: threadTs,
+      text: message.text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: message.text } }] as never,
+    });
+    return { status: 'delivered' };
+  }
+
+  if (message.kind === 'preflight')
+    return post(deps, run, messageId, threadTs, renderPreflight(message.result));
 
   if (message.kind === 'report') {
     const body = renderReport(message.report, run.runId, deps.controlPlane);

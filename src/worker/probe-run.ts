@@ -23,6 +23,8 @@ export interface ProbeRunDeps {
   readonly clock: Pick<Clock, 'now' | 'isoNow'>;
   readonly ids: IdSource;
   readonly logger: { info(obj: object, msg: string): void };
+  /** Which worker ran it, for the audit trail (zones: which zone's worker took the node's job). */
+  readonly worker?: { readonly id: string; readonly zone: string | undefined };
 }
 
 /**
@@ -41,6 +43,7 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
       runId: job.runId,
       node: job.node,
       summary: `probing ${job.node} for <@${job.requestedBy}>`,
+      ...(deps.worker ? { data: { worker: deps.worker.id, zone: deps.worker.zone ?? null } } : {}),
     }),
   ]);
   // The plan is stored before the report goes out, so its buttons always find it.

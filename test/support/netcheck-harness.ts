@@ -45,6 +45,10 @@ export interface HarnessOptions {
   readonly workers?: number;
   /** Nodes on another Debian release's userland (`{ 'node-2': 'trixie' }`); default: the host's. */
   readonly distros?: Readonly<Record<string, LabDistro>>;
+  /** Workers kept out of the cluster (`lab up --standby`), for preflight. */
+  readonly standby?: readonly string[];
+  /** `zone:` per node name in the inventory the app reads. */
+  readonly zones?: Readonly<Record<string, string>>;
   /** Extra environment for the app. */
   readonly env?: Record<string, string>;
 }
@@ -73,8 +77,9 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       netIndex: opts.netIndex,
       workers: opts.workers ?? 3,
       ...(opts.distros ? { distros: opts.distros } : {}),
+      ...(opts.standby ? { standby: opts.standby } : {}),
     });
-    const files = await writeInventory(lab, dir);
+    const files = await writeInventory(lab, dir, opts.zones);
 
     const baseEnv: Record<string, string> = {
       SLACK_BOT_TOKEN: 'xoxb-test-token',

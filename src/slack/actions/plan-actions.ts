@@ -133,7 +133,8 @@ export function registerPlanActions(app: App, deps: PlanActionDeps): void {
             ? `:white_check_mark: Approved by ${approvedBy} at ${when}.`
             : `:x: Rejected by <@${user}> at ${when}. Nothing was run.`,
       });
-      if (decision === 'approve') await deps.queues.enqueueRemediation({ planId, hash: shownHash });
+      if (decision === 'approve')
+        await deps.queues.enqueueRemediation({ planId, hash: shownHash }, stored.plan.node);
       deps.logger.info({ planId, user, decision }, 'plan decided');
     });
   }

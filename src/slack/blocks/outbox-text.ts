@@ -12,6 +12,7 @@ export function escapeOutboxText(message: OutboxMessage): OutboxMessage {
     case 'progress':
     case 'plan-offered':
     case 'plan-decided':
+    case 'preflight-verdict':
       return { ...message, text: escapeKeepingMentions(message.text) };
     default:
       return message;

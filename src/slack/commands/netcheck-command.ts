@@ -76,6 +76,7 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
       requestedBy: command.user_id,
       requestedAt: deps.isoNow(),
       text: text.slice(0, 500),
+      ...(parsed.kind === 'preflight' ? { kind: 'preflight' as const } : {}),
     };
     let result: IntakeResult;
     try {

@@ -6,11 +6,14 @@ import { escapeMrkdwn } from '../blocks/mrkdwn.js';
 export type ParsedCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'check'; readonly node: InventoryNode }
+  /** `/netcheck preflight <node>`: a node about to join. */
+  | { readonly kind: 'preflight'; readonly node: InventoryNode }
   | { readonly kind: 'invalid'; readonly message: string };
 
 export const USAGE = [
   '*netcheck* finds out why a Kubernetes node lost its network (Flannel on kubeadm), over SSH.',
   '• `/netcheck <node>` — diagnose one node, e.g. `/netcheck node-3`. The report arrives in a thread.',
+  '• `/netcheck preflight <node>` — before `kubeadm join`: check a node that is not in the cluster yet (prerequisites, and the paths it needs both ways).',
   '• `/netcheck help` — this message.',
   'Nothing is changed on any node without a button click (and a second person for destructive fixes).',
 ].join('\n');
@@ -30,6 +33,16 @@ export function parseCommand(text: string, inventory: Inventory): ParsedCommand 
     return matches.length > 0 ? ` Did you mean ${matches.map((m) => `\`${m}\``).join(' or ')}?` : '';
   };
   const words = trimmed.split(/\s+/);
+  // A node really named "preflight" is still checked with `/netcheck preflight`.
+  if (words[0]?.toLowerCase() === 'preflight' && !(words.length === 1 && names.includes('preflight'))) {
+    const parsed = words.length === 2 ? parseCommand(words[1]!, inventory) : undefined;
+    if (parsed?.kind === 'check') return { kind: 'preflight', node: parsed.node };
+    if (parsed?.kind === 'invalid') return parsed;
+    return {
+      kind: 'invalid',
+      message: `:warning: preflight takes one node name, e.g. \`/netcheck preflight node-4\`. Nothing was run. ${known}`,
+    };
+  }
   if (words.length > 1 || !isDns1123Subdomain(trimmed)) {
     const reason =
       words.length > 1
