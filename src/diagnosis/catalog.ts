@@ -14,8 +14,10 @@ export const CATALOG_IDS = [
   'cni-config-missing',
   'podcidr-not-assigned',
   'podcidr-netconf-mismatch',
+  'public-ip-duplicate',
   'wrong-iface-public-ip',
   'vtep-mac-mismatch',
+  'peer-route-missing',
   'vxlan-8472-blocked',
   'mtu-mismatch',
   'forward-policy-drop',
@@ -25,6 +27,7 @@ export const CATALOG_IDS = [
   'leftover-cni-config',
   'stale-cni0-bridge',
   'iptables-backend-mismatch',
+  'conntrack-table-full',
 ] as const;
 
 /** A catalog id: a misspelt one fails the typecheck. */
@@ -148,6 +151,21 @@ const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
     title: 'rules split between the legacy and nft iptables backends',
     fix: 'Align every component on one iptables backend (disruptive).',
     destructive: true,
+  },
+  'conntrack-table-full': {
+    title: 'the conntrack table is (nearly) full, so new flows are dropped',
+    fix: 'Raise net.netfilter.nf_conntrack_max (doubled, bounded; each entry costs about 320 bytes of kernel memory) and persist it in /etc/sysctl.d/90-netcheck-conntrack.conf; then find what opens so many flows.',
+    destructive: false,
+  },
+  'public-ip-duplicate': {
+    title: 'several nodes carry the same Flannel public-ip',
+    fix: "Give Flannel each node's own address (--iface / --iface-can-reach, or the node annotation flannel.alpha.coreos.com/public-ip-overwrite=<InternalIP>) on every node named, then restart the Flannel pod on each.",
+    destructive: false,
+  },
+  'peer-route-missing': {
+    title: "the node lacks some peers' overlay route, FDB or neighbour entry",
+    fix: "Restart the Flannel pod on the node so it re-adds every peer's route, FDB and neighbour entry.",
+    destructive: false,
   },
 };
 

@@ -24,4 +24,23 @@ export type Remedy =
       readonly uplink:
         | { readonly iface: string; readonly address: string; readonly prefixlen: number }
         | undefined;
+    }
+  /** Raise the conntrack table's size (doubled, bounded) and persist it. */
+  | {
+      readonly kind: 'raise-conntrack-max';
+      readonly node: string;
+      readonly from: number;
+      readonly to: number;
+    }
+  /** Restart the node's Flannel pod so it re-adds the peers' entries it lacks; `peers` are checked after. */
+  | {
+      readonly kind: 'restart-flannel-peers';
+      readonly node: string;
+      readonly peers: readonly {
+        readonly name: string;
+        readonly subnet: string;
+        readonly overlayAddress: string;
+        readonly mac: string | undefined;
+        readonly dst: string | undefined;
+      }[];
     };

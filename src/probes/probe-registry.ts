@@ -2,6 +2,7 @@ import { type RemoteCommand, sh } from '../ssh/remote-command.js';
 import type { Parsed } from './parsed.js';
 import { parseFdb } from './parsers/bridge-fdb.js';
 import { parseCniConfigDir } from './parsers/cni-config-dir.js';
+import { parseConntrack } from './parsers/conntrack.js';
 import { parseHttps } from './parsers/curl.js';
 import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
 import { parseFlannelLog } from './parsers/flannel-log.js';
@@ -89,6 +90,12 @@ export const probeCommands = {
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+  /**
+   * The conntrack table's fill from /proc (the count is per network namespace, the max is the
+   * node's), and the kernel's last "table full" lines where dmesg may be read (informational).
+   */
+  conntrack: (): RemoteCommand =>
+    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | grep -F 'nf_conntrack: table full' | tail -n 3 | sed 's/^/LOG /'; true`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
@@ -136,6 +143,7 @@ export const PROBE = {
   iptablesBackends: 'iptables-backends',
   services: 'services',
   listening: 'listening-tcp',
+  conntrack: 'conntrack',
 } as const;
 
 export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
@@ -230,6 +238,7 @@ export const PROBES = {
     runsOn: ['control-plane'],
     ...local(),
   },
+  [PROBE.conntrack]: { command: probeCommands.conntrack, parse: parseConntrack, runsOn: TARGET, ...local() },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 
 /** What a probe's parser gives back when it could parse: `ProbeValue<'iptables-save'>` is an IptablesDump. */

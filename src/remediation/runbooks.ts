@@ -6,8 +6,10 @@ import type { PlanStep, StepDraft } from './plan-step.js';
 import type { RemedyKind, RemedyOf, RollbackContext, Runbook, RunbookRegistry } from './runbook.js';
 import { deleteIptablesRules } from './runbooks/delete-iptables-rules.js';
 import { moveCniConfig } from './runbooks/move-cni-config.js';
+import { raiseConntrackMax } from './runbooks/raise-conntrack-max.js';
 import { reinitControlPlane } from './runbooks/reinit-control-plane.js';
 import { resetWorker } from './runbooks/reset-worker.js';
+import { restartFlannelPeers } from './runbooks/restart-flannel-peers.js';
 import { setSysctl } from './runbooks/set-sysctl.js';
 
 /** Every remedy kind's runbook, by kind. */
@@ -17,6 +19,8 @@ export const RUNBOOKS: RunbookRegistry = {
   'move-cni-config': moveCniConfig,
   'reset-worker': resetWorker,
   'reinit-control-plane': reinitControlPlane,
+  'raise-conntrack-max': raiseConntrackMax,
+  'restart-flannel-peers': restartFlannelPeers,
 };
 
 // TypeScript cannot correlate `RUNBOOKS[remedy.kind]` with `remedy` on its own; the registry's

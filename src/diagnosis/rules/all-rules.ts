@@ -1,5 +1,7 @@
 import { apiserverDownRule } from './apiserver-down-rule.js';
 import { apiserverPortBlockedRule } from './apiserver-port-blocked-rule.js';
+import { conntrackTableFullRule } from './conntrack-rule.js';
+import { peerRouteMissingRule, publicIpDuplicateRule } from './flannel-peer-rules.js';
 import { cniConfigMissingRule, flannel1MissingRule, subnetEnvMissingRule } from './flannel-state-rules.js';
 import { icmpBlockedRule } from './icmp-blocked-rule.js';
 import {
@@ -44,4 +46,7 @@ export const ALL_RULES: readonly Rule[] = [
   leftoverCniConfigRule,
   staleCni0BridgeRule,
   iptablesBackendMismatchRule,
+  publicIpDuplicateRule,
+  peerRouteMissingRule,
+  conntrackTableFullRule,
 ];
