@@ -21,6 +21,9 @@ export const FAULT_IDS = [
   'vtep-mac-mismatch',
   'kube-proxy-missing',
   'node-unreachable',
+  'conntrack-table-full',
+  'public-ip-duplicate',
+  'peer-route-missing',
 ] as const;
 
 export type FaultId = (typeof FAULT_IDS)[number];

@@ -1,6 +1,8 @@
 import type { FaultImpl } from './fault-impl.js';
 import type { FaultId, FaultSpec } from './fault-spec.js';
+import { CONNTRACK_FAULTS } from './faults-conntrack.js';
 import { FIREWALL_FAULTS } from './faults-firewall.js';
+import { FLANNEL_PEER_FAULTS } from './faults-flannel-peers.js';
 import { NODE_CONFIG_FAULTS } from './faults-node-config.js';
 import { OVERLAY_FAULTS } from './faults-overlay.js';
 import { POD_CIDR_FAULTS } from './faults-pod-cidr.js';
@@ -18,6 +20,8 @@ const FAULTS: Record<FaultId, FaultImpl> = {
   ...POD_CIDR_FAULTS,
   ...OVERLAY_FAULTS,
   ...SERVICE_FAULTS,
+  ...CONNTRACK_FAULTS,
+  ...FLANNEL_PEER_FAULTS,
 };
 
 async function restartFlannelLog(state: LabState, node: LabNodeSpec): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FaultSpec } from './fault-spec.js';
 import { startApiServer } from './lab-apiserver.js';
+import { crictlStandIn } from './lab-crictl.js';
 import { labDown } from './lab-down.js';
 import { LabError, requireRoot, run, tryRun } from './lab-exec.js';
 import { addFault } from './lab-faults.js';
@@ -137,6 +138,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     ]);
     await makeCertificates(state);
     await writeFile(path.join(stateDir, 'bin', 'kubeadm'), kubeadmStandIn(stateDir), { mode: 0o755 });
+    await writeFile(path.join(stateDir, 'bin', 'crictl'), crictlStandIn(), { mode: 0o755 });
 
     await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
     await Promise.all(specs.map((spec) => setupOverlay(state, spec)));

@@ -15,11 +15,13 @@ export interface SharedPublicIp {
 
 /**
  * Addresses carried by more than one node: from the `flannel.alpha.coreos.com/public-ip`
- * annotations when the API (live or cached) has a node list; without one, from the FDBs read over
+ * annotations when the API answers now; without it, from the FDBs read over
  * SSH, where one `dst` behind several VTEP MACs means several nodes announced the same address.
  */
 export function sharedPublicIps(view: FactView): SharedPublicIp[] | undefined {
-  const nodes = kubeNodes(view);
+  // Only a live node list: a cached one holds the annotations from before the fault.
+  const kube = view.facts.kube;
+  const nodes = kube.status === 'reachable' ? kube.nodes : [];
   if (nodes.length > 0) {
     const byIp = new Map<string, string[]>();
     for (const n of nodes) if (n.publicIp) byIp.set(n.publicIp, [...(byIp.get(n.publicIp) ?? []), n.name]);

@@ -40,12 +40,17 @@ export const peerRouteMissingRule: Rule = {
     if (check?.status !== 'fail') return [];
     const gaps = peerGaps(view) ?? [];
     if (gaps.length === 0) return [];
-    const evidence: Evidence[] = [...check.evidence];
+    // The node's tables first, then Flannel's own error, then what should be there.
     const log = flannelLogLines(
       view,
       /AddFDB failed|failed to add vxlanRoute|AddARP failed|no buffer space/i,
     );
-    if (log) evidence.push(log);
+    const expected = check.evidence.at(-1);
+    const evidence: Evidence[] = [
+      ...check.evidence.slice(0, -1),
+      ...(log ? [log] : []),
+      ...(expected ? [expected] : []),
+    ];
     const names = new Set(gaps.map((g) => g.peer.name));
     const valid = gaps.every(
       (g) =>
@@ -71,7 +76,7 @@ export const peerRouteMissingRule: Rule = {
       {
         id: 'peer-route-missing',
         node: target,
-        cause: `Flannel on ${target} has not installed its overlay entries for ${[...names].join(', ')} (${check.detail}), so traffic from ${target} to pods there is lost while other peers work.`,
+        cause: `Flannel on ${target} lacks its overlay entries for ${[...names].join(', ')} (${check.detail}), so traffic from ${target} to pods there is lost while other peers work.`,
         evidence,
         confidence: 'high',
         explainsChecks: [checkKey(check), ...overlayFailures(view, checks, names)],
