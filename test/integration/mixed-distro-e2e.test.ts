@@ -63,6 +63,9 @@ function workerCases(w: string): Case[] {
     on('vtep-mac-mismatch', undefined, w),
     on('kube-proxy-missing', /10\.96\.0\.1/),
     on('node-unreachable'),
+    on('conntrack-table-full', /nf_conntrack_count 62000/),
+    on('public-ip-duplicate', /10\.0\.2\.15/),
+    on('peer-route-missing', /AddFDB failed/),
   ];
 }
 
