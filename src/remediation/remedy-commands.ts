@@ -134,7 +134,7 @@ export const remedyCommands = {
       sh`sysctl -w ${`net.netfilter.nf_conntrack_max=${to}`} && printf 'net.netfilter.nf_conntrack_max = %s\n' ${to} > ${CONNTRACK_CONF} && chmod 644 ${CONNTRACK_CONF}`,
     ),
   conntrackMaxIs: (value: number): RemoteCommand =>
-    sh`test "$(cat /proc/sys/net/netfilter/nf_conntrack_max)" = ${value} && grep -qx ${`net.netfilter.nf_conntrack_max = ${value}`} ${CONNTRACK_CONF}`,
+    sh`test "$(cat /proc/sys/net/netfilter/nf_conntrack_max)" = ${value} && grep -qxF ${`net.netfilter.nf_conntrack_max = ${value}`} ${CONNTRACK_CONF}`,
   restoreConntrackMax: (dir: string): RemoteCommand =>
     sh`sysctl -w net.netfilter.nf_conntrack_max="$(cat ${`${dir}/nf_conntrack_max`})" && rm -f ${CONNTRACK_CONF}`,
   conntrackMaxIsSaved: (dir: string): RemoteCommand =>

@@ -153,7 +153,7 @@ describe('conntrack-table-full, public-ip-duplicate, peer-route-missing on the l
     });
   });
 
-  it('peer-route-missing with the API down: the expected peers come from the last node list seen (the peers\' subnet.env without one: unit tests); both causes are named', async () => {
+  it("peer-route-missing with the API down: the expected peers come from the last node list seen (the peers' subnet.env without one: unit tests); both causes are named", async () => {
     await withFaults(
       [
         { id: 'apiserver-down', node: 'cp-1' },

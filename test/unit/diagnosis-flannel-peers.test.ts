@@ -131,6 +131,7 @@ describe('conntrack-table-full', () => {
 
   it('below 90 %, or without conntrack, it is not called; an unreadable counter is unknown, never a pass', () => {
     assert.equal(diagnose(full(58000, 65536)).verdict, 'healthy');
+    assert.equal(diagnose(full(70000, 0)).verdict, 'healthy', 'nf_conntrack_max 0 means no limit');
     assert.equal(
       diagnose(clusterFactsWithPeer({ worker: { [PROBE.conntrack]: ct('', '') } })).verdict,
       'healthy',

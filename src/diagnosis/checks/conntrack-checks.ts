@@ -15,14 +15,15 @@ export function conntrackChecks(view: FactView): Check[] {
   const title = `the conntrack table on ${target} has room for new flows`;
   if (ct.status !== 'ok') return [makeCheck(ref, title, 'unknown', ct.reason, [])];
   const { count = 0, max = 0, kernelLog } = ct.value;
+  // A max of 0 means no limit: the kernel only drops when a non-zero max is exceeded.
   const full = max > 0 && count >= CONNTRACK_FULL_RATIO * max;
-  const percent = max > 0 ? Math.round((count / max) * 100) : 100;
+  const percent = max > 0 ? `${Math.round((count / max) * 100)} %` : 'no limit';
   return [
     makeCheck(
       ref,
       title,
-      full || max === 0 ? 'fail' : 'pass',
-      `nf_conntrack_count ${count} of nf_conntrack_max ${max} (${percent} %)`,
+      full ? 'fail' : 'pass',
+      `nf_conntrack_count ${count} of nf_conntrack_max ${max} (${percent})`,
       [
         view.evidence(target, PROBE.conntrack, [
           `nf_conntrack_count ${count}`,
