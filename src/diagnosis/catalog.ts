@@ -14,8 +14,10 @@ export const CATALOG_IDS = [
   'cni-config-missing',
   'podcidr-not-assigned',
   'podcidr-netconf-mismatch',
+  'public-ip-duplicate',
   'wrong-iface-public-ip',
   'vtep-mac-mismatch',
+  'peer-route-missing',
   'vxlan-8472-blocked',
   'mtu-mismatch',
   'forward-policy-drop',
@@ -29,6 +31,7 @@ export const CATALOG_IDS = [
   'flannel1-stale-address',
   'network-manager-interference',
   'vxlan-checksum-offload',
+  'conntrack-table-full',
 ] as const;
 
 /** A catalog id: a misspelt one fails the typecheck. */
@@ -171,6 +174,21 @@ const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
   'vxlan-checksum-offload': {
     title: 'tx checksum offload on flannel.1 on a kernel with the VXLAN checksum bug',
     fix: 'Turn it off (`ethtool -K flannel.1 tx-checksum-ip-generic off`) and persist it with a udev rule for flannel.1.',
+    destructive: false,
+  },
+  'conntrack-table-full': {
+    title: 'the conntrack table is (nearly) full, so new flows are dropped',
+    fix: 'Raise net.netfilter.nf_conntrack_max (doubled, bounded; each entry costs about 320 bytes of kernel memory) and persist it in /etc/sysctl.d/90-netcheck-conntrack.conf; then find what opens so many flows.',
+    destructive: false,
+  },
+  'public-ip-duplicate': {
+    title: 'several nodes carry the same Flannel public-ip',
+    fix: "Give Flannel each node's own address (--iface / --iface-can-reach, or the node annotation flannel.alpha.coreos.com/public-ip-overwrite=<InternalIP>) on every node named, then restart the Flannel pod on each.",
+    destructive: false,
+  },
+  'peer-route-missing': {
+    title: "the node lacks some peers' overlay route, FDB or neighbour entry",
+    fix: "Restart the Flannel pod on the node so it re-adds every peer's route, FDB and neighbour entry.",
     destructive: false,
   },
 };

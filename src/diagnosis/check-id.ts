@@ -31,6 +31,9 @@ export const NODE_CHECK_KINDS = [
   'flannel1-addresses',
   'network-manager',
   'vxlan-checksum',
+  'conntrack-room',
+  'peer-overlay-entries',
+  'public-ip-unique',
 ] as const;
 
 /** Checks made once per peer: their id carries the peer (`underlay-ping:node-1`, `overlay-ping:10.244.1.0`). */

@@ -42,4 +42,23 @@ export type Remedy =
       readonly cni0Address: string | undefined;
     }
   /** Turn off tx checksum offload on a VXLAN device, now and (udev rule) whenever it is created. */
-  | { readonly kind: 'disable-tx-checksum'; readonly node: string; readonly device: string };
+  | { readonly kind: 'disable-tx-checksum'; readonly node: string; readonly device: string }
+  /** Raise the conntrack table's size (doubled, bounded) and persist it. */
+  | {
+      readonly kind: 'raise-conntrack-max';
+      readonly node: string;
+      readonly from: number;
+      readonly to: number;
+    }
+  /** Restart the node's Flannel pod so it re-adds the peers' entries it lacks; `peers` are checked after. */
+  | {
+      readonly kind: 'restart-flannel-peers';
+      readonly node: string;
+      readonly peers: readonly {
+        readonly name: string;
+        readonly subnet: string;
+        readonly overlayAddress: string;
+        readonly mac: string | undefined;
+        readonly dst: string | undefined;
+      }[];
+    };

@@ -25,6 +25,9 @@ export const FAULT_IDS = [
   'flannel1-stale-address',
   'network-manager-interference',
   'vxlan-checksum-offload',
+  'conntrack-table-full',
+  'public-ip-duplicate',
+  'peer-route-missing',
 ] as const;
 
 export type FaultId = (typeof FAULT_IDS)[number];

@@ -1,6 +1,8 @@
 import type { FaultImpl } from './fault-impl.js';
 import type { FaultId, FaultSpec } from './fault-spec.js';
+import { CONNTRACK_FAULTS } from './faults-conntrack.js';
 import { FIREWALL_FAULTS } from './faults-firewall.js';
+import { FLANNEL_PEER_FAULTS } from './faults-flannel-peers.js';
 import { HOST_NETWORK_FAULTS } from './faults-host-network.js';
 import { NODE_CONFIG_FAULTS } from './faults-node-config.js';
 import { OVERLAY_FAULTS } from './faults-overlay.js';
@@ -20,6 +22,8 @@ const FAULTS: Record<FaultId, FaultImpl> = {
   ...OVERLAY_FAULTS,
   ...SERVICE_FAULTS,
   ...HOST_NETWORK_FAULTS,
+  ...CONNTRACK_FAULTS,
+  ...FLANNEL_PEER_FAULTS,
 };
 
 async function restartFlannelLog(state: LabState, node: LabNodeSpec): Promise<void> {

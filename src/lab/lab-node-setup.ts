@@ -1,3 +1,4 @@
+import { flannelRestartScript } from './lab-crictl.js';
 import { run } from './lab-exec.js';
 import { nodeRun, writeNodeFile } from './lab-node-exec.js';
 import {
@@ -47,6 +48,15 @@ async function writeNodeState(state: LabState, spec: LabNodeSpec): Promise<void>
       spec,
       state.specs.filter((p) => p.name !== spec.name && !state.standby?.includes(p.name)),
       state.specs[0]!.host,
+    ),
+  );
+  await writeNodeFile(
+    state,
+    spec.name,
+    '/var/lib/netcheck-lab/flannel-restart.sh',
+    flannelRestartScript(
+      spec,
+      state.specs.filter((p) => p.name !== spec.name),
     ),
   );
   await writeNodeFile(state, spec.name, '/etc/cni/net.d/10-flannel.conflist', FLANNEL_CONFLIST);

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FaultSpec } from './fault-spec.js';
 import { startApiServer } from './lab-apiserver.js';
+import { crictlStandIn } from './lab-crictl.js';
 import { dmesgStandIn } from './lab-dmesg.js';
 import { labDown } from './lab-down.js';
 import { bridgeMac, guardLabEgress } from './lab-egress-guard.js';
@@ -160,6 +161,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     await writeFile(path.join(stateDir, 'bin', 'kubeadm'), kubeadmStandIn(stateDir), { mode: 0o755 });
     await writeFile(path.join(stateDir, 'bin', 'nmcli'), nmcliStandIn(), { mode: 0o755 });
     await writeFile(path.join(stateDir, 'bin', 'dmesg'), dmesgStandIn(), { mode: 0o755 });
+    await writeFile(path.join(stateDir, 'bin', 'crictl'), crictlStandIn(), { mode: 0o755 });
 
     await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
     // A standby node has not joined: no overlay on it, and no peer knows its VTEP.

@@ -2,6 +2,7 @@ import { type RemoteCommand, sh } from '../ssh/remote-command.js';
 import type { Parsed } from './parsed.js';
 import { parseFdb } from './parsers/bridge-fdb.js';
 import { parseCniConfigDir } from './parsers/cni-config-dir.js';
+import { parseConntrack } from './parsers/conntrack.js';
 import { parseHttps } from './parsers/curl.js';
 import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
 import { parseKernelLog } from './parsers/dmesg.js';
@@ -107,6 +108,12 @@ export const probeCommands = {
    */
   kernelLog: (): RemoteCommand =>
     sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\\n' "$rc" "$(printf '%s\\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
+  /**
+   * The conntrack table's fill from /proc (the count is per network namespace, the max is the
+   * node's), and the kernel's last "table full" lines where dmesg may be read (informational).
+   */
+  conntrack: (): RemoteCommand =>
+    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | grep -F 'nf_conntrack: table full' | tail -n 3 | sed 's/^/LOG /'; true`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
@@ -157,6 +164,7 @@ export const PROBE = {
   networkManager: 'network-manager',
   ethtoolFlannel: 'ethtool-flannel.1',
   kernelLog: 'kernel-log',
+  conntrack: 'conntrack',
 } as const;
 
 export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
@@ -264,6 +272,7 @@ export const PROBES = {
     ...local(),
   },
   [PROBE.kernelLog]: { command: probeCommands.kernelLog, parse: parseKernelLog, runsOn: TARGET, ...local() },
+  [PROBE.conntrack]: { command: probeCommands.conntrack, parse: parseConntrack, runsOn: TARGET, ...local() },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 
 /** What a probe's parser gives back when it could parse: `ProbeValue<'iptables-save'>` is an IptablesDump. */

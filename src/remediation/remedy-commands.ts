@@ -1,5 +1,5 @@
 import { tokenize } from '../probes/parsers/iptables-save.js';
-import { allOf, argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
+import { allOf, argv, negate, type RemoteCommand, script, sh } from '../ssh/remote-command.js';
 import { BACKUP_ROOT, type BackupTarget } from './backup-policy.js';
 
 /** netcheck's NetworkManager drop-in: cni0 and Flannel's devices belong to the CNI, not to NetworkManager. */
@@ -29,6 +29,9 @@ const pruneBackups = (b: BackupTarget): RemoteCommand => {
   const pattern = '[0-9]*T[0-9]*-plan-*';
   return sh`cd ${BACKUP_ROOT} && find . -mindepth 1 -maxdepth 1 -type d -name ${pattern} ! -name ${current} -mmin +${b.maxAgeMinutes} -exec rm -rf -- {} + && set -- [0-9]*T[0-9]*-plan-* && n=$(($# - ${b.keep})) && for d in "$@"; do [ "$n" -gt 0 ] || break; if [ "$d" != ${current} ] && [ -d "$d" ]; then rm -rf -- "$d"; fi; n=$((n - 1)); done`;
 };
+
+/** Where netcheck persists a raised conntrack table size (sorts before the distribution's 99-*). */
+const CONNTRACK_CONF = '/etc/sysctl.d/90-netcheck-conntrack.conf';
 
 /** Everything a node reset touches. Moves nothing. */
 const nodeStateBackup = (dir: string): RemoteCommand =>
@@ -168,4 +171,52 @@ export const remedyCommands = {
   txChecksumPersisted: (): RemoteCommand => sh`test -s ${UDEV_OFFLOAD_RULE}`,
   enableTxChecksum: (device: string): RemoteCommand =>
     sh`ethtool -K ${device} tx-checksum-ip-generic on && rm -f ${UDEV_OFFLOAD_RULE}`,
+  /** Saves the old maximum, raises it, and persists it in its own sysctl.d file (readable by all, as those are). */
+  raiseConntrackMax: (to: number, b: BackupTarget): RemoteCommand =>
+    allOf(
+      backedUp(b, sh`cat /proc/sys/net/netfilter/nf_conntrack_max > ${`${b.dir}/nf_conntrack_max`}`),
+      sh`sysctl -w ${`net.netfilter.nf_conntrack_max=${to}`} && printf 'net.netfilter.nf_conntrack_max = %s\n' ${to} > ${CONNTRACK_CONF} && chmod 644 ${CONNTRACK_CONF}`,
+    ),
+  conntrackMaxIs: (value: number): RemoteCommand =>
+    sh`test "$(cat /proc/sys/net/netfilter/nf_conntrack_max)" = ${value} && grep -qxF ${`net.netfilter.nf_conntrack_max = ${value}`} ${CONNTRACK_CONF}`,
+  restoreConntrackMax: (dir: string): RemoteCommand =>
+    sh`sysctl -w net.netfilter.nf_conntrack_max="$(cat ${`${dir}/nf_conntrack_max`})" && rm -f ${CONNTRACK_CONF}`,
+  conntrackMaxIsSaved: (dir: string): RemoteCommand =>
+    sh`test "$(cat /proc/sys/net/netfilter/nf_conntrack_max)" = "$(cat ${`${dir}/nf_conntrack_max`})" && test ! -e ${CONNTRACK_CONF}`,
+  /** What the overlay looked like before Flannel restarts (nothing is restored from it: a restart only adds). */
+  backupOverlayEntries: (b: BackupTarget): RemoteCommand =>
+    backedUp(
+      b,
+      sh`ip route show table all > ${`${b.dir}/routes.txt`} && bridge fdb show dev flannel.1 > ${`${b.dir}/fdb-flannel.1.txt`} && ip neigh show dev flannel.1 > ${`${b.dir}/neigh-flannel.1.txt`}`,
+    ),
+  /** Stops the node's Flannel container; kubelet starts it again and Flannel re-adds every peer's entries. */
+  restartFlannel: (): RemoteCommand =>
+    sh`ids=$(crictl ps -q --name '^kube-flannel$') && [ -n "$ids" ] && crictl stop $ids`,
+  /**
+   * Waits (bounded: 40 × 0.5 s) until flannel.1 holds the route, neighbour and FDB entry of each
+   * peer. Values were validated as addresses, CIDRs and MACs when the remedy was made.
+   */
+  peerEntriesPresent: (
+    peers: readonly {
+      subnet: string;
+      overlayAddress: string;
+      mac: string | undefined;
+      dst: string | undefined;
+    }[],
+  ): RemoteCommand =>
+    script(
+      sh`present() {`,
+      allOf(
+        sh`true`,
+        ...peers.flatMap((p) => [
+          sh`ip route show exact ${p.subnet} dev flannel.1 | grep -q via`,
+          sh`ip neigh show to ${p.overlayAddress} dev flannel.1 | grep -q lladdr`,
+          p.mac
+            ? sh`bridge fdb show dev flannel.1 | grep -qi ${`^${p.mac} `}`
+            : sh`bridge fdb show dev flannel.1 | grep -qF ${` dst ${p.dst ?? '0.0.0.0'} `}`,
+        ]),
+      ),
+      sh`}`,
+      sh`i=0; while ! present; do i=$((i + 1)); [ "$i" -lt 40 ] || exit 1; sleep 0.5; done`,
+    ),
 } as const;

@@ -8,9 +8,11 @@ import { deleteIptablesRules } from './runbooks/delete-iptables-rules.js';
 import { disableTxChecksum } from './runbooks/disable-tx-checksum.js';
 import { moveCniConfig } from './runbooks/move-cni-config.js';
 import { networkManagerUnmanage } from './runbooks/network-manager-unmanage.js';
+import { raiseConntrackMax } from './runbooks/raise-conntrack-max.js';
 import { reinitControlPlane } from './runbooks/reinit-control-plane.js';
 import { removeLinkAddresses } from './runbooks/remove-link-addresses.js';
 import { resetWorker } from './runbooks/reset-worker.js';
+import { restartFlannelPeers } from './runbooks/restart-flannel-peers.js';
 import { setSysctl } from './runbooks/set-sysctl.js';
 
 /** Every remedy kind's runbook, by kind. */
@@ -23,6 +25,8 @@ export const RUNBOOKS: RunbookRegistry = {
   'remove-link-addresses': removeLinkAddresses,
   'network-manager-unmanage': networkManagerUnmanage,
   'disable-tx-checksum': disableTxChecksum,
+  'raise-conntrack-max': raiseConntrackMax,
+  'restart-flannel-peers': restartFlannelPeers,
 };
 
 // TypeScript cannot correlate `RUNBOOKS[remedy.kind]` with `remedy` on its own; the registry's

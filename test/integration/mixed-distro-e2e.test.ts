@@ -67,6 +67,9 @@ function workerCases(w: string): Case[] {
     on('flannel1-stale-address', new RegExp(`169\\.254\\.23\\.${10 + k}/16`)),
     on('network-manager-interference', /cni0:connected \(externally\)/),
     on('vxlan-checksum-offload', /UDP: bad checksum/),
+    on('conntrack-table-full', /nf_conntrack_count 62000/),
+    on('public-ip-duplicate', /10\.0\.2\.15/),
+    on('peer-route-missing', /AddFDB failed/),
   ];
 }
 

@@ -42,6 +42,13 @@ COMMIT
 COMMIT
 `;
 
+/** node-3's own routes: its default route, its uplink and its cni0 subnet. */
+const HEALTHY_ROUTES = [
+  '{"dst":"default","gateway":"198.18.0.1","dev":"eth0","protocol":"static","flags":[]}',
+  '{"dst":"198.18.0.0/24","dev":"eth0","protocol":"kernel","scope":"link","prefsrc":"198.18.0.13","flags":[]}',
+  '{"dst":"10.244.3.0/24","dev":"cni0","protocol":"kernel","scope":"link","prefsrc":"10.244.3.1","flags":[]}',
+].join(',');
+
 /** Recorded outputs of a healthy node-3 (198.18.0.13) talking to cp-1 (198.18.0.10). */
 export function healthyWorkerOutputs(node = 'node-3'): Record<string, ProbeOutput> {
   return {
@@ -58,6 +65,7 @@ export function healthyWorkerOutputs(node = 'node-3'): Record<string, ProbeOutpu
     [PROBE.sysctls]: output(PROBE.sysctls, node, {
       stdout: 'net.ipv4.ip_forward=1\nnet.bridge.bridge-nf-call-iptables=1\n',
     }),
+    [PROBE.conntrack]: output(PROBE.conntrack, node, { stdout: 'COUNT 412\nMAX 262144\n' }),
   };
 }
 
@@ -162,7 +170,16 @@ export function clusterFactsWithPeer(
     [PROBE.fdb]: output(PROBE.fdb, 'node-3', {
       stdout: `[{"mac":"${peerMac}","dst":"198.18.0.11","flags":["self"],"state":"permanent"}]`,
     }),
+    // Flannel's entries for node-1 (10.244.1.0/24): the route and the neighbour beside the FDB entry.
+    [PROBE.routes]: output(PROBE.routes, 'node-3', {
+      stdout: `[${HEALTHY_ROUTES},{"dst":"10.244.1.0/24","gateway":"10.244.1.0","dev":"flannel.1","flags":["onlink"]}]`,
+    }),
+    [PROBE.neigh]: output(PROBE.neigh, 'node-3', {
+      stdout: `[{"dst":"10.244.1.0","lladdr":"${peerMac}","state":["PERMANENT"]}]`,
+    }),
   };
+  // What a test set for the worker (`o.worker`) wins over these defaults for the target.
+  for (const key of Object.keys(o.worker ?? {})) delete targetExtra[key];
   for (const [key, fields] of Object.entries(o.target ?? {}))
     targetExtra[key] = output(key, 'node-3', { command: targetExtra[key]?.command ?? key, ...fields });
   const target = base.nodes['node-3']!;

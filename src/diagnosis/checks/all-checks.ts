@@ -1,6 +1,7 @@
 import type { Check } from '../check.js';
 import type { AnyPeerProbeOutput, FactView } from '../fact-view.js';
 import { apiServerClientChecks, apiServerListeningChecks } from './apiserver-checks.js';
+import { conntrackChecks } from './conntrack-checks.js';
 import { forwardAndServiceChecks, iptablesBackendChecks, iptablesReadableChecks } from './firewall-checks.js';
 import { flannelStateChecks, podCidrChecks } from './flannel-state-checks.js';
 import {
@@ -11,6 +12,8 @@ import {
 } from './host-network-checks.js';
 import { cni0AddressChecks, cniFirstConfigChecks, sysctlChecks } from './node-config-checks.js';
 import { overlayPingCheck, vxlanDeviceChecks } from './overlay-checks.js';
+import { peerOverlayEntryChecks } from './peer-entry-checks.js';
+import { publicIpUniqueChecks } from './public-ip-checks.js';
 import { sshChecks } from './ssh-checks.js';
 import {
   controlPlanePingCheck,
@@ -45,6 +48,9 @@ export function buildChecks(view: FactView): Check[] {
     ...flannel1AddressChecks(view),
     ...networkManagerChecks(view),
     ...vxlanChecksumChecks(view),
+    ...peerOverlayEntryChecks(view),
+    ...publicIpUniqueChecks(view),
+    ...conntrackChecks(view),
   );
   return checks;
 }

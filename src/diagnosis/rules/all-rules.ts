@@ -1,5 +1,7 @@
 import { apiserverDownRule } from './apiserver-down-rule.js';
 import { apiserverPortBlockedRule } from './apiserver-port-blocked-rule.js';
+import { conntrackTableFullRule } from './conntrack-rule.js';
+import { peerRouteMissingRule, publicIpDuplicateRule } from './flannel-peer-rules.js';
 import { cniConfigMissingRule, flannel1MissingRule, subnetEnvMissingRule } from './flannel-state-rules.js';
 import {
   flannel1StaleAddressRule,
@@ -54,4 +56,7 @@ export const ALL_RULES: readonly Rule[] = [
   flannel1StaleAddressRule,
   networkManagerInterferenceRule,
   vxlanChecksumOffloadRule,
+  publicIpDuplicateRule,
+  peerRouteMissingRule,
+  conntrackTableFullRule,
 ];

@@ -202,8 +202,14 @@ export const vtepMacMismatchRule: Rule = {
         cause: `flannel.1 on ${target} has a different MAC than the VtepMAC its peers know (${own.detail}), so overlay traffic to ${target} is lost.`,
         evidence: own.evidence,
         confidence: 'high',
-        explainsChecks: [checkKey(own)],
-        explainsFindings: ['vxlan-8472-blocked'],
+        // A MAC change flushes flannel.1's neighbour entries too: the missing ones are this fault's.
+        explainsChecks: [
+          checkKey(own),
+          ...(checks.failed(checkRef('peer-overlay-entries', target))
+            ? [checkRef('peer-overlay-entries', target).key]
+            : []),
+        ],
+        explainsFindings: ['vxlan-8472-blocked', 'peer-route-missing'],
         fix: catalogEntry('vtep-mac-mismatch').fix,
       });
     }
