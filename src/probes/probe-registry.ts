@@ -9,8 +9,10 @@ import { parseAddresses } from './parsers/ip-addr.js';
 import { parseLink } from './parsers/ip-link.js';
 import { parseNeigh } from './parsers/ip-neigh.js';
 import { parseRouteGet, parseRoutes } from './parsers/ip-route.js';
+import { parseBackendSave } from './parsers/iptables-backend-save.js';
 import { parseIptablesBackends } from './parsers/iptables-backends.js';
 import { parseIptablesSave } from './parsers/iptables-save.js';
+import { parseNftRuleset } from './parsers/nft-ruleset.js';
 import { parsePing } from './parsers/ping.js';
 import { parseListeningPorts } from './parsers/ss.js';
 import { parseSubnetEnv } from './parsers/subnet-env.js';
@@ -89,6 +91,18 @@ export const probeCommands = {
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+  /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
+  nftRuleset: (): RemoteCommand =>
+    sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,
+  /** iptables-nft's rules, every table. */
+  iptablesNftSave: (): RemoteCommand =>
+    sh`if command -v iptables-nft-save >/dev/null 2>&1; then LC_ALL=C iptables-nft-save; else echo NOTOOL; fi`,
+  /**
+   * Legacy iptables' rules, every table. Without x_tables loaded no legacy rule can exist, and the
+   * tool would load the module: NOTABLES says so instead.
+   */
+  iptablesLegacySave: (): RemoteCommand =>
+    sh`if ! command -v iptables-legacy-save >/dev/null 2>&1; then echo NOTOOL; elif [ ! -e /proc/net/ip_tables_names ]; then echo NOTABLES; else LC_ALL=C iptables-legacy-save; fi`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
@@ -136,6 +150,9 @@ export const PROBE = {
   iptablesBackends: 'iptables-backends',
   services: 'services',
   listening: 'listening-tcp',
+  nftRuleset: 'nft-ruleset',
+  iptablesNftSave: 'iptables-nft-save',
+  iptablesLegacySave: 'iptables-legacy-save',
 } as const;
 
 export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
@@ -229,6 +246,24 @@ export const PROBES = {
     parse: parseListeningPorts,
     runsOn: ['control-plane'],
     ...local(),
+  },
+  [PROBE.nftRuleset]: {
+    command: probeCommands.nftRuleset,
+    parse: parseNftRuleset,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
+  [PROBE.iptablesNftSave]: {
+    command: probeCommands.iptablesNftSave,
+    parse: parseBackendSave,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
+  [PROBE.iptablesLegacySave]: {
+    command: probeCommands.iptablesLegacySave,
+    parse: parseBackendSave,
+    runsOn: EVERY_NODE,
+    ...local(5000),
   },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 
