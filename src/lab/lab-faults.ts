@@ -1,6 +1,7 @@
 import type { FaultImpl } from './fault-impl.js';
 import type { FaultId, FaultSpec } from './fault-spec.js';
 import { FIREWALL_FAULTS } from './faults-firewall.js';
+import { NFTABLES_FAULTS } from './faults-nftables.js';
 import { NODE_CONFIG_FAULTS } from './faults-node-config.js';
 import { OVERLAY_FAULTS } from './faults-overlay.js';
 import { POD_CIDR_FAULTS } from './faults-pod-cidr.js';
@@ -18,6 +19,7 @@ const FAULTS: Record<FaultId, FaultImpl> = {
   ...POD_CIDR_FAULTS,
   ...OVERLAY_FAULTS,
   ...SERVICE_FAULTS,
+  ...NFTABLES_FAULTS,
 };
 
 async function restartFlannelLog(state: LabState, node: LabNodeSpec): Promise<void> {
