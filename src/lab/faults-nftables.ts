@@ -10,13 +10,21 @@ import type { LabNodeSpec } from './lab-topology.js';
  */
 
 /** A native table on the node, made in one `nft -f` transaction; clearing deletes the whole table. */
-function nftFault(family: string, table: string, body: (state: LabState, node: LabNodeSpec) => string): FaultImpl {
+function nftFault(
+  family: string,
+  table: string,
+  body: (state: LabState, node: LabNodeSpec) => string,
+): FaultImpl {
   return {
     add: (state, node) =>
-      nodeRun(state, node.name, ['nft', '-f', '-'], `table ${family} ${table} {\n${body(state, node)}\n}\n`).then(
-        () => undefined,
-      ),
-    clear: (state, node) => labExec(state, node.name, ['nft', 'delete', 'table', family, table]).then(() => undefined),
+      nodeRun(
+        state,
+        node.name,
+        ['nft', '-f', '-'],
+        `table ${family} ${table} {\n${body(state, node)}\n}\n`,
+      ).then(() => undefined),
+    clear: (state, node) =>
+      labExec(state, node.name, ['nft', 'delete', 'table', family, table]).then(() => undefined),
   };
 }
 
@@ -24,8 +32,11 @@ const chain = (hook: 'input' | 'output', rules: string, prio = 'filter') =>
   `  chain ${hook} {\n    type filter hook ${hook} priority ${prio}; policy accept;\n    ct state established,related accept\n    ${rules}\n  }`;
 
 /** On the control plane the rule drops what comes in; on a worker what goes out to the control plane. */
-const cpOrWorker = (onCp: string, onWorker: (cpHost: string) => string) => (state: LabState, node: LabNodeSpec) =>
-  node.role === 'control-plane' ? chain('input', onCp) : chain('output', onWorker(controlPlane(state).host));
+const cpOrWorker =
+  (onCp: string, onWorker: (cpHost: string) => string) => (state: LabState, node: LabNodeSpec) =>
+    node.role === 'control-plane'
+      ? chain('input', onCp)
+      : chain('output', onWorker(controlPlane(state).host));
 
 /** An iptables rule in the raw table (before conntrack): inserted, and deleted exactly on clear. */
 function rawFault(spec: (state: LabState, node: LabNodeSpec) => string[]): FaultImpl {
@@ -65,12 +76,46 @@ export const NFTABLES_FAULTS = {
   'icmp-blocked-raw': rawFault((state, node) =>
     node.role === 'control-plane'
       ? ['PREROUTING', '-p', 'icmp', '-m', 'icmp', '--icmp-type', '8', '-j', 'DROP']
-      : ['OUTPUT', '-d', `${controlPlane(state).host}/32`, '-p', 'icmp', '-m', 'icmp', '--icmp-type', '8', '-j', 'DROP'],
+      : [
+          'OUTPUT',
+          '-d',
+          `${controlPlane(state).host}/32`,
+          '-p',
+          'icmp',
+          '-m',
+          'icmp',
+          '--icmp-type',
+          '8',
+          '-j',
+          'DROP',
+        ],
   ),
   'apiserver-port-blocked-raw': rawFault((state, node) =>
     node.role === 'control-plane'
       ? ['PREROUTING', '-p', 'tcp', '-m', 'tcp', '--dport', '6443', '-j', 'DROP']
-      : ['OUTPUT', '-d', `${controlPlane(state).host}/32`, '-p', 'tcp', '-m', 'tcp', '--dport', '6443', '-j', 'DROP'],
+      : [
+          'OUTPUT',
+          '-d',
+          `${controlPlane(state).host}/32`,
+          '-p',
+          'tcp',
+          '-m',
+          'tcp',
+          '--dport',
+          '6443',
+          '-j',
+          'DROP',
+        ],
   ),
-  'vxlan-8472-blocked-raw': rawFault(() => ['PREROUTING', '-p', 'udp', '-m', 'udp', '--dport', '8472', '-j', 'DROP']),
+  'vxlan-8472-blocked-raw': rawFault(() => [
+    'PREROUTING',
+    '-p',
+    'udp',
+    '-m',
+    'udp',
+    '--dport',
+    '8472',
+    '-j',
+    'DROP',
+  ]),
 } satisfies FaultFamily;

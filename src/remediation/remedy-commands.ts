@@ -1,5 +1,5 @@
-import { tokenize } from '../probes/parsers/iptables-save.js';
 import type { FirewallRuleRef } from '../diagnosis/remedy.js';
+import { tokenize } from '../probes/parsers/iptables-save.js';
 import { allOf, argv, negate, type RemoteCommand, sh } from '../ssh/remote-command.js';
 import { BACKUP_ROOT, type BackupTarget } from './backup-policy.js';
 
@@ -40,7 +40,8 @@ const iptablesWords = (r: Extract<FwRef, { line: string }>, op: '-D' | '-C'): st
   return [r.layer, '-t', r.table, op, ...words.slice(1)];
 };
 /** Where a native table is saved on its own (it is restored from there, atomically). */
-const tableFile = (dir: string, r: Extract<FwRef, { handle: number }>) => `${dir}/nft-${r.family}-${r.table}.table`;
+const tableFile = (dir: string, r: Extract<FwRef, { handle: number }>) =>
+  `${dir}/nft-${r.family}-${r.table}.table`;
 
 /** Every ruleset on the node, whole: nftables, and iptables-save of each backend that is present. */
 const firewallBackup = (dir: string): RemoteCommand =>
@@ -58,7 +59,9 @@ export const remedyCommands = {
       allOf(
         firewallBackup(b.dir),
         ...rules.flatMap((r) =>
-          r.layer === 'nftables' ? [sh`nft -a list table ${r.family} ${r.table} > ${tableFile(b.dir, r)}`] : [],
+          r.layer === 'nftables'
+            ? [sh`nft -a list table ${r.family} ${r.table} > ${tableFile(b.dir, r)}`]
+            : [],
         ),
       ),
     ),

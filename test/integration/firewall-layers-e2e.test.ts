@@ -40,61 +40,63 @@ describe('firewall layers end to end on the lab', () => {
     }
   }
 
-  const cases: { spec: FaultSpec; node: string; id: string; at: string; evidence: RegExp; plan?: RegExp }[] = [
-    {
-      spec: { id: 'icmp-blocked-nft', node: 'cp-1' },
-      node: 'node-3',
-      id: 'icmp-blocked',
-      at: 'cp-1',
-      evidence: /table inet filter chain input: icmp type echo-request drop # handle \d+/,
-      plan: /nft delete rule inet filter input handle \d+/,
-    },
-    {
-      spec: { id: 'icmp-blocked-nft', node: 'node-2' },
-      node: 'node-2',
-      id: 'icmp-blocked',
-      at: 'node-2',
-      evidence: /table inet filter chain output: ip daddr 198\.18\.100\.10 icmp type echo-request drop # handle \d+/,
-    },
-    {
-      spec: { id: 'apiserver-port-blocked-nft', node: 'cp-1' },
-      node: 'node-1',
-      id: 'apiserver-port-blocked',
-      at: 'cp-1',
-      evidence: /table inet filter chain input: tcp dport 6443 drop # handle \d+/,
-      plan: /nft delete rule inet filter input handle \d+/,
-    },
-    {
-      spec: { id: 'vxlan-8472-blocked-nft', node: 'cp-1' },
-      node: 'node-3',
-      id: 'vxlan-8472-blocked',
-      at: 'cp-1',
-      evidence: /table inet filter chain input: udp dport 8472 drop # handle \d+/,
-      plan: /nft delete rule inet filter input handle \d+/,
-    },
-    {
-      spec: { id: 'icmp-blocked-raw', node: 'cp-1' },
-      node: 'node-3',
-      id: 'icmp-blocked',
-      at: 'cp-1',
-      evidence: /\*raw -A PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP/,
-      plan: /iptables-nft -t raw -D PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP/,
-    },
-    {
-      spec: { id: 'apiserver-port-blocked-raw', node: 'node-1' },
-      node: 'node-1',
-      id: 'apiserver-port-blocked',
-      at: 'node-1',
-      evidence: /\*raw -A OUTPUT -d 198\.18\.100\.10\/32 -p tcp -m tcp --dport 6443 -j DROP/,
-    },
-    {
-      spec: { id: 'icmp-blocked-firewalld', node: 'cp-1' },
-      node: 'node-3',
-      id: 'icmp-blocked',
-      at: 'cp-1',
-      evidence: /table inet firewalld chain filter_INPUT: reject with icmpx admin-prohibited # handle \d+/,
-    },
-  ];
+  const cases: { spec: FaultSpec; node: string; id: string; at: string; evidence: RegExp; plan?: RegExp }[] =
+    [
+      {
+        spec: { id: 'icmp-blocked-nft', node: 'cp-1' },
+        node: 'node-3',
+        id: 'icmp-blocked',
+        at: 'cp-1',
+        evidence: /table inet filter chain input: icmp type echo-request drop # handle \d+/,
+        plan: /nft delete rule inet filter input handle \d+/,
+      },
+      {
+        spec: { id: 'icmp-blocked-nft', node: 'node-2' },
+        node: 'node-2',
+        id: 'icmp-blocked',
+        at: 'node-2',
+        evidence:
+          /table inet filter chain output: ip daddr 198\.18\.100\.10 icmp type echo-request drop # handle \d+/,
+      },
+      {
+        spec: { id: 'apiserver-port-blocked-nft', node: 'cp-1' },
+        node: 'node-1',
+        id: 'apiserver-port-blocked',
+        at: 'cp-1',
+        evidence: /table inet filter chain input: tcp dport 6443 drop # handle \d+/,
+        plan: /nft delete rule inet filter input handle \d+/,
+      },
+      {
+        spec: { id: 'vxlan-8472-blocked-nft', node: 'cp-1' },
+        node: 'node-3',
+        id: 'vxlan-8472-blocked',
+        at: 'cp-1',
+        evidence: /table inet filter chain input: udp dport 8472 drop # handle \d+/,
+        plan: /nft delete rule inet filter input handle \d+/,
+      },
+      {
+        spec: { id: 'icmp-blocked-raw', node: 'cp-1' },
+        node: 'node-3',
+        id: 'icmp-blocked',
+        at: 'cp-1',
+        evidence: /\*raw -A PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP/,
+        plan: /iptables-nft -t raw -D PREROUTING -p icmp -m icmp --icmp-type 8 -j DROP/,
+      },
+      {
+        spec: { id: 'apiserver-port-blocked-raw', node: 'node-1' },
+        node: 'node-1',
+        id: 'apiserver-port-blocked',
+        at: 'node-1',
+        evidence: /\*raw -A OUTPUT -d 198\.18\.100\.10\/32 -p tcp -m tcp --dport 6443 -j DROP/,
+      },
+      {
+        spec: { id: 'icmp-blocked-firewalld', node: 'cp-1' },
+        node: 'node-3',
+        id: 'icmp-blocked',
+        at: 'cp-1',
+        evidence: /table inet firewalld chain filter_INPUT: reject with icmpx admin-prohibited # handle \d+/,
+      },
+    ];
   for (const c of cases) {
     it(`${c.spec.id}@${c.spec.node}: /netcheck ${c.node} names \`${c.id}\` on ${c.at}, the exact rule, and leaves nothing unexplained`, async () => {
       await withFault(c.spec, async () => {
@@ -136,10 +138,18 @@ describe('firewall layers end to end on the lab', () => {
       const table = await labExec(h.lab, 'cp-1', ['nft', '-a', 'list', 'table', 'inet', 'filter']);
       assert.doesNotMatch(table.stdout, /echo-request/, 'the rule is gone');
       assert.doesNotMatch(table.stdout, new RegExp(`# handle ${handle}\\n`));
-      assert.match(table.stdout, /ct state established,related accept/, 'nothing else in the table was touched');
+      assert.match(
+        table.stdout,
+        /ct state established,related accept/,
+        'nothing else in the table was touched',
+      );
       const backup = await labExec(h.lab, 'cp-1', ['sh', '-c', 'cat /var/backups/netcheck/*/nft.ruleset']);
       assert.match(backup.stdout, /icmp type echo-request drop/, 'the whole ruleset was backed up first');
-      const ipt = await labExec(h.lab, 'cp-1', ['sh', '-c', 'cat /var/backups/netcheck/*/iptables-nft.rules']);
+      const ipt = await labExec(h.lab, 'cp-1', [
+        'sh',
+        '-c',
+        'cat /var/backups/netcheck/*/iptables-nft.rules',
+      ]);
       assert.match(ipt.stdout, /\*filter/, 'and every iptables backend');
       const cp = h.lab.nodes.find((n) => n.name === 'cp-1')!;
       const ping = await labExec(h.lab, 'node-3', ['ping', '-n', '-c', '1', '-W', '1', cp.host]);

@@ -41,24 +41,38 @@ export function nodeFirewall(view: FactView, node: string): NodeFirewall {
   const legacy = view.parsed(node, PROBE.iptablesLegacySave);
   const nftBackend = view.parsed(node, PROBE.iptablesNftSave);
   if (legacy.status === 'ok' && legacy.value.present)
-    layers.push({ name: 'iptables-legacy', probe: PROBE.iptablesLegacySave, chains: iptablesRuleset(legacy.value.dump).chains });
-  else if (legacy.status === 'unknown' && recorded(PROBE.iptablesLegacySave)) unreadable.push(`iptables-legacy: ${legacy.reason}`);
+    layers.push({
+      name: 'iptables-legacy',
+      probe: PROBE.iptablesLegacySave,
+      chains: iptablesRuleset(legacy.value.dump).chains,
+    });
+  else if (legacy.status === 'unknown' && recorded(PROBE.iptablesLegacySave))
+    unreadable.push(`iptables-legacy: ${legacy.reason}`);
   if (nftBackend.status === 'ok' && nftBackend.value.present)
-    layers.push({ name: 'iptables-nft', probe: PROBE.iptablesNftSave, chains: iptablesRuleset(nftBackend.value.dump).chains });
-  else if (nftBackend.status === 'unknown' && recorded(PROBE.iptablesNftSave)) unreadable.push(`iptables-nft: ${nftBackend.reason}`);
+    layers.push({
+      name: 'iptables-nft',
+      probe: PROBE.iptablesNftSave,
+      chains: iptablesRuleset(nftBackend.value.dump).chains,
+    });
+  else if (nftBackend.status === 'unknown' && recorded(PROBE.iptablesNftSave))
+    unreadable.push(`iptables-nft: ${nftBackend.reason}`);
   const present = (p: typeof legacy) => p.status === 'ok' && p.value.present;
   // Neither backend's own tool (an older iptables), or facts recorded before they were probed:
   // read the rules through plain iptables-save.
-  if (!present(legacy) && !present(nftBackend) && !(recorded(PROBE.iptablesLegacySave) && legacy.status === 'unknown')) {
+  if (
+    !present(legacy) &&
+    !present(nftBackend) &&
+    !(recorded(PROBE.iptablesLegacySave) && legacy.status === 'unknown')
+  ) {
     const plain = view.parsed(node, PROBE.iptables);
-    if (plain.status === 'ok') layers.push({ name: 'iptables', probe: PROBE.iptables, chains: iptablesRuleset(plain.value).chains });
+    if (plain.status === 'ok')
+      layers.push({ name: 'iptables', probe: PROBE.iptables, chains: iptablesRuleset(plain.value).chains });
     else if (!/missing/.test(plain.reason)) unreadable.push(`iptables: ${plain.reason}`);
   }
   const nft = view.parsed(node, PROBE.nftRuleset);
   if (nft.status === 'unknown') {
     if (recorded(PROBE.nftRuleset)) unreadable.push(`nftables: ${nft.reason}`);
-  }
-  else if (nft.value.present) {
+  } else if (nft.value.present) {
     const xtables =
       nftBackend.status === 'ok' ? new Set(Object.keys(nftBackend.value.dump.policies)) : XTABLES; // iptables-nft-save could not be read: assume its usual tables are its own
     const own = (c: FwChain) => c.family === 'ip' && xtables.has(c.table);

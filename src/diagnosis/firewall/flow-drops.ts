@@ -40,8 +40,8 @@ function legDrops(view: FactView, leg: Leg): { drop?: FirewallHit; may: Firewall
   const hooks = HOOKS[leg.dir];
   const fw = nodeFirewall(view, leg.node);
   const bases: { layer: FirewallLayer; chain: FwChain }[] = [];
+  // NAT chains see only a connection's first packet.
   for (const layer of fw.layers)
-    // NAT chains see only a connection's first packet.
     for (const chain of layer.chains)
       if (chain.hook && hooks.includes(chain.hook) && (chain.type !== 'nat' || leg.packet.ctState === 'new'))
         bases.push({ layer, chain });

@@ -97,7 +97,8 @@ export function renderReport(
 
   if (report.rootCauses.length > 0) {
     const steps = report.rootCauses.map(
-      (c, i) => `${i + 1}. \`${c.id}\` on ${escapeMrkdwn(c.node)}: ${escapeMrkdwn(c.fix)}${planNote(report, c)}`,
+      (c, i) =>
+        `${i + 1}. \`${c.id}\` on ${escapeMrkdwn(c.node)}: ${escapeMrkdwn(c.fix)}${planNote(report, c)}`,
     );
     blocks.push(
       divider,
@@ -122,9 +123,13 @@ export function renderReport(
  */
 function planNote(report: NodeReport, cause: RootCause): string {
   const plan = report.plan;
-  if (plan && plan.causeId === cause.id && plan.node === cause.remedy?.node) return ' _(the plan below does this)_';
-  if (cause.remedy) return ' _(no plan offered yet: fix the cause with the plan first, then run /netcheck again)_';
-  return plan || report.rootCauses.some((c) => c.remedy) ? ' _(no plan: netcheck has no safe change for this)_' : '';
+  if (plan && plan.causeId === cause.id && plan.node === cause.remedy?.node)
+    return ' _(the plan below does this)_';
+  if (cause.remedy)
+    return ' _(no plan offered yet: fix the cause with the plan first, then run /netcheck again)_';
+  return plan || report.rootCauses.some((c) => c.remedy)
+    ? ' _(no plan: netcheck has no safe change for this)_'
+    : '';
 }
 
 /** The plain-text fallback (notifications, screen readers): verdict and every root-cause id. */
