@@ -2,7 +2,6 @@ import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
 import { checkKey, checkRef } from '../check-id.js';
 import type { Evidence } from '../evidence.js';
-import type { FactView } from '../fact-view.js';
 import type { Finding } from '../finding.js';
 import { kubeNodes } from '../kube-nodes.js';
 import { flannelLogLines } from './flannel-log-lines.js';
