@@ -4,8 +4,11 @@ import { FAULT_IDS } from '../../src/lab/fault-spec.js';
 import { addFault, clearFault, type FaultId, type FaultSpec } from '../../src/lab/lab.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
-/** Faults the lab can only put on the control plane. */
-const CONTROL_PLANE_ONLY: ReadonlySet<string> = new Set(['apiserver-down']);
+/**
+ * Faults placed on the control plane: those the lab can only put there, and firewalld's table,
+ * which rejects only what comes in (a node's own probes get their replies through it).
+ */
+const CONTROL_PLANE_ONLY: ReadonlySet<string> = new Set(['apiserver-down', 'icmp-blocked-firewalld']);
 /** Faults whose reach from the control plane to a worker's report is the point (folding across nodes). */
 const ALSO_ON_CP = (id: FaultId) => /blocked|vtep-mac/.test(id) && !CONTROL_PLANE_ONLY.has(id);
 

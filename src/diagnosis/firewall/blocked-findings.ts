@@ -80,14 +80,15 @@ export function blockedFindings(view: FactView, checks: CheckIndex, opts: Blocke
       id: opts.id,
       node,
       cause: `${capitalise(hitPlace(unique[0]!))} on ${node} drops ${opts.traffic}${unique.length > 1 ? ` (and ${unique.length - 1} more)` : ''}, so ${titles.slice(0, 2).join('; ')}${titles.length > 2 ? ` (+${titles.length - 2} more)` : ''} failed.`,
+      // The rule first: it is the decisive evidence, and a report shows only the first few items.
       evidence: dedupeEvidence([
-        ...flows.flatMap((f) => f.check.evidence.slice(0, 1)),
-        ...(opts.contrast ?? []),
         ...hitEvidence(
           view,
           unique,
           (h) => `${h.point.rule ? 'rule' : 'policy'} on ${h.node} drops ${opts.traffic}`,
         ),
+        ...flows.flatMap((f) => f.check.evidence.slice(0, 1)),
+        ...(opts.contrast ?? []),
       ]),
       confidence: 'high',
       explainsChecks: [...explains],
@@ -112,9 +113,9 @@ export function mayFinding(
     node: first.node,
     cause: `${capitalise(hitPlace(first))} on ${first.node} may drop ${opts.traffic}: part of its match could not be evaluated, so netcheck cannot say it does.`,
     evidence: dedupeEvidence([
+      ...hitEvidence(view, may, (h) => `may drop ${opts.traffic} on ${h.node}`),
       ...flows.flatMap((f) => f.check.evidence.slice(0, 1)),
       ...(opts.contrast ?? []),
-      ...hitEvidence(view, may, (h) => `may drop ${opts.traffic} on ${h.node}`),
     ]),
     confidence: 'medium',
     explainsChecks: flows.map((f) => checkKey(f.check)),

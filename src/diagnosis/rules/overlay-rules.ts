@@ -96,7 +96,12 @@ export const vtepMacMismatchRule: Rule = {
         cause: `flannel.1 on ${target} has a different MAC than the VtepMAC its peers know (${own.detail}), so overlay traffic to ${target} is lost.`,
         evidence: own.evidence,
         confidence: 'high',
-        explainsChecks: [checkKey(own)],
+        // Every peer sends its replies to the old MAC: all of the target's overlay pings fail.
+        explainsChecks: [
+          checkKey(own),
+          ...checks.failedOfKind('overlay-ping', target).map(checkKey),
+          ...checks.failedOfKind('overlay-df-ping', target).map(checkKey),
+        ],
         explainsFindings: ['vxlan-8472-blocked'],
         fix: catalogEntry('vtep-mac-mismatch').fix,
       });
