@@ -25,7 +25,13 @@ describe('firewall layers end to end on the lab', () => {
   let h: Harness;
 
   before(async () => {
-    h = await startHarness({ labId: 'ncfw', netIndex: 100 });
+    // The control plane runs Debian 13's userland (nft 1.1.3, iptables 1.8.11), node-2 Debian 12's
+    // (nft 1.0.6, iptables 1.8.9): the rules are written and read by each release's own tools.
+    h = await startHarness({
+      labId: 'ncfw',
+      netIndex: 100,
+      distros: { 'cp-1': 'trixie', 'node-2': 'bookworm' },
+    });
   });
   after(async () => {
     await h?.close();
