@@ -401,3 +401,29 @@ describe('diagnosis through every layer', () => {
     assert.equal(cause.remedy, undefined);
   });
 });
+
+describe('a catch-all rule', () => {
+  it('is named, but no plan deletes it (that would open the node to everything)', () => {
+    const catchAll = [
+      { match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'lo' } },
+      { accept: null },
+    ];
+    const reject = [{ reject: { type: 'icmpx', expr: 'admin-prohibited' } }];
+    const report = diagnose(
+      clusterFacts({
+        worker: { [PROBE.pingControlPlane]: PING_LOST },
+        cp: { [PROBE.nftRuleset]: { stdout: nftWith([catchAll, reject]) } },
+      }),
+    );
+    const cause = report.rootCauses[0]!;
+    assert.equal(cause.id, 'icmp-blocked');
+    assert.equal(cause.node, 'cp-1');
+    assert.equal(cause.remedy, undefined);
+    assert.match(cause.fix, /does not widen a firewall/);
+    assert.ok(
+      cause.evidence.some((e) =>
+        e.lines.some((l) => /reject with icmpx admin-prohibited # handle 8/.test(l)),
+      ),
+    );
+  });
+});

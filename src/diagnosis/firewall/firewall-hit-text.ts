@@ -89,11 +89,26 @@ export function ruleRef(h: FirewallHit): FirewallRuleRef | undefined {
   return { layer: h.layer.name, table: chain.table, line: rule.text };
 }
 
-/** Delete exactly the rules hit on one node; undefined if any of them cannot be addressed (a policy). */
+/**
+ * The rule names the traffic (a protocol, a port, an ICMP type): deleting it removes that block.
+ * A catch-all (firewalld's final reject, `-j DROP` with only state or interface matches) is the
+ * firewall itself: deleting it would open the node to everything, so no plan does that.
+ */
+export function namesTraffic(h: FirewallHit): boolean {
+  return (
+    h.point.rule?.conds.some(
+      (c) =>
+        !('negate' in c && c.negate) &&
+        (c.kind === 'l4proto' || c.kind === 'dport' || c.kind === 'icmp-type'),
+    ) ?? false
+  );
+}
+
+/** Delete exactly the rules hit on one node; undefined if any of them cannot be addressed (a policy, a catch-all). */
 export function deleteRemedy(node: string, hits: readonly FirewallHit[]): Remedy | undefined {
-  const refs = uniqueHits(hits)
-    .filter((h) => h.node === node)
-    .map(ruleRef);
+  const mine = uniqueHits(hits).filter((h) => h.node === node);
+  if (!mine.every(namesTraffic)) return undefined;
+  const refs = mine.map(ruleRef);
   if (refs.length === 0 || refs.some((r) => r === undefined)) return undefined;
   return { kind: 'delete-firewall-rules', node, rules: refs as FirewallRuleRef[] };
 }
@@ -107,6 +122,10 @@ export function firewallFix(node: string, hits: readonly FirewallHit[], remedy: 
   }
   if (unique.some((h) => !h.point.rule))
     return `A chain's drop policy on ${node} stops it: add an accept rule for this traffic before the policy applies (netcheck does not change policies, so there is no plan).`;
+  if (!unique.every(namesTraffic)) {
+    const firewalld = unique.some((h) => h.point.chain.table === 'firewalld');
+    return `The rule named in the evidence on ${node} rejects everything not accepted before it, so deleting it would open the node to all traffic: allow this traffic before it instead${firewalld ? ' (firewalld rewrites its table on reload: change the zone, e.g. firewall-cmd --add-icmp-block-inversion or a rich rule)' : ''}. No plan: netcheck does not widen a firewall.`;
+  }
   return `Remove or narrow the rule named in the evidence on ${node} by hand (netcheck will not put its names into a command, so there is no plan).`;
 }
 
