@@ -68,12 +68,12 @@ const ENTRIES: { readonly [K in CatalogId]: Omit<CatalogEntry, 'id'> } = {
   },
   'apiserver-port-blocked': {
     title: '6443/tcp is dropped or rejected on the path',
-    fix: 'Delete the offending iptables rule (the exact rule is in the evidence).',
+    fix: 'Delete exactly the firewall rule that drops it (named in the evidence), after backing up every ruleset.',
     destructive: false,
   },
   'icmp-blocked': {
     title: 'ICMP is dropped by a filter rule',
-    fix: 'Delete the offending iptables rule (the exact rule is in the evidence).',
+    fix: 'Delete exactly the firewall rule that drops it (named in the evidence), after backing up every ruleset.',
     destructive: false,
   },
   'flannel1-missing': {

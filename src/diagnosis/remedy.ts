@@ -1,5 +1,30 @@
+/** One firewall rule, addressed the way the tool that deletes it needs it. */
+export type FirewallRuleRef =
+  | {
+      /** Which iptables binary owns it: iptables-legacy, iptables-nft, or plain iptables. */
+      readonly layer: 'iptables-legacy' | 'iptables-nft' | 'iptables';
+      readonly table: string;
+      /** The rule as iptables-save printed it (`-A INPUT …`). */
+      readonly line: string;
+    }
+  | {
+      readonly layer: 'nftables';
+      readonly family: string;
+      readonly table: string;
+      readonly chain: string;
+      readonly handle: number;
+      /** The rule as read from `nft -j` (shown; the handle is what deletes it). */
+      readonly text: string;
+    };
+
 /** Structured data a runbook needs to fix exactly one finding (the offending rule, the file…). */
 export type Remedy =
+  /** Delete exactly these rules, in any firewall layer, after backing up every ruleset. */
+  | {
+      readonly kind: 'delete-firewall-rules';
+      readonly node: string;
+      readonly rules: readonly FirewallRuleRef[];
+    }
   | {
       readonly kind: 'delete-iptables-rules';
       readonly node: string;

@@ -28,6 +28,14 @@ export const FAULT_IDS = [
   'conntrack-table-full',
   'public-ip-duplicate',
   'peer-route-missing',
+  // The firewall faults in native nftables, firewalld's table and iptables' raw table (docs/lab.md).
+  'icmp-blocked-nft',
+  'apiserver-port-blocked-nft',
+  'vxlan-8472-blocked-nft',
+  'icmp-blocked-firewalld',
+  'icmp-blocked-raw',
+  'apiserver-port-blocked-raw',
+  'vxlan-8472-blocked-raw',
 ] as const;
 
 export type FaultId = (typeof FAULT_IDS)[number];

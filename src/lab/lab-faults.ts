@@ -4,6 +4,7 @@ import { CONNTRACK_FAULTS } from './faults-conntrack.js';
 import { FIREWALL_FAULTS } from './faults-firewall.js';
 import { FLANNEL_PEER_FAULTS } from './faults-flannel-peers.js';
 import { HOST_NETWORK_FAULTS } from './faults-host-network.js';
+import { NFTABLES_FAULTS } from './faults-nftables.js';
 import { NODE_CONFIG_FAULTS } from './faults-node-config.js';
 import { OVERLAY_FAULTS } from './faults-overlay.js';
 import { POD_CIDR_FAULTS } from './faults-pod-cidr.js';
@@ -24,6 +25,7 @@ const FAULTS: Record<FaultId, FaultImpl> = {
   ...HOST_NETWORK_FAULTS,
   ...CONNTRACK_FAULTS,
   ...FLANNEL_PEER_FAULTS,
+  ...NFTABLES_FAULTS,
 };
 
 async function restartFlannelLog(state: LabState, node: LabNodeSpec): Promise<void> {

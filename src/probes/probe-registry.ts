@@ -12,8 +12,10 @@ import { parseAddresses } from './parsers/ip-addr.js';
 import { parseLink } from './parsers/ip-link.js';
 import { parseNeigh } from './parsers/ip-neigh.js';
 import { parseRouteGet, parseRoutes } from './parsers/ip-route.js';
+import { parseBackendSave } from './parsers/iptables-backend-save.js';
 import { parseIptablesBackends } from './parsers/iptables-backends.js';
 import { parseIptablesSave } from './parsers/iptables-save.js';
+import { parseNftRuleset } from './parsers/nft-ruleset.js';
 import { parseNetworkManager } from './parsers/nmcli.js';
 import { parsePing } from './parsers/ping.js';
 import { parseListeningPorts } from './parsers/ss.js';
@@ -114,6 +116,18 @@ export const probeCommands = {
    */
   conntrack: (): RemoteCommand =>
     sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | grep -F 'nf_conntrack: table full' | tail -n 3 | sed 's/^/LOG /'; true`,
+  /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
+  nftRuleset: (): RemoteCommand =>
+    sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,
+  /** iptables-nft's rules, every table. */
+  iptablesNftSave: (): RemoteCommand =>
+    sh`if command -v iptables-nft-save >/dev/null 2>&1; then LC_ALL=C iptables-nft-save; else echo NOTOOL; fi`,
+  /**
+   * Legacy iptables' rules, every table. Without x_tables loaded no legacy rule can exist, and the
+   * tool would load the module: NOTABLES says so instead.
+   */
+  iptablesLegacySave: (): RemoteCommand =>
+    sh`if ! command -v iptables-legacy-save >/dev/null 2>&1; then echo NOTOOL; elif [ ! -e /proc/net/ip_tables_names ]; then echo NOTABLES; else LC_ALL=C iptables-legacy-save; fi`,
 } as const;
 
 /** Inventory values a probe's command may use (never anything from Slack or from a node). */
@@ -165,6 +179,9 @@ export const PROBE = {
   ethtoolFlannel: 'ethtool-flannel.1',
   kernelLog: 'kernel-log',
   conntrack: 'conntrack',
+  nftRuleset: 'nft-ruleset',
+  iptablesNftSave: 'iptables-nft-save',
+  iptablesLegacySave: 'iptables-legacy-save',
 } as const;
 
 export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
@@ -273,6 +290,24 @@ export const PROBES = {
   },
   [PROBE.kernelLog]: { command: probeCommands.kernelLog, parse: parseKernelLog, runsOn: TARGET, ...local() },
   [PROBE.conntrack]: { command: probeCommands.conntrack, parse: parseConntrack, runsOn: TARGET, ...local() },
+  [PROBE.nftRuleset]: {
+    command: probeCommands.nftRuleset,
+    parse: parseNftRuleset,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
+  [PROBE.iptablesNftSave]: {
+    command: probeCommands.iptablesNftSave,
+    parse: parseBackendSave,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
+  [PROBE.iptablesLegacySave]: {
+    command: probeCommands.iptablesLegacySave,
+    parse: parseBackendSave,
+    runsOn: EVERY_NODE,
+    ...local(5000),
+  },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 
 /** What a probe's parser gives back when it could parse: `ProbeValue<'iptables-save'>` is an IptablesDump. */

@@ -1,3 +1,4 @@
+import type { FirewallRuleRef } from '../diagnosis/remedy.js';
 import { tokenize } from '../probes/parsers/iptables-save.js';
 import { allOf, argv, negate, type RemoteCommand, script, sh } from '../ssh/remote-command.js';
 import { BACKUP_ROOT, type BackupTarget } from './backup-policy.js';
@@ -41,11 +42,69 @@ const nodeStateBackup = (dir: string): RemoteCommand =>
 const backedUp = (b: BackupTarget, backup: RemoteCommand): RemoteCommand =>
   allOf(privateDir(b.dir), backup, pruneBackups(b));
 
+/** One rule in whichever layer holds it (see diagnosis/remedy.ts). */
+type FwRef = FirewallRuleRef;
+const iptablesWords = (r: Extract<FwRef, { line: string }>, op: '-D' | '-C'): string[] => {
+  const words = tokenize(r.line);
+  if (words[0] !== '-A' || words.length < 3) throw new Error(`not an iptables-save rule: ${r.line}`);
+  return [r.layer, '-t', r.table, op, ...words.slice(1)];
+};
+/** Where a native table is saved on its own (it is restored from there, atomically). */
+const tableFile = (dir: string, r: Extract<FwRef, { handle: number }>) =>
+  `${dir}/nft-${r.family}-${r.table}.table`;
+
+/** Every ruleset on the node, whole: nftables, and iptables-save of each backend that is present. */
+const firewallBackup = (dir: string): RemoteCommand =>
+  sh`{ if command -v nft >/dev/null 2>&1; then nft list ruleset > ${`${dir}/nft.ruleset`} || exit 1; fi; if command -v iptables-save >/dev/null 2>&1; then iptables-save > ${`${dir}/iptables.rules`} || exit 1; fi; if command -v iptables-nft-save >/dev/null 2>&1; then iptables-nft-save > ${`${dir}/iptables-nft.rules`} || exit 1; fi; if command -v iptables-legacy-save >/dev/null 2>&1 && [ -e /proc/net/ip_tables_names ]; then iptables-legacy-save > ${`${dir}/iptables-legacy.rules`} || exit 1; fi; }`;
+
 /**
  * Every command a fix may run, in one reviewed place. Rule specs come from the node's own
  * iptables-save output, split into words and quoted one by one; nothing typed in Slack reaches here.
  */
 export const remedyCommands = {
+  /** Every ruleset, then each native nftables table a rule is deleted from, on its own (with handles). */
+  backupFirewall: (b: BackupTarget, rules: readonly FwRef[]): RemoteCommand =>
+    backedUp(
+      b,
+      allOf(
+        firewallBackup(b.dir),
+        ...rules.flatMap((r) =>
+          r.layer === 'nftables'
+            ? [sh`nft -a list table ${r.family} ${r.table} > ${tableFile(b.dir, r)}`]
+            : [],
+        ),
+      ),
+    ),
+  /** The backup holds every ruleset the node has and each saved table. */
+  firewallBackedUp: (dir: string, rules: readonly FwRef[]): RemoteCommand =>
+    allOf(
+      sh`test -e ${`${dir}/nft.ruleset`} -o -e ${`${dir}/iptables.rules`}`,
+      ...rules.map((r) =>
+        r.layer === 'nftables'
+          ? sh`test -s ${tableFile(dir, r)}`
+          : sh`test -s ${`${dir}/${r.layer === 'iptables' ? 'iptables' : r.layer}.rules`}`,
+      ),
+    ),
+  /** `iptables-nft -t raw -D PREROUTING …`, or `nft delete rule inet filter input handle 8`. */
+  deleteFirewallRule: (r: FwRef): RemoteCommand =>
+    r.layer === 'nftables'
+      ? argv(['nft', 'delete', 'rule', r.family, r.table, r.chain, 'handle', String(r.handle)])
+      : argv(iptablesWords(r, '-D')),
+  /** Succeeds when the rule is gone: `-C` fails, or the chain lists no rule with that handle (handles are never reused). */
+  firewallRuleAbsent: (r: FwRef): RemoteCommand =>
+    r.layer === 'nftables'
+      ? sh`! nft -a list chain ${r.family} ${r.table} ${r.chain} 2>/dev/null | grep -Eq ${`# handle ${r.handle}$`}`
+      : negate(argv(iptablesWords(r, '-C'))),
+  /** Put a layer back from the backup: iptables-*-restore, or the saved table replaced in one nft transaction. */
+  restoreFirewall: (dir: string, r: FwRef): RemoteCommand =>
+    r.layer === 'nftables'
+      ? sh`{ printf 'table %s %s\ndelete table %s %s\n' ${r.family} ${r.table} ${r.family} ${r.table}; cat ${tableFile(dir, r)}; } | nft -f -`
+      : sh`${r.layer}-restore < ${`${dir}/${r.layer}.rules`}`,
+  /** The restored layer holds the rule again (nft: the table has as many rules as when it was saved). */
+  firewallRestored: (dir: string, r: FwRef): RemoteCommand =>
+    r.layer === 'nftables'
+      ? sh`test "$(nft -a list table ${r.family} ${r.table} | grep -c '# handle')" = "$(grep -c '# handle' ${tableFile(dir, r)})"`
+      : argv(iptablesWords(r, '-C')),
   backupIptables: (b: BackupTarget): RemoteCommand =>
     backedUp(b, sh`iptables-save > ${`${b.dir}/iptables.rules`}`),
   deleteRule: (table: string, line: string): RemoteCommand => {

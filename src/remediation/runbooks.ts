@@ -4,6 +4,7 @@ import type { Plan } from './plan.js';
 import { type HashedPlan, planHash } from './plan-hash.js';
 import type { PlanStep, StepDraft } from './plan-step.js';
 import type { RemedyKind, RemedyOf, RollbackContext, Runbook, RunbookRegistry } from './runbook.js';
+import { deleteFirewallRules } from './runbooks/delete-firewall-rules.js';
 import { deleteIptablesRules } from './runbooks/delete-iptables-rules.js';
 import { disableTxChecksum } from './runbooks/disable-tx-checksum.js';
 import { moveCniConfig } from './runbooks/move-cni-config.js';
@@ -18,6 +19,7 @@ import { setSysctl } from './runbooks/set-sysctl.js';
 /** Every remedy kind's runbook, by kind. */
 export const RUNBOOKS: RunbookRegistry = {
   'delete-iptables-rules': deleteIptablesRules,
+  'delete-firewall-rules': deleteFirewallRules,
   'set-sysctl': setSysctl,
   'move-cni-config': moveCniConfig,
   'reset-worker': resetWorker,

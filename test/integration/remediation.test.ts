@@ -146,7 +146,8 @@ describe('remediation: a failing step', () => {
 
   before(async () => {
     h = await startHarness({ labId: 'ncroll', netIndex: 43 });
-    wrapper = `${h.lab.stateDir}/bin/iptables`;
+    // The plan deletes with the binary of the rule's backend (the lab's nodes are iptables-nft).
+    wrapper = `${h.lab.stateDir}/bin/iptables-nft`;
   });
   after(async () => {
     await rm(wrapper, { force: true });
@@ -155,10 +156,10 @@ describe('remediation: a failing step', () => {
 
   it('stops, offers a rollback, and the approved rollback restores the backed-up iptables rules', async () => {
     await addFault({ labId: 'ncroll' }, { id: 'icmp-blocked', node: 'cp-1' });
-    // iptables on the nodes now deletes the rule but reports failure, as a half-failed command would.
+    // iptables-nft on the nodes now deletes the rule but reports failure, as a half-failed command would.
     await writeFile(
       wrapper,
-      '#!/bin/sh\n/usr/sbin/iptables "$@"; rc=$?\nfor a in "$@"; do if [ "$a" = "-D" ]; then echo "iptables: simulated failure after -D" >&2; exit 1; fi; done\nexit $rc\n',
+      '#!/bin/sh\n/usr/sbin/iptables-nft "$@"; rc=$?\nfor a in "$@"; do if [ "$a" = "-D" ]; then echo "iptables: simulated failure after -D" >&2; exit 1; fi; done\nexit $rc\n',
       { mode: 0o755 },
     );
     const { parent, report } = await h.check('node-3', { user: 'U0ONCALL' });

@@ -19,16 +19,12 @@ import {
   leftoverCniConfigRule,
   staleCni0BridgeRule,
 } from './node-config-rules.js';
-import {
-  mtuMismatchRule,
-  vtepMacMismatchRule,
-  vxlan8472BlockedRule,
-  wrongIfacePublicIpRule,
-} from './overlay-rules.js';
+import { mtuMismatchRule, vtepMacMismatchRule, wrongIfacePublicIpRule } from './overlay-rules.js';
 import { podcidrOverlapsHostNetRule } from './podcidr-overlaps-host-net-rule.js';
 import { podcidrNetconfMismatchRule, podcidrNotAssignedRule } from './podcidr-rules.js';
 import type { Rule } from './rule.js';
 import { sshRule } from './ssh-rules.js';
+import { vxlan8472BlockedRule } from './vxlan-8472-blocked-rule.js';
 
 export const ALL_RULES: readonly Rule[] = [
   sshRule,

@@ -1,78 +1,68 @@
-import { catalogEntry } from '../catalog.js';
 import { checkRef } from '../check-id.js';
 import type { Finding } from '../finding.js';
-import { blockingRules, ruleEvidence } from './filter-rules.js';
+import { blockedFindings, mayFinding } from '../firewall/blocked-findings.js';
+import { failedFlows } from '../firewall/failed-flows.js';
+import { pathFix } from '../firewall/firewall-hit-text.js';
 import type { Rule } from './rule.js';
 
-/** TCP to the API server fails and a DROP/REJECT rule for its port sits on either end. */
+/**
+ * TCP to the API server fails and a firewall rule on either end (any layer) drops or rejects it;
+ * or it times out while ping works and the API server listens, with no rule on either node.
+ */
 export const apiserverPortBlockedRule: Rule = {
   id: 'apiserver-port-blocked',
   evaluate(view, checks) {
     const target = view.target.name;
     const cp = view.facts.controlPlane;
     const tcpRef = checkRef('tcp-apiserver', target);
+    const httpsRef = checkRef('https-apiserver', target);
     const pingRef = checkRef('ping-control-plane', target);
     const listeningRef = checkRef('apiserver-listening', cp);
     if (!checks.failed(tcpRef)) return [];
     const api = view.facts.apiServer;
-    const apiIsCp = view.node(cp)?.host === api.host;
-    const onTarget = blockingRules(view, target, {
-      protocol: 'tcp',
-      dport: api.port,
-      direction: 'out',
-      peer: api.host,
-    });
-    const onCp =
-      apiIsCp && target !== cp
-        ? blockingRules(view, cp, {
-            protocol: 'tcp',
-            dport: api.port,
-            direction: 'in',
-            peer: view.target.host,
-          })
-        : [];
     const pingWorks = checks.passed(pingRef);
     const listening = checks.passed(listeningRef);
-    const tcp = checks.get(tcpRef)!;
-    const timedOut = tcp.detail.startsWith('timeout');
-    if (onTarget.length === 0 && onCp.length === 0 && !(pingWorks && listening && timedOut)) return [];
-
-    const evidence = [...tcp.evidence];
-    if (pingWorks)
-      evidence.push(
-        ...checks.get(pingRef)!.evidence.map((e) => ({ ...e, note: 'ping to the same host works' })),
-      );
-    if (onCp.length > 0)
-      evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops/rejects ${api.port}/tcp`));
-    if (onTarget.length > 0)
-      evidence.push(
-        ruleEvidence(view, target, onTarget, `filter rule on ${target} drops/rejects ${api.port}/tcp`),
-      );
-    if (listening)
-      evidence.push(
-        ...checks.get(listeningRef)!.evidence.map((e) => ({ ...e, note: 'the API server is listening' })),
-      );
-
-    const where = onCp.length > 0 ? cp : onTarget.length > 0 ? target : undefined;
-    const finding: Finding = {
-      id: 'apiserver-port-blocked',
-      node: where ?? target,
-      cause: where
-        ? `An iptables rule on ${where} blocks ${api.port}/tcp, so ${target} cannot reach the API server at ${api.host}:${api.port}.`
-        : `${api.port}/tcp from ${target} to ${api.host} times out while ping works and the API server listens; something on the path drops it (no rule found on either node).`,
-      evidence,
-      confidence: where ? 'high' : 'medium',
-      explainsChecks: [tcpRef.key, checkRef('https-apiserver', target).key],
-      explainsFindings: [],
-      fix: catalogEntry('apiserver-port-blocked').fix,
-      remedy: where
-        ? {
-            kind: 'delete-iptables-rules',
-            node: where,
-            rules: (onCp.length > 0 ? onCp : onTarget).map((r) => ({ table: r.table, line: r.line })),
-          }
-        : undefined,
+    const contrast = [
+      ...(pingWorks
+        ? checks.get(pingRef)!.evidence.map((e) => ({ ...e, note: 'ping to the same host works' }))
+        : []),
+      ...(listening
+        ? checks.get(listeningRef)!.evidence.map((e) => ({ ...e, note: 'the API server is listening' }))
+        : []),
+    ];
+    const opts = {
+      id: 'apiserver-port-blocked' as const,
+      flows: failedFlows(view, checks).filter((f) => f.check.kind === 'tcp-apiserver'),
+      keep: () => true,
+      traffic: `${api.port}/tcp`,
+      contrast,
     };
-    return [finding];
+    const blocked = blockedFindings(view, checks, opts);
+    // HTTPS rides on the same TCP connection: whatever stops TCP stops it too.
+    const findings: Finding[] = blocked.findings.map((f) => ({
+      ...f,
+      explainsChecks: [...new Set([...f.explainsChecks, tcpRef.key, httpsRef.key])],
+    }));
+    if (findings.length > 0 || blocked.unmatched.length === 0) return findings;
+    const tcp = checks.get(tcpRef)!;
+    if (blocked.may.length > 0) {
+      const may = mayFinding(view, opts, blocked.unmatched, blocked.may);
+      return [{ ...may, explainsChecks: [tcpRef.key, httpsRef.key] }];
+    }
+    if (!(pingWorks && listening && tcp.detail.startsWith('timeout'))) return [];
+    const unread =
+      blocked.unreadable.length > 0 ? ` (not all of it could be read: ${blocked.unreadable.join('; ')})` : '';
+    return [
+      {
+        id: 'apiserver-port-blocked',
+        node: target,
+        cause: `${api.port}/tcp from ${target} to ${api.host} times out while ping works and the API server listens, and no firewall rule on either node drops it${unread}: something on the path between them does.`,
+        evidence: [...tcp.evidence, ...contrast],
+        confidence: 'medium',
+        explainsChecks: [tcpRef.key, httpsRef.key],
+        explainsFindings: [],
+        fix: pathFix(target, cp),
+      },
+    ];
   },
 };

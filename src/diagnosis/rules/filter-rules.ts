@@ -27,7 +27,9 @@ export interface TrafficSpec {
 }
 
 /**
- * The DROP/REJECT rules on a node that would stop this traffic. Custom chains are included because
+ * The DROP/REJECT rules on a node that would stop this traffic, in iptables' filter table only.
+ * Kept for callers on other branches; the catalog's firewall rules read every layer through
+ * diagnosis/firewall/ (flowDrops), which this does not. Custom chains are included because
  * firewalls (ufw, firewalld, KUBE-FIREWALL) hang their rules there; negated matches are skipped.
  */
 export function blockingRules(view: FactView, node: string, traffic: TrafficSpec): IptablesRule[] {

@@ -1,87 +1,68 @@
-import { catalogEntry } from '../catalog.js';
-import { checkRef } from '../check-id.js';
+import type { FwCond } from '../../probes/parsers/firewall-rule.js';
+import { checkKey, checkRef } from '../check-id.js';
 import type { Finding } from '../finding.js';
-import { blockingRules, ruleEvidence } from './filter-rules.js';
+import { blockedFindings, mayFinding } from '../firewall/blocked-findings.js';
+import { type FailedFlow, failedFlows } from '../firewall/failed-flows.js';
+import { pathFix } from '../firewall/firewall-hit-text.js';
+import type { FirewallHit } from '../firewall/flow-drops.js';
 import type { Rule } from './rule.js';
 
-/** Ping to the control plane fails while TCP works, or a filter rule drops ICMP between the two. */
+/** The rule names ICMP itself: a catch-all drop is evidence that everything is blocked, not ICMP. */
+const namesIcmp = (h: FirewallHit): boolean =>
+  h.point.rule?.conds.some(
+    (c: FwCond) =>
+      (c.kind === 'l4proto' && !c.negate && c.values.includes('icmp')) ||
+      (c.kind === 'icmp-type' && !c.negate),
+  ) ?? false;
+
+/**
+ * Pings fail and a firewall rule on either end drops the ICMP (any layer: iptables in either
+ * backend and table, native nftables), or ping to the control plane fails while TCP to it works.
+ * The overlay pings whose ICMP the same rule drops are folded under it.
+ */
 export const icmpBlockedRule: Rule = {
   id: 'icmp-blocked',
   evaluate(view, checks) {
     const target = view.target.name;
     const cp = view.facts.controlPlane;
-    const pingRef = checkRef('ping-control-plane', target);
     const tcpRef = checkRef('tcp-apiserver', target);
-    if (!checks.failed(pingRef)) return [];
-    const targetHost = view.target.host;
-    const cpHost = view.node(cp)?.host;
-    const onTarget = [
-      ...blockingRules(view, target, {
-        protocol: 'icmp',
-        direction: 'out',
-        peer: cpHost,
-        explicitProtocol: true,
-      }),
-      ...(target === cp
-        ? []
-        : blockingRules(view, target, {
-            protocol: 'icmp',
-            direction: 'in',
-            peer: cpHost,
-            explicitProtocol: true,
-          })),
-    ];
-    const onCp =
-      target === cp
-        ? []
-        : [
-            ...blockingRules(view, cp, {
-              protocol: 'icmp',
-              direction: 'in',
-              peer: targetHost,
-              explicitProtocol: true,
-            }),
-            ...blockingRules(view, cp, {
-              protocol: 'icmp',
-              direction: 'out',
-              peer: targetHost,
-              explicitProtocol: true,
-            }),
-          ];
     const tcpWorks = checks.passed(tcpRef);
-    if (onTarget.length === 0 && onCp.length === 0 && !tcpWorks) return [];
-
-    const ping = checks.get(pingRef)!;
+    const flows = failedFlows(view, checks).filter((f) => f.proto === 'icmp');
+    if (flows.length === 0) return [];
+    // Everything else to that peer works: then even a catch-all drop is what stops ICMP.
+    const otherWorks = (f: FailedFlow): boolean =>
+      f.check.kind === 'ping-control-plane'
+        ? tcpWorks
+        : f.check.kind === 'underlay-ping' && f.check.peer !== undefined
+          ? checks.passed(checkRef('underlay-tcp', target, f.check.peer))
+          : false;
     const tcp = checks.get(tcpRef);
-    const evidence = [...ping.evidence];
-    if (tcpWorks && tcp)
-      evidence.push(...tcp.evidence.map((e) => ({ ...e, note: 'TCP to the same host works' })));
-    if (onCp.length > 0) evidence.push(ruleEvidence(view, cp, onCp, `filter rule on ${cp} drops ICMP`));
-    if (onTarget.length > 0)
-      evidence.push(ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ICMP`));
-
-    const node = onCp.length > 0 ? cp : target;
-    const where = onCp.length > 0 ? cp : onTarget.length > 0 ? target : undefined;
-    const cause = where
-      ? `An iptables rule on ${where} drops ICMP, so ${target} cannot ping ${cp}${tcpWorks ? ' although TCP to it works' : ''}.`
-      : `ICMP between ${target} and ${cp} is dropped somewhere on the path while TCP works; no DROP rule was found on either node (check icmp_echo_ignore_all or a network firewall).`;
-    const finding: Finding = {
-      id: 'icmp-blocked',
-      node,
-      cause,
-      evidence,
-      confidence: where ? 'high' : 'medium',
-      explainsChecks: [pingRef.key],
-      explainsFindings: [],
-      fix: catalogEntry('icmp-blocked').fix,
-      remedy: where
-        ? {
-            kind: 'delete-iptables-rules',
-            node: where,
-            rules: (onCp.length > 0 ? onCp : onTarget).map((r) => ({ table: r.table, line: r.line })),
-          }
-        : undefined,
+    const opts = {
+      id: 'icmp-blocked' as const,
+      flows,
+      keep: (h: FirewallHit, f: FailedFlow) => namesIcmp(h) || otherWorks(f),
+      traffic: 'ICMP',
+      contrast:
+        tcpWorks && tcp ? tcp.evidence.map((e) => ({ ...e, note: 'TCP to the same host works' })) : [],
     };
-    return [finding];
+    const blocked = blockedFindings(view, checks, opts);
+    const findings: Finding[] = [...blocked.findings];
+    const cpFlow = blocked.unmatched.find((f) => f.check.kind === 'ping-control-plane');
+    if (!cpFlow || findings.some((f) => f.explainsChecks.includes(checkKey(cpFlow.check)))) return findings;
+    if (blocked.may.length > 0) return [...findings, mayFinding(view, opts, [cpFlow], blocked.may)];
+    if (!tcpWorks) return findings;
+    const unread =
+      blocked.unreadable.length > 0 ? ` (not all of it could be read: ${blocked.unreadable.join('; ')})` : '';
+    findings.push({
+      id: 'icmp-blocked',
+      node: target,
+      cause: `ICMP between ${target} and ${cp} is dropped while TCP to ${cp} works, and no firewall rule on either node drops it${unread}: something on the path between them does (a switch or router ACL, a cloud security group, a firewall in between), or ${cp} ignores echo requests (icmp_echo_ignore_all).`,
+      evidence: [...cpFlow.check.evidence, ...opts.contrast],
+      confidence: 'medium',
+      explainsChecks: [checkRef('ping-control-plane', target).key],
+      explainsFindings: [],
+      fix: pathFix(target, cp),
+    });
+    return findings;
   },
 };

@@ -1,117 +1,11 @@
-import type { IptablesRule } from '../../probes/parsers/iptables-save.js';
 import { PROBE } from '../../probes/probe-registry.js';
 import { catalogEntry } from '../catalog.js';
-import { type CheckKey, checkKey, checkRef } from '../check-id.js';
-import type { CheckIndex } from '../check-index.js';
+import { checkKey, checkRef } from '../check-id.js';
 import type { Evidence } from '../evidence.js';
-import type { FactView } from '../fact-view.js';
 import type { Finding } from '../finding.js';
 import { kubeNodes } from '../kube-nodes.js';
-import { peerForOverlayAddress } from '../overlay-peer.js';
-import { blockingRules, ruleEvidence } from './filter-rules.js';
 import { flannelLogLines } from './flannel-log-lines.js';
 import type { Rule } from './rule.js';
-
-const VXLAN_PORT = 8472;
-
-function underlayWorks(view: FactView, checks: CheckIndex, peer: string): boolean {
-  const target = view.target.name;
-  if (peer === view.facts.controlPlane) return checks.passed(checkRef('ping-control-plane', target));
-  return checks.passed(checkRef('underlay-ping', target, peer));
-}
-
-function hostOf(view: FactView, node: string): string | undefined {
-  return view.facts.inventory.find((n) => n.name === node)?.host;
-}
-
-/** Underlay ping to a peer works, the overlay ping to its flannel.1 does not, and a rule drops UDP 8472. */
-export const vxlan8472BlockedRule: Rule = {
-  id: 'vxlan-8472-blocked',
-  evaluate(view, checks) {
-    const target = view.target.name;
-    const targetHost = view.target.host;
-    const byNode = new Map<
-      string,
-      { evidence: Evidence[]; explains: CheckKey[]; withRule: boolean; rules: IptablesRule[] }
-    >();
-    const overlayExplainedElsewhere =
-      checks.failed(checkRef('vxlan-local', target)) || checks.failed(checkRef('vtep-mac', target));
-    for (const failed of checks.failedOfKind('overlay-ping', target)) {
-      const address = failed.peer;
-      const peer = peerForOverlayAddress(view, address);
-      if (!peer || !underlayWorks(view, checks, peer)) continue;
-      const peerHost = hostOf(view, peer);
-      const onTarget = [
-        ...blockingRules(view, target, {
-          protocol: 'udp',
-          dport: VXLAN_PORT,
-          direction: 'out',
-          peer: peerHost,
-        }),
-        ...blockingRules(view, target, {
-          protocol: 'udp',
-          dport: VXLAN_PORT,
-          direction: 'in',
-          peer: peerHost,
-        }),
-      ];
-      const onPeer = [
-        ...blockingRules(view, peer, {
-          protocol: 'udp',
-          dport: VXLAN_PORT,
-          direction: 'in',
-          peer: targetHost,
-        }),
-        ...blockingRules(view, peer, {
-          protocol: 'udp',
-          dport: VXLAN_PORT,
-          direction: 'out',
-          peer: targetHost,
-        }),
-      ];
-      if (onTarget.length === 0 && onPeer.length === 0 && overlayExplainedElsewhere) continue;
-      const where = onPeer.length > 0 ? peer : target;
-      const entry = byNode.get(where) ?? { evidence: [], explains: [], withRule: false, rules: [] };
-      entry.rules.push(
-        ...(onPeer.length > 0 ? onPeer : onTarget).filter((r) => !entry.rules.some((x) => x.line === r.line)),
-      );
-      entry.evidence.push(...failed.evidence);
-      if (onPeer.length > 0)
-        entry.evidence.push(
-          ruleEvidence(view, peer, onPeer, `filter rule on ${peer} drops ${VXLAN_PORT}/udp`),
-        );
-      if (onTarget.length > 0)
-        entry.evidence.push(
-          ruleEvidence(view, target, onTarget, `filter rule on ${target} drops ${VXLAN_PORT}/udp`),
-        );
-      entry.explains.push(checkKey(failed), checkRef('overlay-df-ping', target, address).key);
-      entry.withRule ||= onTarget.length > 0 || onPeer.length > 0;
-      byNode.set(where, entry);
-    }
-    return [...byNode].map(
-      ([node, e]): Finding => ({
-        id: 'vxlan-8472-blocked',
-        node,
-        cause: e.withRule
-          ? `An iptables rule on ${node} drops VXLAN (${VXLAN_PORT}/udp), so the overlay between ${target} and its peers is dead although the node network works.`
-          : `Overlay traffic from ${target} dies although the node network works: something on the path drops VXLAN (${VXLAN_PORT}/udp); no rule was found on either node (check firewalld/ufw or a security group).`,
-        evidence: e.evidence,
-        confidence: e.withRule ? 'high' : 'medium',
-        explainsChecks: e.explains,
-        explainsFindings: [],
-        fix: catalogEntry('vxlan-8472-blocked').fix,
-        remedy:
-          e.rules.length > 0
-            ? {
-                kind: 'delete-iptables-rules',
-                node,
-                rules: e.rules.map((r) => ({ table: r.table, line: r.line })),
-              }
-            : undefined,
-      }),
-    );
-  },
-};
 
 /** flannel.1's MTU does not fit the uplink, or full-size don't-fragment overlay pings fail while small ones pass. */
 export const mtuMismatchRule: Rule = {
@@ -202,9 +96,12 @@ export const vtepMacMismatchRule: Rule = {
         cause: `flannel.1 on ${target} has a different MAC than the VtepMAC its peers know (${own.detail}), so overlay traffic to ${target} is lost.`,
         evidence: own.evidence,
         confidence: 'high',
-        // A MAC change flushes flannel.1's neighbour entries too: the missing ones are this fault's.
+        // Every peer sends its replies to the old MAC: all of the target's overlay pings fail. A MAC
+        // change flushes flannel.1's neighbour entries too: the missing ones are this fault's.
         explainsChecks: [
           checkKey(own),
+          ...checks.failedOfKind('overlay-ping', target).map(checkKey),
+          ...checks.failedOfKind('overlay-df-ping', target).map(checkKey),
           ...(checks.failed(checkRef('peer-overlay-entries', target))
             ? [checkRef('peer-overlay-entries', target).key]
             : []),

@@ -16,6 +16,7 @@ const CONSEQUENCES: ReadonlySet<CheckKind> = new Set<CheckKind>([
   'cni0-address',
   'netconf-contains-subnet',
   'underlay-ping',
+  'underlay-tcp',
   'overlay-ping',
   'overlay-df-ping',
 ]);

@@ -97,7 +97,8 @@ export function renderReport(
 
   if (report.rootCauses.length > 0) {
     const steps = report.rootCauses.map(
-      (c, i) => `${i + 1}. \`${c.id}\` on ${escapeMrkdwn(c.node)}: ${escapeMrkdwn(c.fix)}`,
+      (c, i) =>
+        `${i + 1}. \`${c.id}\` on ${escapeMrkdwn(c.node)}: ${escapeMrkdwn(c.fix)}${planNote(report, c)}`,
     );
     blocks.push(
       divider,
@@ -114,6 +115,21 @@ export function renderReport(
   // The plan and its buttons always survive the cut: they are what the reader acts on.
   const plan = report.plan ? planBlocks(report.plan, controlPlane) : [];
   return { text: fallbackText(report), blocks: [...capBlocks(blocks, MAX_BLOCKS - plan.length), ...plan] };
+}
+
+/**
+ * Whether the fix line is backed by the plan offered below: a line never promises a change that no
+ * plan makes. A cause with a remedy that is not the plan's waits for the first plan to be done.
+ */
+function planNote(report: NodeReport, cause: RootCause): string {
+  const plan = report.plan;
+  if (plan && plan.causeId === cause.id && plan.node === cause.remedy?.node)
+    return ' _(the plan below does this)_';
+  if (cause.remedy)
+    return ' _(no plan offered yet: fix the cause with the plan first, then run /netcheck again)_';
+  return plan || report.rootCauses.some((c) => c.remedy)
+    ? ' _(no plan: netcheck has no safe change for this)_'
+    : '';
 }
 
 /** The plain-text fallback (notifications, screen readers): verdict and every root-cause id. */
