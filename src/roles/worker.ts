@@ -85,6 +85,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     inventory,
     collect: (target) => collectFacts(collectDeps, inventory, target),
     diagnose,
+    monotonicMs: clock.monotonicMs,
   });
 
   const probeWorker = startProbeWorker({

@@ -34,7 +34,7 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
   // An unknown node fails here, before the run is audited as started.
   const node = deps.nodes.resolve(job.node);
   const [{ facts, report: diagnosis }] = await Promise.all([
-    deps.nodes.diagnose(node),
+    deps.nodes.diagnoseShared(node),
     deps.audit.record({
       type: 'run.started',
       actor: 'netcheck',
