@@ -6,6 +6,7 @@ import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
 import { collectFacts } from '../probes/collect-facts.js';
+import { RoundTrips } from '../probes/round-trips.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
@@ -75,8 +76,10 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   }
   const collectDeps = {
     transport,
-    kube: (node: string): Promise<KubeFacts> =>
-      kube ? kube.fetch(node) : Promise.resolve({ status: 'disabled' }),
+    kube: (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
+      kube ? kube.fetch(node, giveUp) : Promise.resolve({ status: 'disabled' }),
+    // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
+    roundTrips: new RoundTrips(),
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,
     isoNow: clock.isoNow,
