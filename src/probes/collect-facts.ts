@@ -100,12 +100,14 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const waits = networkWaits(deps.roundTrips?.estimate(node.name, deps.transport.handshakeMs?.(target)));
   const started = deps.now();
   let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits);
+  let rerun: string[] = [];
   const network = new Set<string>(plan.probes.filter((p) => !p.quick).map((p) => p.key));
   const isNetwork = (key: string) => network.has(key) || isOverlayKey(key);
   if (waits && !failure) {
     // The evidence of this very bundle may call for longer waits (a slow but healthy path): the
     // probes it does not decide run again, together, with today's fixed waits.
     const again = new Set<string>(undecidedProbes(outputs, isNetwork, waits));
+    rerun = [...again];
     if (again.size > 0) {
       const overlay = [...again].some(isOverlayKey) ? plan.overlay : undefined;
       const probes = plan.probes.filter((p) => again.has(p.key));
@@ -137,7 +139,7 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
       durationMs: Math.round(deps.now() - started),
     };
   }
-  return { ...base, connection, outputs: byKey };
+  return { ...base, connection, outputs: byKey, ...(waits ? { waits: { ...waits, rerun } } : {}) };
 }
 
 const isOverlayKey = (key: string): boolean => {

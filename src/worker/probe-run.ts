@@ -61,6 +61,15 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
       verdict: report.verdict,
       causes: report.rootCauses.map((c) => c.id),
       ms: Math.round(facts.durationMs),
+      // Per node: connect, the waits its network probes had and what ran again (probe-deadline.ts).
+      nodes: Object.values(facts.nodes).map((n) => ({
+        node: n.name,
+        connectMs: n.connection.ok ? Math.round(n.connection.durationMs) : n.connection.code,
+        waits: n.waits,
+        slowest: Math.round(Math.max(0, ...Object.values(n.outputs).map((o) => o.durationMs))),
+      })),
+      kube: facts.kube.status,
+      sinceRequestMs: deps.clock.now() - Date.parse(job.requestedAt),
     },
     'diagnosed',
   );
