@@ -26,6 +26,8 @@ export interface CollectDeps {
   readonly kube: (targetNode: string, giveUp?: Promise<string>) => Promise<KubeFacts>;
   readonly now: () => number;
   readonly isoNow: () => string;
+  /** The API server's last answer time (ms), if known: evidence for how long to wait for it. */
+  readonly kubeRoundTrip?: () => number | undefined;
   /** Round trips seen so far; without it every network probe keeps its fixed wait. */
   readonly roundTrips?: RoundTrips;
 }
@@ -52,7 +54,7 @@ export async function collectFacts(
   // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
   const cp = controlPlaneNode(inventory);
   const wait = kubeWait(
-    deps.roundTrips?.kubeEstimate(),
+    deps.kubeRoundTrip?.(),
     deps.transport.handshakeMs?.({ name: cp.name, host: cp.host, port: cp.port }),
   );
   const timer = setTimeout(
@@ -61,7 +63,6 @@ export async function collectFacts(
     Math.max(0, wait - (deps.now() - kubeStarted)),
   );
   const kube = await kubeFacts.finally(() => clearTimeout(timer));
-  if (kube.status === 'reachable') deps.roundTrips?.learnKube(deps.now() - kubeStarted);
   return {
     target: target.name,
     controlPlane: controlPlaneNode(inventory).name,

@@ -56,7 +56,8 @@ export function probeDestination(key: string): string {
 
 /**
  * The round trips a bundle's answered network probes show: per destination the fastest answer
- * (every answer's duration bounds that path's round trip from above, tool start included), and
+ * (every answer's duration, over the round trips it needs, bounds that path's round trip from
+ * above, tool start included), and
  * the node's scale, the slowest of those paths. A probe "answered" when its tool succeeded
  * (exit 0: a reply, a connection); failures are no evidence of a round trip.
  */
@@ -66,12 +67,19 @@ export interface RoundTripEvidence {
   readonly scaleMs: number | undefined;
 }
 
+/**
+ * Round trips an answered probe made at least, one after another: the HTTPS check's TCP handshake,
+ * TLS handshake and request (a ping's reply and a TCP connect are one).
+ */
+const ROUND_TRIPS_IN_ANSWER: Readonly<Record<string, number>> = { [PROBE.httpsApiServer]: 3 };
+
 export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvidence {
   const byDestination = new Map<string, number>();
   for (const o of outputs) {
     if (o.exitCode !== 0 || o.timedOut || !Number.isFinite(o.durationMs)) continue;
     const dest = probeDestination(o.probe);
-    byDestination.set(dest, Math.min(byDestination.get(dest) ?? Number.POSITIVE_INFINITY, o.durationMs));
+    const rtt = o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
+    byDestination.set(dest, Math.min(byDestination.get(dest) ?? Number.POSITIVE_INFINITY, rtt));
   }
   const all = [...byDestination.values()];
   return { byDestination, scaleMs: all.length > 0 ? Math.max(...all) : undefined };

@@ -9,16 +9,6 @@ import type { ProbeOutput } from './probe-output.js';
  */
 export class RoundTrips {
   private readonly learnt = new Map<string, number>();
-  private kubeMs: number | undefined;
-
-  /** The last successful Kubernetes API fetch's duration (an upper bound of one call's round trip). */
-  kubeEstimate(): number | undefined {
-    return this.kubeMs;
-  }
-
-  learnKube(ms: number): void {
-    this.kubeMs = ms;
-  }
 
   /** The round trip to expect from `node` (ms), or undefined when nothing has been seen. */
   estimate(node: string, handshakeMs: number | undefined): number | undefined {

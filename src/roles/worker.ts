@@ -71,13 +71,20 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
       import('../kube/kube-node-writer.js'),
     ]);
     const cache = new KubeNodeCache(redis);
-    kube = new gateway.KubeGateway(config.kubeconfigPath, cache, KUBE_CALL_TIMEOUT_MS, clock.isoNow);
+    kube = new gateway.KubeGateway(
+      config.kubeconfigPath,
+      cache,
+      KUBE_CALL_TIMEOUT_MS,
+      clock.isoNow,
+      clock.monotonicMs,
+    );
     writer = new nodeWriter.KubeNodeWriter(config.kubeconfigPath);
   }
   const collectDeps = {
     transport,
     kube: (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
       kube ? kube.fetch(node, giveUp) : Promise.resolve({ status: 'disabled' }),
+    kubeRoundTrip: () => kube?.nodeListMs(),
     // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
     roundTrips: new RoundTrips(),
     // Durations only: a monotonic reading, never compared with the wall clock.

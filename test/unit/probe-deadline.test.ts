@@ -93,7 +93,7 @@ describe('probe deadlines from round trips', () => {
   it('the evidence per destination is its fastest answer; the node’s scale the slowest path', () => {
     const e = roundTripEvidence([
       out('ping-control-plane', 0, 20),
-      out('https-apiserver', 0, 8),
+      out('https-apiserver', 0, 24), // TCP, TLS and the request: three round trips of at most 8 ms
       out('overlay-ping:10.244.1.0', 0, 50),
       out('overlay-df-ping:10.244.1.0', 1, 300, NO_REPLY),
       out('tcp-node:node-1', 0, 6),
@@ -120,7 +120,7 @@ describe('probe deadlines from round trips', () => {
     const waits = networkWaits(1)!; // the SSH handshake was fast, the node's path to cp-1 is not
     const outputs = [
       out('ping-control-plane', 1, 302, NO_REPLY),
-      out('https-apiserver', 0, 290), // TCP and TLS to cp-1 answered, slowly
+      out('https-apiserver', 0, 900), // TCP, TLS and HTTP to cp-1 answered, 300 ms a round trip
       out('ping-node:node-1', 0, 2),
     ];
     assert.deepEqual(undecidedProbes(outputs, network, waits), ['ping-control-plane']);
