@@ -6,39 +6,53 @@ import { PROBE, splitPeerProbeKey } from './probe-registry.js';
  *
  * Today's fixed waits (ping's `-W 1`, a 2 s TCP connect) are the ceiling: on a LAN an answer takes
  * well under a millisecond, so a dropped packet cost a faulty node a second or two for nothing.
- * The deadline is RTT_FACTOR times the slowest round trip seen (SSH to the node, or probes of the
- * node that did answer), never below the floor (a busy node needs time to start the tool and
- * schedule the reply) and never above the ceiling. Without any evidence the ceiling applies, as before.
+ * A wait covers RTT_FACTOR times the slowest round trip seen (SSH to the node, the node's answered
+ * probes) and TOOL_FACTOR times the slowest answered probe's whole run (starting the tool on a
+ * busy node is part of what the wait must cover); never below the floor, never above the ceiling.
+ * Without any evidence the ceiling applies, as before.
  */
 export const RTT_FACTOR = 4;
+export const TOOL_FACTOR = 2;
 /** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
-export const DEADLINE_FLOOR_MS = 300;
+export const DEADLINE_FLOOR_MS = 250;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
 export const PING_CEILING_MS = 1000;
 export const CONNECT_CEILING_MS = 2000;
 
-/** The deadline for one kind of wait, given the slowest round trip seen (undefined: no evidence). */
+/**
+ * The deadline for one kind of wait, given the slowest round trip seen and, optionally, the
+ * slowest answered probe's whole run (undefined round trip: no evidence, the ceiling).
+ */
 export function probeDeadline(
   rttMs: number | undefined,
   ceilingMs: number,
   floorMs = DEADLINE_FLOOR_MS,
+  toolMs = 0,
 ): number {
   if (rttMs === undefined || !Number.isFinite(rttMs) || rttMs < 0) return ceilingMs;
-  return Math.min(ceilingMs, Math.max(floorMs, Math.ceil(RTT_FACTOR * rttMs)));
+  const need = Math.max(RTT_FACTOR * rttMs, Number.isFinite(toolMs) ? TOOL_FACTOR * toolMs : 0);
+  return Math.min(ceilingMs, Math.max(floorMs, Math.ceil(need)));
 }
 
-/** The waits a bundle's network probes get; undefined fields keep the probe's own fixed wait. */
+/** The waits a bundle's network probes get. */
 export interface NetworkWaits {
   readonly pingMs: number;
   readonly connectMs: number;
 }
 
-/** Both waits from one round-trip estimate; undefined when there is no evidence (fixed waits). */
-export function networkWaits(rttMs: number | undefined): NetworkWaits | undefined {
-  if (rttMs === undefined) return undefined;
+/** What the round trips seen say: the slowest network round trip, and the slowest answered probe run. */
+export interface RoundTripEstimate {
+  readonly rttMs: number;
+  readonly toolMs: number;
+}
+
+/** Both waits from one estimate; undefined when there is no evidence (fixed waits). */
+export function networkWaits(seen: number | RoundTripEstimate | undefined): NetworkWaits | undefined {
+  if (seen === undefined) return undefined;
+  const { rttMs, toolMs } = typeof seen === 'number' ? { rttMs: seen, toolMs: 0 } : seen;
   return {
-    pingMs: probeDeadline(rttMs, PING_CEILING_MS),
-    connectMs: probeDeadline(rttMs, CONNECT_CEILING_MS),
+    pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
+    connectMs: probeDeadline(rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
   };
 }
 
@@ -55,16 +69,16 @@ export function probeDestination(key: string): string {
 }
 
 /**
- * The round trips a bundle's answered network probes show: per destination the fastest answer
- * (every answer's duration, over the round trips it needs, bounds that path's round trip from
- * above, tool start included), and
- * the node's scale, the slowest of those paths. A probe "answered" when its tool succeeded
+ * The round trips a bundle's answered network probes show, per destination the fastest answer:
+ * its network round trip (ping's own measurement where it printed one; else the run's duration
+ * over the round trips the probe needs, tool start included, an upper bound) and its whole run.
+ * The node's scale is the slowest of those paths. A probe "answered" when its tool succeeded
  * (exit 0: a reply, a connection); failures are no evidence of a round trip.
  */
 export interface RoundTripEvidence {
-  readonly byDestination: ReadonlyMap<string, number>;
+  readonly byDestination: ReadonlyMap<string, RoundTripEstimate>;
   /** undefined: nothing answered. */
-  readonly scaleMs: number | undefined;
+  readonly scale: RoundTripEstimate | undefined;
 }
 
 /**
@@ -73,22 +87,37 @@ export interface RoundTripEvidence {
  */
 const ROUND_TRIPS_IN_ANSWER: Readonly<Record<string, number>> = { [PROBE.httpsApiServer]: 3 };
 
+/** ping's summary `rtt min/avg/max/mdev = a/b/c/d ms` (iputils) or `round-trip min/avg/max = a/b/c ms` (busybox). */
+function pingRttMs(stdout: string): number | undefined {
+  const m = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = [\d.]+\/[\d.]+\/([\d.]+)/.exec(stdout);
+  const v = m ? Number(m[1]) : Number.NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
+
 export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvidence {
-  const byDestination = new Map<string, number>();
+  const byDestination = new Map<string, RoundTripEstimate>();
   for (const o of outputs) {
     if (o.exitCode !== 0 || o.timedOut || !Number.isFinite(o.durationMs)) continue;
     const dest = probeDestination(o.probe);
-    const rtt = o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
-    byDestination.set(dest, Math.min(byDestination.get(dest) ?? Number.POSITIVE_INFINITY, rtt));
+    const rttMs = pingRttMs(o.stdout) ?? o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
+    const had = byDestination.get(dest);
+    byDestination.set(dest, {
+      rttMs: Math.min(had?.rttMs ?? Number.POSITIVE_INFINITY, rttMs),
+      toolMs: Math.min(had?.toolMs ?? Number.POSITIVE_INFINITY, o.durationMs),
+    });
   }
   const all = [...byDestination.values()];
-  return { byDestination, scaleMs: all.length > 0 ? Math.max(...all) : undefined };
+  const scale =
+    all.length > 0
+      ? { rttMs: Math.max(...all.map((e) => e.rttMs)), toolMs: Math.max(...all.map((e) => e.toolMs)) }
+      : undefined;
+  return { byDestination, scale };
 }
 
 /**
  * The network probes of a bundle whose "no answer" the evidence does not decide: each ran until
  * a cut (it waited at least the shorter wait it was given, less a scheduling margin) without an
- * answer, and the round trips of the same bundle (to the same destination, else the node's scale)
+ * answer, and the answers of the same bundle (to the same destination, else the node's scale)
  * call for a longer wait than it had, or nothing in the bundle answered at all. These run again
  * with today's fixed waits, so a slow but healthy path is never reported as blocked.
  */
@@ -105,9 +134,12 @@ export function undecidedProbes(
     if (o.exitCode === 0) continue;
     // Failed before any cut (refused, no route, message too long): decided by the tool itself.
     if (o.durationMs < 0.8 * shorter && !o.timedOut) continue;
-    const rtt = evidence.byDestination.get(probeDestination(o.probe)) ?? evidence.scaleMs;
+    const seen = evidence.byDestination.get(probeDestination(o.probe)) ?? evidence.scale;
     // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
-    if (rtt === undefined || probeDeadline(rtt, CONNECT_CEILING_MS) > waits.connectMs)
+    if (
+      seen === undefined ||
+      probeDeadline(seen.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, seen.toolMs) > waits.connectMs
+    )
       undecided.push(o.probe);
   }
   return undecided;

@@ -1,4 +1,4 @@
-import { HANDSHAKE_ROUND_TRIPS, roundTripEvidence } from './probe-deadline.js';
+import { HANDSHAKE_ROUND_TRIPS, type RoundTripEstimate, roundTripEvidence } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 
 /**
@@ -8,18 +8,19 @@ import type { ProbeOutput } from './probe-output.js';
  * handshake it has to do anyway.
  */
 export class RoundTrips {
-  private readonly learnt = new Map<string, number>();
+  private readonly learnt = new Map<string, RoundTripEstimate>();
 
-  /** The round trip to expect from `node` (ms), or undefined when nothing has been seen. */
-  estimate(node: string, handshakeMs: number | undefined): number | undefined {
+  /** The round trip (and answered probe run) to expect from `node`, or undefined when nothing has been seen. */
+  estimate(node: string, handshakeMs: number | undefined): RoundTripEstimate | undefined {
     const fromSsh = handshakeMs === undefined ? undefined : handshakeMs / HANDSHAKE_ROUND_TRIPS;
-    const seen = [fromSsh, this.learnt.get(node)].filter((v): v is number => v !== undefined);
-    return seen.length > 0 ? Math.max(...seen) : undefined;
+    const learnt = this.learnt.get(node);
+    if (fromSsh === undefined) return learnt;
+    return { rttMs: Math.max(fromSsh, learnt?.rttMs ?? 0), toolMs: learnt?.toolMs ?? 0 };
   }
 
   /** Keeps the scale of a bundle's answered network probes; a bundle where nothing answered teaches nothing. */
   learn(node: string, networkOutputs: readonly ProbeOutput[]): void {
-    const { scaleMs } = roundTripEvidence(networkOutputs);
-    if (scaleMs !== undefined) this.learnt.set(node, scaleMs);
+    const { scale } = roundTripEvidence(networkOutputs);
+    if (scale !== undefined) this.learnt.set(node, scale);
   }
 }

@@ -83,7 +83,7 @@ describe('probe deadlines from round trips', () => {
     assert.equal(trips.estimate('node-3', undefined), undefined);
     trips.learn('node-3', [out('ping-node:node-1', 0, 4), out('tcp-node:node-1', 0, 9)]);
     trips.learn('node-3', [out('ping-node:node-1', 1, 300, NO_REPLY)]);
-    assert.equal(trips.estimate('node-3', 30), 10);
+    assert.deepEqual(trips.estimate('node-3', 30), { rttMs: 10, toolMs: 4 });
     assert.deepEqual(networkWaits(trips.estimate('node-3', 30)), {
       pingMs: DEADLINE_FLOOR_MS,
       connectMs: DEADLINE_FLOOR_MS,
@@ -98,11 +98,25 @@ describe('probe deadlines from round trips', () => {
       out('overlay-df-ping:10.244.1.0', 1, 300, NO_REPLY),
       out('tcp-node:node-1', 0, 6),
     ]);
-    assert.equal(e.byDestination.get('control-plane'), 8);
-    assert.equal(e.byDestination.get('10.244.1.0'), 50);
-    assert.equal(e.byDestination.get('node-1'), 6);
-    assert.equal(e.scaleMs, 50);
-    assert.equal(roundTripEvidence([out('ping-node:node-1', 2, 1)]).scaleMs, undefined);
+    assert.deepEqual(e.byDestination.get('control-plane'), { rttMs: 8, toolMs: 20 });
+    assert.deepEqual(e.byDestination.get('10.244.1.0'), { rttMs: 50, toolMs: 50 });
+    assert.deepEqual(e.byDestination.get('node-1'), { rttMs: 6, toolMs: 6 });
+    assert.deepEqual(e.scale, { rttMs: 50, toolMs: 50 });
+    assert.equal(roundTripEvidence([out('ping-node:node-1', 2, 1)]).scale, undefined);
+    // ping's own measurement is the round trip; the run (tool start included) is the tool time.
+    const REPLY =
+      'PING 198.18.0.11 (198.18.0.11) 56(84) bytes of data.\n64 bytes from 198.18.0.11: icmp_seq=1 ttl=64 time=0.047 ms\n\n--- 198.18.0.11 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.047/0.047/0.047/0.000 ms\n';
+    assert.deepEqual(roundTripEvidence([out('ping-node:node-1', 0, 40, REPLY)]).scale, {
+      rttMs: 0.047,
+      toolMs: 40,
+    });
+  });
+
+  it('a busy node (tools slow to start) gets waits that cover starting the tool', () => {
+    assert.deepEqual(networkWaits({ rttMs: 0.05, toolMs: 400 }), { pingMs: 800, connectMs: 800 });
+    // Answers of 400 ms runs do not decide a probe cut at 250 ms: it runs again with the fixed wait.
+    const busy = [out('ping-control-plane', 1, 260, NO_REPLY), out('ping-node:node-1', 0, 400)];
+    assert.deepEqual(undecidedProbes(busy, network, networkWaits(1)!), ['ping-control-plane']);
   });
 
   it('a cut "no answer" stands when the same bundle shows the path is fast', () => {
