@@ -118,8 +118,9 @@ export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvi
  * The network probes of a bundle whose "no answer" the evidence does not decide: each ran until
  * a cut (it waited at least the shorter wait it was given, less a scheduling margin) without an
  * answer, and the answers of the same bundle (to the same destination, else the node's scale)
- * call for a longer wait than it had, or nothing in the bundle answered at all. These run again
- * with today's fixed waits, so a slow but healthy path is never reported as blocked.
+ * call for a longer wait than it had. These run again with today's fixed waits, so a slow but
+ * healthy path is never reported as blocked. When nothing in the bundle answered (a node cut off
+ * from every peer), the evidence its waits came from (its SSH handshake, its earlier bundles) stands.
  */
 export function undecidedProbes(
   outputs: readonly ProbeOutput[],
@@ -137,7 +138,7 @@ export function undecidedProbes(
     const seen = evidence.byDestination.get(probeDestination(o.probe)) ?? evidence.scale;
     // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
     if (
-      seen === undefined ||
+      seen &&
       probeDeadline(seen.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, seen.toolMs) > waits.connectMs
     )
       undecided.push(o.probe);
