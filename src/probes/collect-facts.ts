@@ -113,13 +113,12 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
       const overlay = [...again].some(isOverlayKey) ? plan.overlay : undefined;
       const probes = plan.probes.filter((p) => again.has(p.key));
       const second = await runBundle(deps, target, probes, overlay, undefined);
-      if (!second.failure) {
-        const redone = new Set(second.outputs.map((o) => o.probe));
-        outputs = [
-          ...outputs.filter((o) => !redone.has(o.probe) && !(overlay && isOverlayKey(o.probe))),
-          ...second.outputs,
-        ];
-      } else failure = second.failure;
+      // The cut answers are replaced, or dropped when the follow-up failed: undecided is not "no answer".
+      outputs = [
+        ...outputs.filter((o) => !again.has(o.probe) && !(overlay && isOverlayKey(o.probe))),
+        ...second.outputs,
+      ];
+      failure = second.failure;
     }
   }
   deps.roundTrips?.learn(
