@@ -52,7 +52,7 @@ export class AuditStore implements Auditor {
       const batch = this.waiting.splice(0, MAX_BATCH);
       try {
         const entries = await this.appendNow(batch.map((b) => b.event));
-        batch.forEach((b, i) => b.resolve(entries[i]!));
+        for (const [i, b] of batch.entries()) b.resolve(entries[i]!);
       } catch (error) {
         for (const b of batch) b.reject(error);
       }
