@@ -14,7 +14,7 @@ import { PROBE, splitPeerProbeKey } from './probe-registry.js';
 export const RTT_FACTOR = 4;
 export const TOOL_FACTOR = 2;
 /** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
-export const DEADLINE_FLOOR_MS = 250;
+export const DEADLINE_FLOOR_MS = 200;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
 export const PING_CEILING_MS = 1000;
 export const CONNECT_CEILING_MS = 2000;
@@ -148,21 +148,22 @@ export function undecidedProbes(
 
 /** The worker's deadline for each Kubernetes API call (roles/worker.ts): the ceiling of the first one's wait. */
 export const KUBE_CEILING_MS = 3000;
-/** A fresh process's first API call also sets up TLS and the client: never cut below this. */
+/** A process's first API call also sets up TLS and the client: never cut below this before one answered. */
 export const KUBE_FLOOR_MS = 500;
 
 /**
  * How long to wait for the API server's node list, from the start of the call: RTT_FACTOR times
  * the slowest evidence (an earlier whole fetch of this process; a third of the SSH handshake with
- * the control plane, where the API server usually is), between KUBE_FLOOR_MS and the ceiling.
+ * the control plane, where the API server usually is), at most the ceiling, at least
+ * DEADLINE_FLOOR_MS once this process has had an answer, KUBE_FLOOR_MS before.
  */
 export function kubeWait(
-  kubeFetchMs: number | undefined,
+  nodeListMs: number | undefined,
   controlPlaneHandshakeMs: number | undefined,
 ): number {
-  const seen = [
-    kubeFetchMs,
-    controlPlaneHandshakeMs === undefined ? undefined : controlPlaneHandshakeMs / HANDSHAKE_ROUND_TRIPS,
-  ].filter((v): v is number => v !== undefined);
-  return probeDeadline(seen.length > 0 ? Math.max(...seen) : undefined, KUBE_CEILING_MS, KUBE_FLOOR_MS);
+  const fromSsh =
+    controlPlaneHandshakeMs === undefined ? undefined : controlPlaneHandshakeMs / HANDSHAKE_ROUND_TRIPS;
+  const seen = [nodeListMs, fromSsh].filter((v): v is number => v !== undefined);
+  const floor = nodeListMs === undefined ? KUBE_FLOOR_MS : DEADLINE_FLOOR_MS;
+  return probeDeadline(seen.length > 0 ? Math.max(...seen) : undefined, KUBE_CEILING_MS, floor);
 }

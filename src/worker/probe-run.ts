@@ -33,6 +33,7 @@ export interface ProbeRunDeps {
 export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<NodeReport> {
   // An unknown node fails here, before the run is audited as started.
   const node = deps.nodes.resolve(job.node);
+  const t0 = deps.clock.now();
   const [{ facts, report: diagnosis }] = await Promise.all([
     deps.nodes.diagnoseShared(node),
     deps.audit.record({
@@ -50,9 +51,11 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
     requestedBy: job.requestedBy,
     createdAt: deps.clock.isoNow(),
   });
+  const t1 = deps.clock.now();
   const plan = built && deps.signer.sign(built);
   if (plan) await deps.savePlan(plan, deps.clock.now());
   for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await deps.audit.record(event);
+  const t2 = deps.clock.now();
   const report = { ...diagnosis, plan };
   deps.logger.info(
     {
@@ -70,6 +73,9 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
       })),
       kube: facts.kube.status,
       sinceRequestMs: deps.clock.now() - Date.parse(job.requestedAt),
+      // Where the time went: queued before this job started, collecting (or waiting for a shared
+      // run), then the plan and the audit entries.
+      phasesMs: { queued: t0 - Date.parse(job.requestedAt), collect: t1 - t0, record: t2 - t1 },
     },
     'diagnosed',
   );

@@ -53,6 +53,7 @@ describe('probe deadlines from round trips', () => {
     assert.equal(probeDeadline(0.05, PING_CEILING_MS), DEADLINE_FLOOR_MS);
     assert.equal(probeDeadline(0, CONNECT_CEILING_MS), DEADLINE_FLOOR_MS);
     assert.deepEqual(networkWaits(0.4), { pingMs: DEADLINE_FLOOR_MS, connectMs: DEADLINE_FLOOR_MS });
+    assert.equal(DEADLINE_FLOOR_MS, 200);
     assert.ok(DEADLINE_FLOOR_MS >= 200);
   });
 
@@ -155,7 +156,8 @@ describe('probe deadlines from round trips', () => {
 
   it('the API server is waited for as its own round trips (or the control plane’s handshake) call for', () => {
     assert.equal(kubeWait(undefined, undefined), KUBE_CEILING_MS);
-    assert.equal(kubeWait(20, 30), KUBE_FLOOR_MS);
+    assert.equal(kubeWait(20, 30), DEADLINE_FLOOR_MS, 'after a first answer: the usual floor');
+    assert.equal(kubeWait(undefined, 30), KUBE_FLOOR_MS, 'a first call also sets up TLS');
     assert.equal(kubeWait(400, 30), 1600);
     assert.equal(kubeWait(undefined, 3000), KUBE_CEILING_MS, 'a 1 s round trip: the fixed 3 s');
   });
