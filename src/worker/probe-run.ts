@@ -54,7 +54,9 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
   const t1 = deps.clock.now();
   const plan = built && deps.signer.sign(built);
   if (plan) await deps.savePlan(plan, deps.clock.now());
-  for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await deps.audit.record(event);
+  // Handed over together, in order: the audit store writes events that queue up in one
+  // transaction (group commit), so a run's events cost one write, not one each.
+  await Promise.all(probeRunEvents(job.runId, facts, diagnosis, plan).map((e) => deps.audit.record(e)));
   const t2 = deps.clock.now();
   const report = { ...diagnosis, plan };
   deps.logger.info(
