@@ -113,13 +113,15 @@ try {
   // Throughput: BURST commands at once over the 4 nodes, as during an incident.
   const nodes = h.lab.nodes.map((n) => n.name);
   for (let run = 1; run <= BURST_RUNS; run++) {
+    // The app runs in this process (the harness): its RSS and heap, after a full GC where exposed.
     global.gc?.();
-    const before = process.memoryUsage().rss;
+    const before = process.memoryUsage();
     const r = await commandBurst(h, { count: BURST, nodes, channel: `C0BURST${run}`, timeoutMs: 180_000 });
     global.gc?.();
-    const after = process.memoryUsage().rss;
+    const after = process.memoryUsage();
+    const mb = (v: number) => (v / 2 ** 20).toFixed(0);
     const once = r.threads.filter((t) => t.reports.length === 1).length;
-    const line = `burst of ${BURST} /netcheck at once over ${nodes.length} nodes, run ${run}: last report after ${ms(r.lastReportMs)} ms (target < 8000 ms); ack p95 ${ms(quantile(r.ackMs, 0.95))} ms; ${once}/${BURST} threads with exactly one report; RSS ${(before / 2 ** 20).toFixed(0)} MB before, ${(after / 2 ** 20).toFixed(0)} MB after`;
+    const line = `burst of ${BURST} /netcheck at once over ${nodes.length} nodes, run ${run}: last report after ${ms(r.lastReportMs)} ms (target < 8000 ms); ack p95 ${ms(quantile(r.ackMs, 0.95))} ms; ${once}/${BURST} threads with exactly one report; RSS ${mb(before.rss)} MB before, ${mb(after.rss)} MB after (heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB)`;
     rows.push(line);
     console.log(line);
   }
