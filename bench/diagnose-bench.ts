@@ -1,58 +1,130 @@
 /**
  * `npm run bench` (root): time from a signed `/netcheck` to the report in the thread, on the lab.
- * Prints a table (median and p95 over RUNS runs) for a healthy and a faulty node, cold (first
- * contact: fresh SSH connections) and warm; then the same probes the way an SRE would script them
- * (plain OpenSSH in parallel, and Ansible ad-hoc when `ansible` is installed), with ratios.
- * Not a test: the machine is shared and noisy, so compare ratios within one run.
+ * One row per case, median and p95 over RUNS runs: a healthy node, then EVERY lab fault (the
+ * lab's FAULT_IDS: injected, measured warm and cold, cleared), each report checked for the
+ * expected catalog id; then a burst of BURST commands at once (time until the last report, RSS
+ * before and after); then the same probes the way an SRE would script them (plain OpenSSH).
+ * Not a test: the machine is shared and noisy (the load average is printed with the figures).
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadInventory } from '../src/config/load-inventory.js';
+import { FAULT_IDS, type FaultId, type FaultSpec } from '../src/lab/fault-spec.js';
 import { addFault, clearFault } from '../src/lab/lab.js';
 import { buildBundle } from '../src/probes/probe-bundle.js';
 import { planProbes } from '../src/probes/probe-plan.js';
+import { commandBurst, quantile } from '../test/support/command-burst.js';
 import { startHarness } from '../test/support/netcheck-harness.js';
 
 const exec = promisify(execFile);
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const BURST = Number(process.env.BENCH_BURST ?? 50);
+const BURST_RUNS = Number(process.env.BENCH_BURST_RUNS ?? 2);
+/** Only these faults (comma-separated), e.g. BENCH_FAULTS=icmp-blocked,mtu-mismatch; default all. */
+const ONLY = process.env.BENCH_FAULTS?.split(',').filter(Boolean);
+const LAB = { labId: 'ncperf', netIndex: 115 };
 
-function stats(samples: number[]): { median: number; p95: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? Number.NaN;
-  return { median: at(0.5), p95: at(0.95) };
+/**
+ * Where a fault is injected and which node is checked, when it is not "on node-3, check node-3";
+ * the expected catalog id is the fault's own id unless given. A fault that only the control plane
+ * can hold (the lab refuses it elsewhere) is injected there and node-3 is checked.
+ */
+const PLACEMENT: Partial<Record<FaultId, { at: string; check: string; expect?: string }>> = {
+  'icmp-blocked': { at: 'cp-1', check: 'node-3' },
+  'apiserver-port-blocked': { at: 'cp-1', check: 'node-1' },
+  'apiserver-down': { at: 'cp-1', check: 'node-3' },
+  'node-unreachable': { at: 'node-2', check: 'node-2' },
+};
+
+const rows: string[] = [];
+const ms = (v: number) => v.toFixed(0);
+function row(name: string, samples: number[], target: string, note = ''): void {
+  const line = `${name}: median ${ms(quantile(samples, 0.5))} ms, p95 ${ms(quantile(samples, 0.95))} ms (target ${target})${note ? ` ${note}` : ''}`;
+  rows.push(line);
+  console.log(line);
 }
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
-const h = await startHarness({ labId: 'ncbench', netIndex: 90 });
-const rows: { name: string; median: number; p95: number; note: string }[] = [];
+const h = await startHarness(LAB);
+const lab = { labId: LAB.labId };
 try {
-  async function timeCheck(node: string): Promise<number> {
+  /** Named catalog ids in the report's first block (the root causes, in order). */
+  async function timeCheck(node: string): Promise<{ ms: number; ids: string[] }> {
     const started = performance.now();
-    await h.check(node, { timeoutMs: 30_000 });
-    return performance.now() - started;
+    const { report } = await h.check(node, { timeoutMs: 30_000 });
+    const elapsed = performance.now() - started;
+    const first = JSON.stringify(report.blocks?.[0] ?? report.text);
+    return { ms: elapsed, ids: [...first.matchAll(/`([a-z0-9][a-z0-9-]*)`/g)].map((m) => m[1]!) };
   }
-  async function series(name: string, node: string, cold: boolean, note: string): Promise<void> {
-    const samples: number[] = [];
-    await timeCheck(node); // one warm-up so "warm" means pooled connections and loaded code
-    for (let i = 0; i < RUNS; i++) {
-      if (cold) await h.restartApp(); // fresh process state: no pooled SSH connections
-      samples.push(await timeCheck(node));
+  async function series(name: string, node: string, expect: string, targets: { warm: string; cold: string }) {
+    for (const cold of [false, true]) {
+      const samples: number[] = [];
+      const named = new Map<string, number>();
+      await timeCheck(node); // one warm-up: loaded code, and for "warm" pooled connections
+      for (let i = 0; i < RUNS; i++) {
+        if (cold) await h.restartApp(); // fresh process state: no pooled SSH connections, nothing learnt
+        const r = await timeCheck(node);
+        samples.push(r.ms);
+        const id = r.ids[0] ?? '(none)';
+        named.set(id, (named.get(id) ?? 0) + 1);
+      }
+      const right = named.get(expect) ?? 0;
+      const names = [...named].map(([id, n]) => `\`${id}\`×${n}`).join(' ');
+      row(
+        `${name}, ${cold ? 'cold' : 'warm'}`,
+        samples,
+        cold ? targets.cold : targets.warm,
+        `— names ${names}${right === RUNS ? ' ✓' : ` ✗ expected \`${expect}\``}`,
+      );
     }
-    rows.push({ name, ...stats(samples), note });
   }
 
-  await series('netcheck healthy node-3, warm', 'node-3', false, 'target ≤ 250 ms');
-  await series('netcheck healthy node-3, cold', 'node-3', true, 'target ≤ 700 ms');
-  await addFault({ labId: 'ncbench' }, { id: 'icmp-blocked', node: 'cp-1' });
-  await series(
-    'netcheck icmp-blocked@cp-1, warm',
-    'node-3',
-    false,
-    'ping -W 1 forces 1000 ms: target ≤ 1300 ms',
-  );
-  await series('netcheck icmp-blocked@cp-1, cold', 'node-3', true, '');
-  await clearFault({ labId: 'ncbench' }, { id: 'icmp-blocked', node: 'cp-1' });
+  console.log(`load average at start: ${load()}`);
+  await series('healthy node-3', 'node-3', 'healthy', { warm: '≤ 250 ms', cold: '≤ 700 ms' });
+  for (const id of FAULT_IDS) {
+    if (ONLY && !ONLY.includes(id)) continue;
+    const place = PLACEMENT[id] ?? { at: 'node-3', check: 'node-3' };
+    let spec: FaultSpec = { id, node: place.at };
+    let check = place.check;
+    try {
+      await addFault(lab, spec);
+    } catch (error) {
+      if (!/only be injected on the control plane/.test((error as Error).message)) throw error;
+      spec = { id, node: 'cp-1' };
+      check = 'node-3';
+      await addFault(lab, spec);
+    }
+    try {
+      await series(`${id}@${spec.node} /netcheck ${check}`, check, place.expect ?? id, {
+        warm: '≤ 400 ms',
+        cold: '≤ 700 ms',
+      });
+    } finally {
+      await clearFault(lab, spec);
+    }
+  }
+
+  // Throughput: BURST commands at once over the 4 nodes, as during an incident.
+  const nodes = h.lab.nodes.map((n) => n.name);
+  for (let run = 1; run <= BURST_RUNS; run++) {
+    // The app runs in this process (the harness): its RSS and heap, after a full GC where exposed.
+    global.gc?.();
+    const before = process.memoryUsage();
+    const r = await commandBurst(h, { count: BURST, nodes, channel: `C0BURST${run}`, timeoutMs: 180_000 });
+    global.gc?.();
+    const after = process.memoryUsage();
+    const mb = (v: number) => (v / 2 ** 20).toFixed(0);
+    const once = r.threads.filter((t) => t.reports.length === 1).length;
+    const line = `burst of ${BURST} /netcheck at once over ${nodes.length} nodes, run ${run}: last report after ${ms(r.lastReportMs)} ms (target < 8000 ms); ack p95 ${ms(quantile(r.ackMs, 0.95))} ms; ${once}/${BURST} threads with exactly one report; RSS ${mb(before.rss)} MB before, ${mb(after.rss)} MB after (heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB)`;
+    rows.push(line);
+    console.log(line);
+  }
 
   // The same probes, scripted by hand: one script per node, run over fresh OpenSSH connections in parallel.
   const inventory = await loadInventory(h.inventoryPath);
@@ -61,7 +133,7 @@ try {
     planProbes(inventory, target).map(async (plan) => {
       const file = path.join(h.dir, `${plan.node.name}.sh`);
       await writeFile(file, buildBundle(plan.probes, plan.overlay).command.text);
-      return { host: plan.node.host, file };
+      return { host: plan.node.host, name: plan.node.name, file };
     }),
   );
   const sshOpts = [
@@ -79,15 +151,7 @@ try {
   for (let i = 0; i < RUNS; i++) {
     let t = performance.now();
     await Promise.all(
-      scripts.map((s) =>
-        exec('ip', [
-          'netns',
-          'exec',
-          `ncbench-${inventory.nodes.find((n) => n.host === s.host)!.name}`,
-          'sh',
-          s.file,
-        ]),
-      ),
+      scripts.map((s) => exec('ip', ['netns', 'exec', `${LAB.labId}-${s.name}`, 'sh', s.file])),
     );
     inside.push(performance.now() - t);
     t = performance.now();
@@ -96,55 +160,13 @@ try {
     );
     ssh.push(performance.now() - t);
   }
-  rows.push({ name: 'probe scripts run inside the nodes (no SSH)', ...stats(inside), note: 'floor' });
-  rows.push({ name: 'plain ssh in parallel (fresh connections)', ...stats(ssh), note: '' });
-
-  const ansible = await exec('ansible', ['--version']).then(
-    () => true,
-    () => false,
-  );
-  if (ansible) {
-    const inv = path.join(h.dir, 'ansible.ini');
-    await writeFile(
-      inv,
-      `[lab]\n${scripts.map((s) => `${s.host} ansible_user=root ansible_ssh_private_key_file=${inventory.ssh.privateKeyPath}`).join('\n')}\n`,
-    );
-    const env = {
-      ...process.env,
-      ANSIBLE_HOST_KEY_CHECKING: 'True',
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${inventory.ssh.knownHostsPath} -o ControlMaster=no`,
-      ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
-    };
-    const samples: number[] = [];
-    for (let i = 0; i < Math.min(RUNS, 10); i++) {
-      const t = performance.now();
-      await exec('ansible', ['lab', '-i', inv, '-f', '10', '-m', 'script', '-a', scripts[0]!.file], { env });
-      samples.push(performance.now() - t);
-    }
-    rows.push({
-      name: 'ansible ad-hoc (script module, forks 10)',
-      ...stats(samples),
-      note: "node-3's full probe script on every node",
-    });
-  } else {
-    rows.push({
-      name: 'ansible ad-hoc',
-      median: Number.NaN,
-      p95: Number.NaN,
-      note: 'not installed: apt-get install ansible',
-    });
-  }
+  row('healthy probe scripts run inside the nodes (no SSH)', inside, 'none: the floor');
+  row('healthy probe scripts over plain ssh in parallel (fresh connections)', ssh, 'none: comparison');
 } finally {
   await h.close();
 }
 
-const base = rows.find((r) => r.name.startsWith('netcheck healthy node-3, warm'))!.median;
+console.log(`\n${rows.join('\n')}`);
 console.log(
-  `\n${'measurement'.padEnd(48)}${'median ms'.padStart(11)}${'p95 ms'.padStart(9)}${'× warm'.padStart(9)}  note`,
+  `\n${RUNS} runs per row; 4-node lab; load average now ${load()} (2 cores, shared); ${new Date().toISOString()}`,
 );
-for (const r of rows) {
-  console.log(
-    `${r.name.padEnd(48)}${r.median.toFixed(0).padStart(11)}${r.p95.toFixed(0).padStart(9)}${(r.median / base).toFixed(2).padStart(9)}  ${r.note}`,
-  );
-}
-console.log(`\n${RUNS} runs each; 4-node lab; ${new Date().toISOString()}`);

@@ -15,6 +15,12 @@ export interface NodeFacts {
   readonly connection: ConnectionFact;
   /** Raw probe outputs keyed by probe key; parsing happens in diagnosis, so recorded facts stay replayable. */
   readonly outputs: Readonly<Record<string, ProbeOutput>>;
+  /**
+   * The waits its network probes had (probes/probe-deadline.ts), when shorter than the fixed
+   * ones, and the probes run again with the fixed waits because the evidence did not decide them.
+   * Absent in facts recorded before waits were derived, and when there was no evidence.
+   */
+  readonly waits?: { readonly pingMs: number; readonly connectMs: number; readonly rerun: readonly string[] };
 }
 
 /** Everything one probe run learnt. Plain data: it can be stored, recorded as a fixture and replayed. */

@@ -7,19 +7,29 @@ import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ClusterFacts, ConnectionFact, NodeFacts } from './cluster-facts.js';
 import type { NodePlan } from './node-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
+import { kubeWait, type NetworkWaits, networkWaits, undecidedProbes } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
+import { splitPeerProbeKey } from './probe-registry.js';
 import type { ProbeTransport } from './probe-transport.js';
+import type { RoundTrips } from './round-trips.js';
 
 /** SSH failures that are facts about a node (recorded, diagnosed); anything else is a bug and is thrown. */
 const CONNECTION_CODES: ReadonlySet<string> = new Set(SSH_ERROR_CODES);
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;
-  /** Kubernetes API facts for the target node, fetched in parallel with the SSH probes. */
-  readonly kube: (targetNode: string) => Promise<KubeFacts>;
+  /**
+   * Kubernetes API facts for the target node, fetched in parallel with the SSH probes. `giveUp`
+   * settles (with the reason) when the round trips seen say the API server's answer is overdue.
+   */
+  readonly kube: (targetNode: string, giveUp?: Promise<string>) => Promise<KubeFacts>;
   readonly now: () => number;
   readonly isoNow: () => string;
+  /** The API server's last answer time (ms), if known: evidence for how long to wait for it. */
+  readonly kubeRoundTrip?: () => number | undefined;
+  /** Round trips seen so far; without it every network probe keeps its fixed wait. */
+  readonly roundTrips?: RoundTrips;
 }
 
 /**
@@ -33,10 +43,26 @@ export async function collectFacts(
 ): Promise<ClusterFacts> {
   const started = deps.now();
   const plans = planProbes(inventory, target);
-  const [nodes, kube] = await Promise.all([
-    Promise.all(plans.map((plan) => collectNode(deps, plan))),
-    deps.kube(target.name),
-  ]);
+  let giveUp: (why: string) => void = () => undefined;
+  const overdue = new Promise<string>((resolve) => {
+    giveUp = resolve;
+  });
+  const kubeStarted = deps.now();
+  const kubeFacts = deps.kube(target.name, deps.roundTrips ? overdue : undefined);
+  const nodes = await Promise.all(plans.map((plan) => collectNode(deps, plan)));
+  // The SSH facts are in; the API server's answer is waited for only as long as the round trips
+  // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
+  const cp = controlPlaneNode(inventory);
+  const wait = kubeWait(
+    deps.kubeRoundTrip?.(),
+    deps.transport.handshakeMs?.({ name: cp.name, host: cp.host, port: cp.port }),
+  );
+  const timer = setTimeout(
+    () =>
+      giveUp(`the API server did not answer within ${wait} ms (its round trips seen so far call for less)`),
+    Math.max(0, wait - (deps.now() - kubeStarted)),
+  );
+  const kube = await kubeFacts.finally(() => clearTimeout(timer));
   return {
     target: target.name,
     controlPlane: controlPlaneNode(inventory).name,
@@ -71,26 +97,34 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     }
     throw error;
   }
-  // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
-  const bundle = buildBundle(plan.probes, plan.overlay);
+  // The waits its network probes get, from the round trips seen so far (probe-deadline.ts).
+  const waits = networkWaits(deps.roundTrips?.estimate(node.name, deps.transport.handshakeMs?.(target)));
   const started = deps.now();
-  let outputs: ProbeOutput[] = [];
-  let failure = '';
-  try {
-    const r = await deps.transport.exec(target, bundle.command, {
-      timeoutMs: bundle.timeoutMs,
-      maxOutputBytes: 16 * 1024 * 1024,
-      // Read-only, so safe to run twice: a pooled connection killed by an sshd restart is not a fact.
-      retryOnStaleConnection: true,
-    });
-    outputs = parseBundle(node.name, bundle, plan.probes, r.stdout);
-    if (r.timedOut) failure = `the probe bundle timed out after ${bundle.timeoutMs} ms`;
-    else if (outputs.length === 0)
-      failure = `the probe bundle failed (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''})`;
-  } catch (error) {
-    // The connection broke mid-run: what did not come back is unknown; nothing is guessed.
-    failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
+  let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits);
+  let rerun: string[] = [];
+  const network = new Set<string>(plan.probes.filter((p) => !p.quick).map((p) => p.key));
+  const isNetwork = (key: string) => network.has(key) || isOverlayKey(key);
+  if (waits && !failure) {
+    // The evidence of this very bundle may call for longer waits (a slow but healthy path): the
+    // probes it does not decide run again, together, with today's fixed waits.
+    const again = new Set<string>(undecidedProbes(outputs, isNetwork, waits));
+    rerun = [...again];
+    if (again.size > 0) {
+      const overlay = [...again].some(isOverlayKey) ? plan.overlay : undefined;
+      const probes = plan.probes.filter((p) => again.has(p.key));
+      const second = await runBundle(deps, target, probes, overlay, undefined);
+      // The cut answers are replaced, or dropped when the follow-up failed: undecided is not "no answer".
+      outputs = [
+        ...outputs.filter((o) => !again.has(o.probe) && !(overlay && isOverlayKey(o.probe))),
+        ...second.outputs,
+      ];
+      failure = second.failure;
+    }
   }
+  deps.roundTrips?.learn(
+    node.name,
+    outputs.filter((o) => isNetwork(o.probe)),
+  );
   const byKey = Object.fromEntries(outputs.map((o) => [o.probe, o]));
   for (const probe of plan.probes) {
     byKey[probe.key] ??= {
@@ -105,5 +139,40 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
       durationMs: Math.round(deps.now() - started),
     };
   }
-  return { ...base, connection, outputs: byKey };
+  return { ...base, connection, outputs: byKey, ...(waits ? { waits: { ...waits, rerun } } : {}) };
+}
+
+const isOverlayKey = (key: string): boolean => {
+  const kind = splitPeerProbeKey(key)?.kind;
+  return kind === 'overlay-ping' || kind === 'overlay-df-ping';
+};
+
+/** One bundle over the node's pooled connection; what did not come back is left out, with why. */
+async function runBundle(
+  deps: CollectDeps,
+  target: SshTarget,
+  probes: NodePlan['probes'],
+  overlay: NodePlan['overlay'],
+  waits: NetworkWaits | undefined,
+): Promise<{ outputs: ProbeOutput[]; failure: string }> {
+  // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
+  const bundle = buildBundle(probes, overlay, waits);
+  let outputs: ProbeOutput[] = [];
+  let failure = '';
+  try {
+    const r = await deps.transport.exec(target, bundle.command, {
+      timeoutMs: bundle.timeoutMs,
+      maxOutputBytes: 16 * 1024 * 1024,
+      // Read-only, so safe to run twice: a pooled connection killed by an sshd restart is not a fact.
+      retryOnStaleConnection: true,
+    });
+    outputs = parseBundle(target.name, bundle, probes, r.stdout);
+    if (r.timedOut) failure = `the probe bundle timed out after ${bundle.timeoutMs} ms`;
+    else if (outputs.length === 0)
+      failure = `the probe bundle failed (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''})`;
+  } catch (error) {
+    // The connection broke mid-run: what did not come back is unknown; nothing is guessed.
+    failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
+  }
+  return { outputs, failure };
 }

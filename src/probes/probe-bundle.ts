@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RemoteCommand, script, sh } from '../ssh/remote-command.js';
 import type { OverlayPingSpec, PlannedProbe } from './node-plan.js';
+import type { NetworkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 
 /**
@@ -26,7 +27,7 @@ const RUNNER = sh`d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
 now() { read -r up _ < /proc/uptime; t="\${up%.*}\${up#*.}0"; }
 frame() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; head -c "$CAP" "$3"; printf "\\n%s STDERR\\n" "$B"; cat "$4"; printf "\\n%s END %s %s\\n" "$B" "$5" "$6"; }
-run() { ( now; s=$t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$4" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame" ) & }
+run() { ( now; s=$t; timeout --kill-after=1 "$3" sh -c "$CUT$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$4" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame" ) & }
 quick() { now; s=$t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$3" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame"; }`;
 
 // The overlay peers are the gateways of flannel.1's routes, read from `ip -j` (a JSON key, not
@@ -44,14 +45,34 @@ cat "$d"/*.frame > "$d/all"
 printf "\\n%s DONE\\n" "$B" >> "$d/all"
 cat "$d/all"`;
 
+/**
+ * Shorter waits for the network probes (probe-deadline.ts), given to each tool the way it ends its
+ * own wait, so a cut answer reads exactly like today's timeout: ping is stopped with SIGINT (its
+ * Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl TCP check gets
+ * its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a shorter
+ * --connect-timeout (exit 28, a timeout). Shell functions, defined only in the network probes'
+ * shells; the probe's command itself (and the text shown as evidence) is unchanged.
+ */
+export function networkCut(waits: NetworkWaits | undefined): string {
+  if (!waits) return '';
+  const s = (ms: number) => (ms / 1000).toFixed(3);
+  return [
+    `ping() { timeout --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`,
+    `if command -v perl >/dev/null 2>&1; then perl() { timeout --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`,
+    `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; };`,
+    '',
+  ].join(' ');
+}
+
 export function buildBundle(
   probes: readonly BundledProbe[],
   overlay: OverlayPingSpec | undefined,
+  waits?: NetworkWaits,
 ): ProbeBundle {
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
-    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}`,
+    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}; CUT=${networkCut(waits)}`,
     RUNNER,
     // Network probes each run in the background under their own timeout; quick local reads run one
     // after another in a single background shell (no extra processes per probe, which is most of

@@ -13,6 +13,8 @@ export interface ProbeExecResult {
 /** The slice of the SSH transport the collector needs; a test can pass anything with this shape. */
 export interface ProbeTransport {
   connect(target: SshTarget): Promise<void>;
+  /** How long the SSH handshake of the current connection to `target` took (ms), if known. */
+  handshakeMs?(target: SshTarget): number | undefined;
   exec(
     target: SshTarget,
     command: RemoteCommand,

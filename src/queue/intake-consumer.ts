@@ -26,7 +26,8 @@ export interface IntakeConsumerOptions {
 type Entry = [id: string, fields: string[]];
 
 /**
- * Reads accepted commands from the intake stream, in order, and hands each to `handle`; an entry
+ * Reads accepted commands from the intake stream, in order, and hands each to `handle` (the
+ * entries of one read together); an entry
  * is acknowledged (and deleted) only after `handle` succeeded, so a crash or a Redis outage delays
  * a command the user was told is queued but never loses it. Any number of bot replicas share the
  * work through one consumer group.
@@ -36,14 +37,20 @@ export function startIntakeConsumer(opts: IntakeConsumerOptions): { stop(): Prom
   let lastClaim = 0;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  const processEntry = async ([id, fields]: Entry) => {
+    const raw = fields[fields.indexOf('command') + 1];
+    const command = parseCommandRequest(raw);
+    if (command) await opts.handle(command);
+    else opts.logger.error({ id }, 'intake entry is not a command; dropped');
+    await opts.redis.multi().xack(INTAKE_STREAM, GROUP, id).xdel(INTAKE_STREAM, id).exec();
+  };
+  // The entries of one read are independent commands: handled together (a burst of 50 no longer
+  // waits its Redis round trips one command after another). Started in stream order, each acked
+  // only after its own handle; one that failed stays pending and is read again first.
   const processEntries = async (entries: readonly Entry[]) => {
-    for (const [id, fields] of entries) {
-      const raw = fields[fields.indexOf('command') + 1];
-      const command = parseCommandRequest(raw);
-      if (command) await opts.handle(command);
-      else opts.logger.error({ id }, 'intake entry is not a command; dropped');
-      await opts.redis.multi().xack(INTAKE_STREAM, GROUP, id).xdel(INTAKE_STREAM, id).exec();
-    }
+    const results = await Promise.allSettled(entries.map(processEntry));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 
   const loop = async () => {

@@ -5,6 +5,14 @@ import type { NodeReport, OutboxMessage } from './job-types.js';
 import { type ProbeJobData, QUEUE_NAMES } from './job-types.js';
 import type { Queues } from './queues.js';
 
+/**
+ * Probe jobs run at once per worker. A job mostly waits (on SSH, on Redis), and identical jobs
+ * for one node share one probe run (worker/diagnose-node.ts), so during an incident's burst of
+ * commands many jobs in flight cost little; what bounds the load on a node is its connection's
+ * channel slots (ssh/channel-slots.ts), not this number. With 8, a burst of 50 ran in rounds of 8.
+ */
+export const PROBE_CONCURRENCY = 32;
+
 export type ProbeHandler = (data: ProbeJobData) => Promise<NodeReport>;
 
 export interface ProbeWorkerOptions {
@@ -56,7 +64,7 @@ export function startProbeWorker(opts: ProbeWorkerOptions): Worker<ProbeJobData>
         throw error;
       }
     },
-    { connection: opts.connection, prefix: KEY_PREFIX, concurrency: opts.concurrency ?? 8 },
+    { connection: opts.connection, prefix: KEY_PREFIX, concurrency: opts.concurrency ?? PROBE_CONCURRENCY },
   );
   return worker;
 }

@@ -9,6 +9,7 @@ import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
 import { collectFacts } from '../probes/collect-facts.js';
 import { collectPreflight } from '../probes/collect-preflight.js';
+import { RoundTrips } from '../probes/round-trips.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
@@ -77,13 +78,22 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
       import('../kube/kube-node-writer.js'),
     ]);
     const cache = new KubeNodeCache(redis);
-    kube = new gateway.KubeGateway(config.kubeconfigPath, cache, KUBE_CALL_TIMEOUT_MS, clock.isoNow);
+    kube = new gateway.KubeGateway(
+      config.kubeconfigPath,
+      cache,
+      KUBE_CALL_TIMEOUT_MS,
+      clock.isoNow,
+      clock.monotonicMs,
+    );
     writer = new nodeWriter.KubeNodeWriter(config.kubeconfigPath);
   }
   const collectDeps = {
     transport,
-    kube: (node: string): Promise<KubeFacts> =>
-      kube ? kube.fetch(node) : Promise.resolve({ status: 'disabled' }),
+    kube: (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
+      kube ? kube.fetch(node, giveUp) : Promise.resolve({ status: 'disabled' }),
+    kubeRoundTrip: () => kube?.nodeListMs(),
+    // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
+    roundTrips: new RoundTrips(),
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,
     isoNow: clock.isoNow,
@@ -92,6 +102,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     inventory,
     collect: (target) => collectFacts(collectDeps, inventory, target),
     diagnose,
+    monotonicMs: clock.monotonicMs,
   });
 
   // The zones this worker serves (NETCHECK_ZONE); [undefined]: the default queue (nodes without a

@@ -55,12 +55,14 @@ export interface SshTransportOptions {
 export class SshTransport {
   private readonly pool: ConnectionPool<NodeSSH>;
   private readonly clock: Pick<Clock, 'monotonicMs'>;
+  /** Handshake time of each node's current connection: evidence of its round trip (probes/probe-deadline.ts). */
+  private readonly handshakes = new Map<string, number>();
 
   constructor(private readonly opts: SshTransportOptions) {
     this.clock = opts.clock ?? systemClock;
     this.pool = new ConnectionPool<NodeSSH>({
       open: (target, lost) => this.open(target, lost),
-      key: (target) => `${opts.user}@${knownHostsName(target.host, target.port)}`,
+      key: (target) => this.keyOf(target),
       maxChannels: Math.max(1, Math.min(opts.maxConcurrentChannels ?? 8, 9)),
       idleCloseMs: opts.idleCloseMs ?? 60_000,
       shuttingDown: (target) => new SshError('ssh-protocol', target.name, 'the transport is shutting down'),
@@ -68,6 +70,7 @@ export class SshTransport {
   }
 
   private async open(target: SshTarget, lost: () => void): Promise<NodeSSH> {
+    const started = this.clock.monotonicMs();
     const ssh = await connectPinned(target, {
       user: this.opts.user,
       privateKey: this.opts.privateKey,
@@ -82,7 +85,17 @@ export class SshTransport {
       lost();
     });
     ssh.connection?.on('close', lost);
+    this.handshakes.set(this.keyOf(target), this.clock.monotonicMs() - started);
     return ssh;
+  }
+
+  private keyOf(target: SshTarget): string {
+    return `${this.opts.user}@${knownHostsName(target.host, target.port)}`;
+  }
+
+  /** How long the handshake of the latest connection to `target` took, if there was one. */
+  handshakeMs(target: SshTarget): number | undefined {
+    return this.handshakes.get(this.keyOf(target));
   }
 
   /** Opens (or reuses) the connection to `target` without running anything. */

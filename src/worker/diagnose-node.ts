@@ -9,7 +9,16 @@ export interface DiagnoseNodeDeps {
   /** Runs the probes for the target node and its peers; a failed SSH connection is a fact, not an error. */
   readonly collect: (target: InventoryNode) => Promise<ClusterFacts>;
   readonly diagnose: (facts: ClusterFacts) => DiagnosisReport;
+  /**
+   * A monotonic clock (ms). With it, identical probe runs of one node that start within
+   * `coalesceWindowMs` of a run still in flight share that run (see `diagnoseShared`).
+   */
+  readonly monotonicMs?: () => number;
+  readonly coalesceWindowMs?: number;
 }
+
+/** How long after a run of a node started a new request for the same node may still join it. */
+export const COALESCE_WINDOW_MS = 500;
 
 /** What was seen and what was concluded. */
 export interface NodeDiagnosis {
@@ -25,8 +34,15 @@ export interface NodeDiagnosis {
 export interface NodeDiagnoser {
   /** The node's inventory entry; throws `unknown-node` when this worker's inventory lacks it. */
   resolve(name: string): InventoryNode;
-  /** Probes the node and diagnoses it. */
+  /** Probes the node and diagnoses it: always a run of its own (the executor's check after a fix). */
   diagnose(node: InventoryNode): Promise<NodeDiagnosis>;
+  /**
+   * The same, but joins a run of the same node that is still in flight and started at most
+   * `coalesceWindowMs` ago: 50 people typing `/netcheck node-3` during an incident need one look
+   * at node-3, not 50 (each still gets its own report, plan and audit trail from the caller).
+   * A run that started earlier than the window is not joined, so no report is older than that.
+   */
+  diagnoseShared(node: InventoryNode): Promise<NodeDiagnosis>;
   /** `resolve` then `diagnose`. */
   diagnoseByName(name: string): Promise<NodeDiagnosis>;
 }
@@ -48,5 +64,22 @@ export function createNodeDiagnoser(deps: DiagnoseNodeDeps): NodeDiagnoser {
     const facts = await deps.collect(node);
     return { facts, report: deps.diagnose(facts) };
   };
-  return { resolve, diagnose, diagnoseByName: async (name) => diagnose(resolve(name)) };
+  const inFlight = new Map<string, { startedMs: number; run: Promise<NodeDiagnosis> }>();
+  const windowMs = deps.coalesceWindowMs ?? COALESCE_WINDOW_MS;
+  const diagnoseShared = (node: InventoryNode): Promise<NodeDiagnosis> => {
+    const now = deps.monotonicMs;
+    if (!now) return diagnose(node);
+    const started = now();
+    const current = inFlight.get(node.name);
+    if (current && started - current.startedMs <= windowMs) return current.run;
+    const run = diagnose(node);
+    inFlight.set(node.name, { startedMs: started, run });
+    const forget = () => {
+      if (inFlight.get(node.name)?.run === run) inFlight.delete(node.name);
+    };
+    // Every caller awaits `run` itself and sees its error; this only cleans up.
+    run.then(forget, forget);
+    return run;
+  };
+  return { resolve, diagnose, diagnoseShared, diagnoseByName: async (name) => diagnose(resolve(name)) };
 }

@@ -35,8 +35,9 @@ export interface ProbeRunDeps {
 export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<NodeReport> {
   // An unknown node fails here, before the run is audited as started.
   const node = deps.nodes.resolve(job.node);
+  const t0 = deps.clock.now();
   const [{ facts, report: diagnosis }] = await Promise.all([
-    deps.nodes.diagnose(node),
+    deps.nodes.diagnoseShared(node),
     deps.audit.record({
       type: 'run.started',
       actor: 'netcheck',
@@ -53,9 +54,13 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
     requestedBy: job.requestedBy,
     createdAt: deps.clock.isoNow(),
   });
+  const t1 = deps.clock.now();
   const plan = built && deps.signer.sign(built);
   if (plan) await deps.savePlan(plan, deps.clock.now());
-  for (const event of probeRunEvents(job.runId, facts, diagnosis, plan)) await deps.audit.record(event);
+  // Handed over together, in order: the audit store writes events that queue up in one
+  // transaction (group commit), so a run's events cost one write, not one each.
+  await Promise.all(probeRunEvents(job.runId, facts, diagnosis, plan).map((e) => deps.audit.record(e)));
+  const t2 = deps.clock.now();
   const report = { ...diagnosis, plan };
   deps.logger.info(
     {
@@ -64,6 +69,18 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
       verdict: report.verdict,
       causes: report.rootCauses.map((c) => c.id),
       ms: Math.round(facts.durationMs),
+      // Per node: connect, the waits its network probes had and what ran again (probe-deadline.ts).
+      nodes: Object.values(facts.nodes).map((n) => ({
+        node: n.name,
+        connectMs: n.connection.ok ? Math.round(n.connection.durationMs) : n.connection.code,
+        waits: n.waits,
+        slowest: Math.round(Math.max(0, ...Object.values(n.outputs).map((o) => o.durationMs))),
+      })),
+      kube: facts.kube.status,
+      sinceRequestMs: deps.clock.now() - Date.parse(job.requestedAt),
+      // Where the time went: queued before this job started, collecting (or waiting for a shared
+      // run), then the plan and the audit entries.
+      phasesMs: { queued: t0 - Date.parse(job.requestedAt), collect: t1 - t0, record: t2 - t1 },
     },
     'diagnosed',
   );

@@ -1,0 +1,169 @@
+import type { ProbeOutput } from './probe-output.js';
+import { PROBE, splitPeerProbeKey } from './probe-registry.js';
+
+/**
+ * How long a network probe waits for an answer, from what the node's own round trips show.
+ *
+ * Today's fixed waits (ping's `-W 1`, a 2 s TCP connect) are the ceiling: on a LAN an answer takes
+ * well under a millisecond, so a dropped packet cost a faulty node a second or two for nothing.
+ * A wait covers RTT_FACTOR times the slowest round trip seen (SSH to the node, the node's answered
+ * probes) and TOOL_FACTOR times the slowest answered probe's whole run (starting the tool on a
+ * busy node is part of what the wait must cover); never below the floor, never above the ceiling.
+ * Without any evidence the ceiling applies, as before.
+ */
+export const RTT_FACTOR = 4;
+export const TOOL_FACTOR = 2;
+/** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
+export const DEADLINE_FLOOR_MS = 200;
+/** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
+export const PING_CEILING_MS = 1000;
+export const CONNECT_CEILING_MS = 2000;
+
+/**
+ * The deadline for one kind of wait, given the slowest round trip seen and, optionally, the
+ * slowest answered probe's whole run (undefined round trip: no evidence, the ceiling).
+ */
+export function probeDeadline(
+  rttMs: number | undefined,
+  ceilingMs: number,
+  floorMs = DEADLINE_FLOOR_MS,
+  toolMs = 0,
+): number {
+  if (rttMs === undefined || !Number.isFinite(rttMs) || rttMs < 0) return ceilingMs;
+  const need = Math.max(RTT_FACTOR * rttMs, Number.isFinite(toolMs) ? TOOL_FACTOR * toolMs : 0);
+  return Math.min(ceilingMs, Math.max(floorMs, Math.ceil(need)));
+}
+
+/** The waits a bundle's network probes get. */
+export interface NetworkWaits {
+  readonly pingMs: number;
+  readonly connectMs: number;
+}
+
+/** What the round trips seen say: the slowest network round trip, and the slowest answered probe run. */
+export interface RoundTripEstimate {
+  readonly rttMs: number;
+  readonly toolMs: number;
+}
+
+/** Both waits from one estimate; undefined when there is no evidence (fixed waits). */
+export function networkWaits(seen: number | RoundTripEstimate | undefined): NetworkWaits | undefined {
+  if (seen === undefined) return undefined;
+  const { rttMs, toolMs } = typeof seen === 'number' ? { rttMs: seen, toolMs: 0 } : seen;
+  return {
+    pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
+    connectMs: probeDeadline(rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
+  };
+}
+
+/** An SSH handshake is at least three round trips (version, key exchange, authentication). */
+export const HANDSHAKE_ROUND_TRIPS = 3;
+
+/**
+ * What a probe key reaches: the peer of a per-peer key (`ping-node:node-1`, `overlay-ping:10.244.1.0`),
+ * the control plane for the two probes that go there, else the key itself (its own destination).
+ */
+export function probeDestination(key: string): string {
+  if (key === PROBE.pingControlPlane || key === PROBE.httpsApiServer) return 'control-plane';
+  return splitPeerProbeKey(key)?.peer ?? key;
+}
+
+/**
+ * The round trips a bundle's answered network probes show, per destination the fastest answer:
+ * its network round trip (ping's own measurement where it printed one; else the run's duration
+ * over the round trips the probe needs, tool start included, an upper bound) and its whole run.
+ * The node's scale is the slowest of those paths. A probe "answered" when its tool succeeded
+ * (exit 0: a reply, a connection); failures are no evidence of a round trip.
+ */
+export interface RoundTripEvidence {
+  readonly byDestination: ReadonlyMap<string, RoundTripEstimate>;
+  /** undefined: nothing answered. */
+  readonly scale: RoundTripEstimate | undefined;
+}
+
+/**
+ * Round trips an answered probe made at least, one after another: the HTTPS check's TCP handshake,
+ * TLS handshake and request (a ping's reply and a TCP connect are one).
+ */
+const ROUND_TRIPS_IN_ANSWER: Readonly<Record<string, number>> = { [PROBE.httpsApiServer]: 3 };
+
+/** ping's summary `rtt min/avg/max/mdev = a/b/c/d ms` (iputils) or `round-trip min/avg/max = a/b/c ms` (busybox). */
+function pingRttMs(stdout: string): number | undefined {
+  const m = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = [\d.]+\/[\d.]+\/([\d.]+)/.exec(stdout);
+  const v = m ? Number(m[1]) : Number.NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
+
+export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvidence {
+  const byDestination = new Map<string, RoundTripEstimate>();
+  for (const o of outputs) {
+    if (o.exitCode !== 0 || o.timedOut || !Number.isFinite(o.durationMs)) continue;
+    const dest = probeDestination(o.probe);
+    const rttMs = pingRttMs(o.stdout) ?? o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
+    const had = byDestination.get(dest);
+    byDestination.set(dest, {
+      rttMs: Math.min(had?.rttMs ?? Number.POSITIVE_INFINITY, rttMs),
+      toolMs: Math.min(had?.toolMs ?? Number.POSITIVE_INFINITY, o.durationMs),
+    });
+  }
+  const all = [...byDestination.values()];
+  const scale =
+    all.length > 0
+      ? { rttMs: Math.max(...all.map((e) => e.rttMs)), toolMs: Math.max(...all.map((e) => e.toolMs)) }
+      : undefined;
+  return { byDestination, scale };
+}
+
+/**
+ * The network probes of a bundle whose "no answer" the evidence does not decide: each ran until
+ * a cut (it waited at least the shorter wait it was given, less a scheduling margin) without an
+ * answer, and the answers of the same bundle (to the same destination, else the node's scale)
+ * call for a longer wait than it had. These run again with today's fixed waits, so a slow but
+ * healthy path is never reported as blocked. When nothing in the bundle answered (a node cut off
+ * from every peer), the evidence its waits came from (its SSH handshake, its earlier bundles) stands.
+ */
+export function undecidedProbes(
+  outputs: readonly ProbeOutput[],
+  isNetwork: (key: string) => boolean,
+  waits: NetworkWaits,
+): string[] {
+  const network = outputs.filter((o) => isNetwork(o.probe));
+  const evidence = roundTripEvidence(network);
+  const shorter = Math.min(waits.pingMs, waits.connectMs);
+  const undecided: string[] = [];
+  for (const o of network) {
+    if (o.exitCode === 0) continue;
+    // Failed before any cut (refused, no route, message too long): decided by the tool itself.
+    if (o.durationMs < 0.8 * shorter && !o.timedOut) continue;
+    const seen = evidence.byDestination.get(probeDestination(o.probe)) ?? evidence.scale;
+    // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
+    if (
+      seen &&
+      probeDeadline(seen.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, seen.toolMs) > waits.connectMs
+    )
+      undecided.push(o.probe);
+  }
+  return undecided;
+}
+
+/** The worker's deadline for each Kubernetes API call (roles/worker.ts): the ceiling of the first one's wait. */
+export const KUBE_CEILING_MS = 3000;
+/** A process's first API call also sets up TLS and the client: never cut below this before one answered. */
+export const KUBE_FLOOR_MS = 500;
+
+/**
+ * How long to wait for the API server's node list, from the start of the call: RTT_FACTOR times
+ * the slowest evidence (an earlier whole fetch of this process; a third of the SSH handshake with
+ * the control plane, where the API server usually is), at most the ceiling, at least
+ * DEADLINE_FLOOR_MS once this process has had an answer, KUBE_FLOOR_MS before.
+ */
+export function kubeWait(
+  nodeListMs: number | undefined,
+  controlPlaneHandshakeMs: number | undefined,
+): number {
+  const fromSsh =
+    controlPlaneHandshakeMs === undefined ? undefined : controlPlaneHandshakeMs / HANDSHAKE_ROUND_TRIPS;
+  const seen = [nodeListMs, fromSsh].filter((v): v is number => v !== undefined);
+  const floor = nodeListMs === undefined ? KUBE_FLOOR_MS : DEADLINE_FLOOR_MS;
+  return probeDeadline(seen.length > 0 ? Math.max(...seen) : undefined, KUBE_CEILING_MS, floor);
+}

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parsePing } from '../../src/probes/parsers/ping.js';
+import { parseTcpConnect } from '../../src/probes/parsers/tcp-connect.js';
+import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
+import {
+  CONNECT_CEILING_MS,
+  DEADLINE_FLOOR_MS,
+  KUBE_CEILING_MS,
+  KUBE_FLOOR_MS,
+  kubeWait,
+  networkWaits,
+  PING_CEILING_MS,
+  probeDeadline,
+  roundTripEvidence,
+  undecidedProbes,
+} from '../../src/probes/probe-deadline.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import { probeCommands } from '../../src/probes/probe-registry.js';
+import { RoundTrips } from '../../src/probes/round-trips.js';
+
+/** A recorded network probe output: what the bundle gives back (the ping text is iputils 20221126's). */
+function out(probe: string, exitCode: number, durationMs: number, stdout = ''): ProbeOutput {
+  return {
+    probe,
+    node: 'node-3',
+    command: '',
+    exitCode,
+    stdout,
+    stderr: '',
+    timedOut: false,
+    truncated: false,
+    durationMs,
+  };
+}
+const NO_REPLY =
+  'PING 198.18.0.10 (198.18.0.10) 56(84) bytes of data.\n\n--- 198.18.0.10 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n';
+const network = (key: string) => !['addresses', 'routes'].includes(key);
+
+describe('probe deadlines from round trips', () => {
+  it('without evidence every wait is today’s fixed one', () => {
+    assert.equal(probeDeadline(undefined, PING_CEILING_MS), PING_CEILING_MS);
+    assert.equal(probeDeadline(Number.NaN, CONNECT_CEILING_MS), CONNECT_CEILING_MS);
+    assert.equal(probeDeadline(-1, CONNECT_CEILING_MS), CONNECT_CEILING_MS);
+    assert.equal(networkWaits(undefined), undefined);
+  });
+
+  it('a LAN round trip gets the floor, never less (tool start on a busy node is not the network)', () => {
+    assert.equal(probeDeadline(0.05, PING_CEILING_MS), DEADLINE_FLOOR_MS);
+    assert.equal(probeDeadline(0, CONNECT_CEILING_MS), DEADLINE_FLOOR_MS);
+    assert.deepEqual(networkWaits(0.4), { pingMs: DEADLINE_FLOOR_MS, connectMs: DEADLINE_FLOOR_MS });
+    assert.equal(DEADLINE_FLOOR_MS, 200);
+    assert.ok(DEADLINE_FLOOR_MS >= 200);
+  });
+
+  it('scales with the round trip between the bounds, and never exceeds the fixed waits', () => {
+    assert.equal(probeDeadline(100, CONNECT_CEILING_MS), 400);
+    assert.deepEqual(networkWaits(200), { pingMs: 800, connectMs: 800 });
+    assert.deepEqual(networkWaits(10_000), { pingMs: PING_CEILING_MS, connectMs: CONNECT_CEILING_MS });
+  });
+
+  it('a node whose round trips are slow (300 ms) gets waits large enough for its answers', () => {
+    const trips = new RoundTrips();
+    // Recorded facts of a healthy but slow node: every answer took about 300 ms.
+    trips.learn('node-3', [
+      out('ping-node:node-1', 0, 310),
+      out('ping-control-plane', 0, 305),
+      out('https-apiserver', 0, 640),
+    ]);
+    const waits = networkWaits(trips.estimate('node-3', 40))!;
+    assert.ok(waits.pingMs >= 3 * 305, `ping waits ${waits.pingMs} ms`);
+    assert.equal(waits.pingMs, PING_CEILING_MS);
+    assert.ok(waits.connectMs >= 3 * 310, `connect waits ${waits.connectMs} ms`);
+    // A slow SSH handshake alone says as much: 900 ms is at least three round trips of 300 ms.
+    assert.equal(networkWaits(new RoundTrips().estimate('node-3', 900))!.pingMs, PING_CEILING_MS);
+  });
+
+  it('a fast node learns fast waits; a bundle where nothing answered teaches nothing', () => {
+    const trips = new RoundTrips();
+    assert.equal(trips.estimate('node-3', undefined), undefined);
+    trips.learn('node-3', [out('ping-node:node-1', 0, 4), out('tcp-node:node-1', 0, 9)]);
+    trips.learn('node-3', [out('ping-node:node-1', 1, 300, NO_REPLY)]);
+    assert.deepEqual(trips.estimate('node-3', 30), { rttMs: 10, toolMs: 4 });
+    assert.deepEqual(networkWaits(trips.estimate('node-3', 30)), {
+      pingMs: DEADLINE_FLOOR_MS,
+      connectMs: DEADLINE_FLOOR_MS,
+    });
+  });
+
+  it('the evidence per destination is its fastest answer; the node’s scale the slowest path', () => {
+    const e = roundTripEvidence([
+      out('ping-control-plane', 0, 20),
+      out('https-apiserver', 0, 24), // TCP, TLS and the request: three round trips of at most 8 ms
+      out('overlay-ping:10.244.1.0', 0, 50),
+      out('overlay-df-ping:10.244.1.0', 1, 300, NO_REPLY),
+      out('tcp-node:node-1', 0, 6),
+    ]);
+    assert.deepEqual(e.byDestination.get('control-plane'), { rttMs: 8, toolMs: 20 });
+    assert.deepEqual(e.byDestination.get('10.244.1.0'), { rttMs: 50, toolMs: 50 });
+    assert.deepEqual(e.byDestination.get('node-1'), { rttMs: 6, toolMs: 6 });
+    assert.deepEqual(e.scale, { rttMs: 50, toolMs: 50 });
+    assert.equal(roundTripEvidence([out('ping-node:node-1', 2, 1)]).scale, undefined);
+    // ping's own measurement is the round trip; the run (tool start included) is the tool time.
+    const REPLY =
+      'PING 198.18.0.11 (198.18.0.11) 56(84) bytes of data.\n64 bytes from 198.18.0.11: icmp_seq=1 ttl=64 time=0.047 ms\n\n--- 198.18.0.11 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.047/0.047/0.047/0.000 ms\n';
+    assert.deepEqual(roundTripEvidence([out('ping-node:node-1', 0, 40, REPLY)]).scale, {
+      rttMs: 0.047,
+      toolMs: 40,
+    });
+  });
+
+  it('a busy node (tools slow to start) gets waits that cover starting the tool', () => {
+    assert.deepEqual(networkWaits({ rttMs: 0.05, toolMs: 400 }), { pingMs: 800, connectMs: 800 });
+    // Answers of 400 ms runs do not decide a probe cut at 250 ms: it runs again with the fixed wait.
+    const busy = [out('ping-control-plane', 1, 260, NO_REPLY), out('ping-node:node-1', 0, 400)];
+    assert.deepEqual(undecidedProbes(busy, network, networkWaits(1)!), ['ping-control-plane']);
+  });
+
+  it('a cut "no answer" stands when the same bundle shows the path is fast', () => {
+    const waits = networkWaits(1)!;
+    const outputs = [
+      out('ping-control-plane', 1, 305, NO_REPLY),
+      out('https-apiserver', 0, 12),
+      out('ping-node:node-1', 0, 3),
+      out('addresses', 1, 400),
+    ];
+    assert.deepEqual(undecidedProbes(outputs, network, waits), []);
+  });
+
+  it('a slow but healthy path is not called blocked: a cut probe runs again with the fixed wait', () => {
+    const waits = networkWaits(1)!; // the SSH handshake was fast, the node's path to cp-1 is not
+    const outputs = [
+      out('ping-control-plane', 1, 302, NO_REPLY),
+      out('https-apiserver', 0, 900), // TCP, TLS and HTTP to cp-1 answered, 300 ms a round trip
+      out('ping-node:node-1', 0, 2),
+    ];
+    assert.deepEqual(undecidedProbes(outputs, network, waits), ['ping-control-plane']);
+    // The same with no other answer to cp-1: the node's slowest answered path sets the scale.
+    const slowPeers = [out('ping-control-plane', 1, 301, NO_REPLY), out('ping-node:node-1', 0, 120)];
+    assert.deepEqual(undecidedProbes(slowPeers, network, waits), ['ping-control-plane']);
+  });
+
+  it('nothing answered: the evidence the waits came from stands; a fast failure is decided', () => {
+    const waits = networkWaits(1)!;
+    assert.deepEqual(undecidedProbes([out('ping-control-plane', 1, 300, NO_REPLY)], network, waits), []);
+    // No route (exit 2 at once) and a refused connect are the tools' own verdicts, not a cut.
+    assert.deepEqual(
+      undecidedProbes([out('ping-control-plane', 2, 3), out('tcp-node:node-1', 1, 4)], network, waits),
+      [],
+    );
+  });
+
+  it('the API server is waited for as its own round trips (or the control plane’s handshake) call for', () => {
+    assert.equal(kubeWait(undefined, undefined), KUBE_CEILING_MS);
+    assert.equal(kubeWait(20, 30), DEADLINE_FLOOR_MS, 'after a first answer: the usual floor');
+    assert.equal(kubeWait(undefined, 30), KUBE_FLOOR_MS, 'a first call also sets up TLS');
+    assert.equal(kubeWait(400, 30), 1600);
+    assert.equal(kubeWait(undefined, 3000), KUBE_CEILING_MS, 'a 1 s round trip: the fixed 3 s');
+  });
+});
+
+describe('a cut wait reads exactly like the tool’s own timeout', () => {
+  // Stand-ins for ping and perl on PATH that wait, like a probe whose packet was dropped, and end
+  // their wait on the signal the real tool ends it on (ping: SIGINT; the Perl TCP check: SIGALRM).
+  const bin = mkdtempSync(path.join(tmpdir(), 'ncperf-bin-'));
+  after(() => rmSync(bin, { recursive: true, force: true }));
+  writeFileSync(
+    path.join(bin, 'ping'),
+    `#!/bin/sh\nprintf 'PING 198.18.0.10 (198.18.0.10) 56(84) bytes of data.\\n'\ntrap 'printf "\\n--- 198.18.0.10 ping statistics ---\\n1 packets transmitted, 0 received, 100%% packet loss, time 0ms\\n\\n"; exit 1' INT\nsleep 5 & wait\n`,
+  );
+  writeFileSync(
+    path.join(bin, 'perl'),
+    `#!/bin/sh\ntrap 'echo tcp-connect ETIMEDOUT; exit 1' ALRM\nsleep 5 & wait\n`,
+  );
+  chmodSync(path.join(bin, 'ping'), 0o755);
+  chmodSync(path.join(bin, 'perl'), 0o755);
+  const run = (text: string) =>
+    execFileSync('sh', ['-c', text], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+
+  it('ping cut at its derived wait: exit 1 with statistics, parsed as "no reply" as before', () => {
+    const probes = [
+      { key: 'ping-control-plane', command: probeCommands.pingHost('198.18.0.10'), timeoutMs: 3000 },
+      { key: 'tcp-node:node-1', command: probeCommands.tcpConnect('198.18.0.11', 10250), timeoutMs: 3000 },
+    ];
+    const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300 });
+    const started = Date.now();
+    const outputs = parseBundle('node-3', bundle, probes, run(bundle.command.text));
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+    const by = Object.fromEntries(outputs.map((o) => [o.probe, o]));
+    assert.equal(by['ping-control-plane']?.exitCode, 1);
+    assert.equal(
+      by['ping-control-plane']?.command,
+      probes[0]!.command.text,
+      'the evidence shows the probe’s own command',
+    );
+    const ping = parsePing(by['ping-control-plane']!);
+    assert.deepEqual(ping.status === 'ok' && ping.value.replied, false);
+    const tcp = parseTcpConnect(by['tcp-node:node-1']!);
+    assert.equal(tcp.status === 'ok' && tcp.value.outcome, 'timeout');
+  });
+
+  it('without waits the bundle is today’s: no stand-in is cut early', () => {
+    const bundle = buildBundle(
+      [{ key: 'ping-control-plane', command: probeCommands.pingHost('198.18.0.10'), timeoutMs: 1000 }],
+      undefined,
+    );
+    assert.doesNotMatch(bundle.command.text, /preserve-status/);
+  });
+});
