@@ -1,6 +1,7 @@
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
+import type { SweepMessage } from './sweep-message.js';
 
 /**
  * A node's diagnosis with the fix on offer, attached by the worker after diagnosis (it runs only on
@@ -46,7 +47,8 @@ export type OutboxMessage =
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
-  | RemediationMessage;
+  | RemediationMessage
+  | SweepMessage;
 
 export interface RemediationJobData {
   readonly planId: string;
