@@ -168,6 +168,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler shared by every worker.
   if (config.sweep) {
     const sweepConfig = config.sweep;
+    const sweepOwner = ids.next(`${hostname()}-${process.pid}`);
     const sweeps = await startSweeps({
       connection: redis,
       intervalMs: sweepConfig.intervalMs,
@@ -189,7 +190,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
             audit,
             clock,
             ids,
-            worker: ids.next(`${hostname()}-${process.pid}`),
+            worker: sweepOwner,
             logger: logger.child({ component: 'sweep' }),
           },
           sweepId,
