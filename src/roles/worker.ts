@@ -199,7 +199,10 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     ctx.addWorker(sweeps.worker);
     ctx.onStop(() => sweeps.queue.close());
   } else {
-    await removeSweepSchedule(redis);
+    // Not awaited: a worker starts (and serves /netcheck) even if this cannot be done right now.
+    void removeSweepSchedule(redis).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not remove the sweep schedule; sweeps are off in this worker'),
+    );
   }
 
   // The first thing a stopping worker does: take no more jobs and let the running ones reach a step
