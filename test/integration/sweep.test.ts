@@ -5,7 +5,14 @@ import type { V1NodeCondition } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import type { AuditEntry } from '../../src/audit/audit-event.js';
 import { coreClient } from '../../src/kube/kube-client.js';
-import { addFault, clearFault, type FaultSpec, startApiServer, stopApiServer } from '../../src/lab/lab.js';
+import {
+  addFault,
+  clearFault,
+  type FaultSpec,
+  labExec,
+  startApiServer,
+  stopApiServer,
+} from '../../src/lab/lab.js';
 import { SWEEP_QUEUE } from '../../src/queue/sweep-queue.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { AuditWatch } from '../support/audit-watch.js';
@@ -56,6 +63,16 @@ describe('scheduled sweeps: announce on change only, flap filter, node condition
     );
   }
   const fault = (id: FaultSpec['id'], node: string): FaultSpec => ({ id, node });
+  const extraRule = (op: '-A' | '-D') => [
+    op,
+    'OUTPUT',
+    '-p',
+    'icmp',
+    '-d',
+    `${h.lab.specs[0]!.host}/32`,
+    '-j',
+    'REJECT',
+  ];
   const sweepMessages = () => h.slack.topLevel(SWEEP_CHANNEL);
   const sweepCalls = () =>
     h.slack.calls.filter(
@@ -120,6 +137,23 @@ describe('scheduled sweeps: announce on change only, flap filter, node condition
       await sweep();
       await sweep();
       assert.equal(sweepCalls().length, before, 'nothing posted or edited while it lasts unchanged');
+
+      // It changes (a second rule drops ICMP too; the fix must delete both): redrawn in place.
+      await labExec(h.lab, 'node-2', ['iptables', ...extraRule('-A')]);
+      try {
+        await sweep();
+        const redrawn = await h.slack.waitFor(
+          () => (announcement.edits > 0 ? announcement : undefined),
+          20_000,
+          'the announcement redrawn',
+        );
+        assert.match(messageText(redrawn), /-j REJECT/, 'the new evidence and plan');
+        assert.match(messageText(redrawn), /netcheck_approve/, 'a new plan to approve');
+        assert.equal(sweepMessages().length, 1, 'no second announcement');
+        assert.equal(h.slack.replies(announcement.ts).length, 0);
+      } finally {
+        await labExec(h.lab, 'node-2', ['iptables', ...extraRule('-D')]);
+      }
     } finally {
       await clearFault({ labId: h.lab.labId }, spec);
     }
@@ -151,7 +185,7 @@ describe('scheduled sweeps: announce on change only, flap filter, node condition
     const kinds = entries.filter((e) => e.runId === announcedRunId(entries)).map((e) => e.type);
     assert.deepEqual(
       kinds.filter((k) => k.startsWith('problem.')),
-      ['problem.announced', 'problem.resolved'],
+      ['problem.announced', 'problem.updated', 'problem.resolved'],
     );
   });
 
