@@ -157,8 +157,7 @@ async function deliverOne(
     await deps.runs.saveMessage(run.runId, 'report', body);
     return post(deps, run, messageId, threadTs, body);
   }
-  if (message.kind === 'notice' || message.kind === 'progress')
-    return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
+  if ('text' in message) return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
   throw new PermanentDeliveryError(`outbox message kind ${message.kind} is not known to this bot`);
 }
 

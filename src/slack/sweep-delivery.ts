@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { DeliveryOutcome } from '../queue/outbox-worker.js';
 import type { SweepMessage } from '../queue/sweep-message.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
+import { escapeMrkdwn } from './blocks/mrkdwn.js';
 import type { SlackMessage } from './blocks/report-blocks.js';
 import { renderSweepProblem, renderSweepResolved } from './blocks/sweep-blocks.js';
 
@@ -56,7 +57,8 @@ export async function deliverSweep(
     await deps.runs.saveMessage(run.runId, 'report', body);
     await update(deps, run, parentTs, body);
   }
-  return postOnce(parentTs, { text: message.note, blocks: [] });
+  // The note quotes the API server's error: shown as the characters it is.
+  return postOnce(parentTs, { text: escapeMrkdwn(message.note), blocks: [] });
 }
 
 async function update(
