@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuditEntry } from '../../src/audit/audit-event.js';
-import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
+import { addFault, clearFault, type FaultSpec, labExec } from '../../src/lab/lab.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { AuditWatch } from '../support/audit-watch.js';
@@ -128,5 +128,33 @@ describe('scheduled sweeps on the real schedule, two workers', () => {
     assert.equal(h.slack.replies(announcement.ts).length, 1, 'exactly one resolution');
     const problems = (await audit.all()).filter((e) => e.type.startsWith('problem.')).map((e) => e.type);
     assert.deepEqual(problems, ['problem.announced', 'problem.resolved']);
+  });
+
+  it('a sweep that outlasts the interval delays the next one instead of overlapping it', async () => {
+    // node-2 stops answering SSH (packets dropped, not refused): its diagnosis waits out the
+    // connect timeout (5 s), longer than the 2 s interval.
+    const rule = (op: '-I' | '-D') => ['iptables', op, 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP'];
+    const mark = await audit.lastId();
+    await labExec(h.lab, 'node-2', rule('-I'));
+    let slow: AuditEntry;
+    try {
+      slow = await audit.waitFor(
+        (e) => e.type === 'sweep.finished' && Number(e.data?.ms) > INTERVAL_MS,
+        60_000,
+        'a sweep longer than the interval',
+        mark,
+      );
+      // And the one after it, which was due while the slow one ran.
+      await audit.waitFor((e) => e.type === 'sweep.finished', 60_000, 'the next sweep', slow.id);
+    } finally {
+      await labExec(h.lab, 'node-2', rule('-D'));
+    }
+    const entries = await sweepEntries();
+    for (let i = 0; i + 1 < entries.length; i += 2) {
+      assert.equal(entries[i]?.type, 'sweep.started', `entry ${i}: ${JSON.stringify(entries[i]?.data)}`);
+      assert.equal(entries[i + 1]?.type, 'sweep.finished', `entry ${i + 1}`);
+      assert.equal(entries[i]?.data?.sweepId, entries[i + 1]?.data?.sweepId);
+    }
+    assert.ok(Number(slow.data?.ms) > INTERVAL_MS, `the slow sweep took ${slow.data?.ms} ms`);
   });
 });
