@@ -131,11 +131,14 @@ describe('scheduled sweeps on the real schedule, two workers', () => {
   });
 
   it('a sweep that outlasts the interval delays the next one instead of overlapping it', async () => {
-    // node-2 stops answering SSH (packets dropped, not refused): its diagnosis waits out the
-    // connect timeout (5 s), longer than the 2 s interval.
+    // node-2's sshd stops (its pooled connection closes) and new connections get no answer
+    // (SYN dropped, not refused): its diagnosis waits out the 5 s connect timeout, longer than the
+    // 2 s interval.
     const rule = (op: '-I' | '-D') => ['iptables', op, 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP'];
+    const unreachable: FaultSpec = { id: 'node-unreachable', node: 'node-2' };
     const mark = await audit.lastId();
     await labExec(h.lab, 'node-2', rule('-I'));
+    await addFault({ labId: h.lab.labId }, unreachable);
     let slow: AuditEntry;
     try {
       slow = await audit.waitFor(
@@ -148,6 +151,7 @@ describe('scheduled sweeps on the real schedule, two workers', () => {
       await audit.waitFor((e) => e.type === 'sweep.finished', 60_000, 'the next sweep', slow.id);
     } finally {
       await labExec(h.lab, 'node-2', rule('-D'));
+      await clearFault({ labId: h.lab.labId }, unreachable);
     }
     const entries = await sweepEntries();
     for (let i = 0; i + 1 < entries.length; i += 2) {
