@@ -18,7 +18,14 @@ export type AuditType =
   | 'run.interrupted'
   | 'run.stopped'
   | 'verification'
-  | 'host-key.refused';
+  | 'host-key.refused'
+  /** Scheduled sweeps (issue 16): each sweep, each problem's life, each node condition written. */
+  | 'sweep.started'
+  | 'sweep.finished'
+  | 'problem.announced'
+  | 'problem.updated'
+  | 'problem.resolved'
+  | 'node.condition';
 
 export interface AuditEvent {
   readonly type: AuditType;

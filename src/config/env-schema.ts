@@ -96,6 +96,22 @@ export const envSchema = z.object({
       message: 'expected at least 1h, so a rollback offer can still restore',
     })
     .default(30 * 1440),
+  // Scheduled sweeps (issue 16): off unless an interval is given; at least 2 s (tests), minutes in production.
+  NETCHECK_SWEEP_INTERVAL: z
+    .string()
+    .regex(
+      /^[1-9][0-9]{0,5}(s|m|h)$/,
+      'expected an interval such as 30s, 5m or 1h (seconds, minutes or hours)',
+    )
+    .transform(
+      (s) => Number(s.slice(0, -1)) * { s: 1000, m: 60_000, h: 3_600_000 }[s.slice(-1) as 's' | 'm' | 'h'],
+    )
+    .refine((ms) => ms >= 2000 && ms <= 24 * 3_600_000, { message: 'expected an interval from 2s to 24h' })
+    .optional(),
+  NETCHECK_SWEEP_CHANNEL: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C0123ABCD')
+    .optional(),
   NETCHECK_ROLE: z
     .enum(['all', 'bot', 'worker'], { error: 'expected one of: all, bot, worker' })
     .default('all'),

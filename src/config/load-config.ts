@@ -40,6 +40,8 @@ export interface Config {
    * nodes without a zone (every node of an inventory without zones). See docs/architecture.md, "Zones".
    */
   readonly zones?: readonly string[] | undefined;
+  /** Scheduled sweeps (NETCHECK_SWEEP_INTERVAL, NETCHECK_SWEEP_CHANNEL); undefined = off. */
+  readonly sweep: { readonly intervalMs: number; readonly channel: string } | undefined;
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -107,6 +109,8 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     );
   }
 
+  problems.push(...sweepProblems(env));
+
   let inventory: Inventory | undefined;
   try {
     inventory = await loadInventory(env.NETCHECK_INVENTORY);
@@ -166,7 +170,25 @@ export async function loadConfig(source: EnvSource): Promise<Config> {
     kubeconfigPath: env.KUBECONFIG,
     backup: { keep: env.NETCHECK_BACKUP_KEEP, maxAgeMinutes: env.NETCHECK_BACKUP_MAX_AGE },
     zones: env.NETCHECK_ZONE,
+    sweep:
+      env.NETCHECK_SWEEP_INTERVAL && env.NETCHECK_SWEEP_CHANNEL
+        ? { intervalMs: env.NETCHECK_SWEEP_INTERVAL, channel: env.NETCHECK_SWEEP_CHANNEL }
+        : undefined,
   };
+}
+
+/** A sweep needs a channel to speak in, and its Approve buttons must work there. */
+function sweepProblems(env: Env): string[] {
+  if (env.NETCHECK_SWEEP_INTERVAL === undefined) return [];
+  if (!env.NETCHECK_SWEEP_CHANNEL)
+    return [
+      'NETCHECK_SWEEP_CHANNEL is not set; expected the channel id (C0123ABCD) where scheduled sweeps announce problems, because NETCHECK_SWEEP_INTERVAL is set (unset it to turn sweeps off)',
+    ];
+  if (env.NETCHECK_CHANNELS && !env.NETCHECK_CHANNELS.includes(env.NETCHECK_SWEEP_CHANNEL))
+    return [
+      `NETCHECK_SWEEP_CHANNEL=${env.NETCHECK_SWEEP_CHANNEL}: not in NETCHECK_CHANNELS; add it there, or the Approve buttons of sweep announcements would be refused`,
+    ];
+  return [];
 }
 
 async function requireReadable(

@@ -1,5 +1,6 @@
 import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { coreClient, kubeCall } from './kube-client.js';
+import { type ConditionOutcome, NETWORK_PROBLEM_CONDITION, type NetworkCondition } from './node-condition.js';
 
 export type DrainOutcome =
   | { readonly status: 'done'; readonly evicted: readonly string[]; readonly skipped: readonly string[] }
@@ -7,9 +8,9 @@ export type DrainOutcome =
   | { readonly status: 'failed'; readonly error: string };
 
 /**
- * The only Kubernetes writes netcheck makes, used by an approved reset plan: cordon a node, evict
- * its pods (DaemonSet and mirror pods stay, as `kubectl drain --ignore-daemonsets` does), delete the
- * node object. Every call has a deadline; an API server that does not answer is reported as
+ * The only Kubernetes writes netcheck makes. An approved reset plan: cordon a node, evict its pods
+ * (DaemonSet and mirror pods stay, as `kubectl drain --ignore-daemonsets` does), delete the node
+ * object. A sweep: the `NetcheckNetworkProblem` condition on the node's status. Every call has a deadline; an API server that does not answer is reported as
  * 'unreachable' so the plan can go on without it (the node is reset over SSH either way).
  */
 export class KubeNodeWriter {
@@ -24,6 +25,40 @@ export class KubeNodeWriter {
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
     return kubeCall(what, this.timeoutMs, call);
+  }
+
+  /**
+   * Sets the node's `NetcheckNetworkProblem` condition: a strategic merge patch on the status
+   * subresource (conditions merge by `type`, so the kubelet's own conditions are left alone). Needs
+   * `nodes/status` `patch` (docs/rbac.md). Any failure is a skip the sweep reports, never a throw.
+   */
+  async setCondition(node: string, condition: NetworkCondition, nowIso: string): Promise<ConditionOutcome> {
+    const body = {
+      status: {
+        conditions: [
+          {
+            type: NETWORK_PROBLEM_CONDITION,
+            status: condition.status,
+            reason: condition.reason,
+            message: condition.message,
+            lastHeartbeatTime: nowIso,
+            lastTransitionTime: nowIso,
+          },
+        ],
+      },
+    };
+    try {
+      await this.deadline(
+        `PATCH /api/v1/nodes/${node}/status`,
+        this.core.patchNodeStatus(
+          { name: node, body },
+          setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+        ),
+      );
+      return { status: 'written' };
+    } catch (error) {
+      return { status: 'skipped', error: describe(error) };
+    }
   }
 
   async drainAndDelete(node: string): Promise<DrainOutcome> {

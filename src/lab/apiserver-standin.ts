@@ -36,7 +36,7 @@ interface State {
 const load = (): State => JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as State;
 
 /*
- * Writes (cordon, eviction, node delete) are kept as marker files under api/ in the lab's state dir
+ * Writes (cordon, eviction, node delete, status conditions) are kept as marker files under api/ in the lab's state dir
  * and logged to api/writes.log; the kubeadm stand-in's join removes a node's markers, the way a
  * real kubelet re-registers its node after a join.
  */
@@ -44,6 +44,21 @@ const apiDir = path.join(stateDir, 'api');
 mkdirSync(apiDir, { recursive: true });
 const marker = (kind: 'deleted' | 'cordoned', name: string) => path.join(apiDir, `${kind}-${name}`);
 const logWrite = (line: string) => appendFileSync(path.join(apiDir, 'writes.log'), `${line}\n`);
+/** Conditions written to a node's status subresource (by `type`), served back in status.conditions. */
+const conditionsFile = (name: string) => path.join(apiDir, `conditions-${name}.json`);
+const writtenConditions = (name: string): Record<string, unknown>[] =>
+  existsSync(conditionsFile(name))
+    ? (JSON.parse(readFileSync(conditionsFile(name), 'utf8')) as Record<string, unknown>[])
+    : [];
+/** A strategic merge / merge patch (`{status:{conditions:[…]}}`) or a JSON patch adding conditions. */
+function patchedConditions(body: unknown): Record<string, unknown>[] {
+  if (Array.isArray(body))
+    return body.flatMap((op: { value?: unknown }) =>
+      Array.isArray(op.value) ? op.value : op.value && typeof op.value === 'object' ? [op.value] : [],
+    ) as Record<string, unknown>[];
+  const conditions = (body as { status?: { conditions?: unknown } } | null)?.status?.conditions;
+  return Array.isArray(conditions) ? (conditions as Record<string, unknown>[]) : [];
+}
 // A standby node (lab up --standby) has not joined: the API has no record of it.
 const visible = (state: State) =>
   state.specs.filter((s) => !existsSync(marker('deleted', s.name)) && !state.standby?.includes(s.name));
@@ -87,6 +102,7 @@ function node(state: State, s: Spec) {
           status: podCIDR ? 'True' : 'False',
           reason: podCIDR ? 'KubeletReady' : 'KubeletNotReady',
         },
+        ...writtenConditions(s.name),
       ],
     },
   };
@@ -155,6 +171,31 @@ const server = createServer(
         metadata: {},
         items: visible(state).map((s) => node(state, s)),
       });
+    const status = /^\/api\/v1\/nodes\/([^/]+)\/status$/.exec(url.pathname);
+    if (status && req.method === 'PATCH') {
+      const s = visible(state).find((x) => x.name === status[1]);
+      if (!s) return notFound();
+      let raw = '';
+      req.on('data', (chunk: Buffer) => {
+        raw += chunk.toString('utf8');
+      });
+      req.on('end', () => {
+        let incoming: Record<string, unknown>[];
+        try {
+          incoming = patchedConditions(JSON.parse(raw));
+        } catch {
+          return send(400, { kind: 'Status', status: 'Failure', reason: 'BadRequest', code: 400 });
+        }
+        const reasonOk = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+        if (incoming.some((c) => typeof c.type !== 'string' || !reasonOk.test(String(c.reason ?? 'x'))))
+          return send(422, { kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422 });
+        const merged = writtenConditions(s.name).filter((c) => !incoming.some((i) => i.type === c.type));
+        writeFileSync(conditionsFile(s.name), JSON.stringify([...merged, ...incoming]));
+        for (const c of incoming) logWrite(`condition ${s.name} ${c.type}=${c.status} ${c.reason}`);
+        send(200, node(load(), s));
+      });
+      return;
+    }
     const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(url.pathname);
     if (one) {
       const s = visible(state).find((x) => x.name === one[1]);

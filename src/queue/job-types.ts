@@ -2,6 +2,7 @@ import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { PreflightResult } from '../diagnosis/preflight-result.js';
 import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
+import type { SweepMessage } from './sweep-message.js';
 
 /**
  * A node's diagnosis with the fix on offer, attached by the worker after diagnosis (it runs only on
@@ -57,7 +58,8 @@ export type OutboxMessage =
   /** `/netcheck preflight`: the pass/fail table in the thread, then the parent's one-line outcome. */
   | { readonly kind: 'preflight'; readonly runId: string; readonly result: PreflightResult }
   | { readonly kind: 'preflight-verdict'; readonly runId: string; readonly text: string }
-  | RemediationMessage;
+  | RemediationMessage
+  | SweepMessage;
 
 export interface RemediationJobData {
   readonly planId: string;

@@ -15,6 +15,7 @@ export function outboxMessageId(message: OutboxMessage): string {
   if (message.kind === 'progress') return `${message.runId}-progress-${message.seq}`;
   if (message.kind === 'plan-offered') return `${message.runId}-plan-offered-${message.plan.planId}`;
   if (message.kind === 'plan-decided') return `${message.runId}-plan-decided-${message.planId}`;
+  if (message.kind === 'sweep-update') return `${message.runId}-sweep-update-${message.seq}`;
   return `${message.runId}-${message.kind}`;
 }
 

@@ -14,20 +14,26 @@ import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
+import { removeSweepSchedule, startSweeps } from '../queue/sweep-queue.js';
 import { zoneQueueName } from '../queue/zone-routing.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
 import { createPlanSigner } from '../remediation/plan-signer.js';
 import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
+import { SweepStateStore } from '../store/sweep-state-store.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
 import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
+import { runSweep } from '../worker/sweep-run.js';
 import type { RoleContext } from './role-context.js';
 
 /** Every Kubernetes API call's deadline: a hung API server must not hold a diagnosis. */
 const KUBE_CALL_TIMEOUT_MS = 3000;
+
+/** How many nodes a scheduled sweep diagnoses at once. */
+const SWEEP_CONCURRENCY = 4;
 
 /** How often a worker looks for runs whose worker died mid-plan. */
 const INTERRUPTED_SWEEP_MS = 3000;
@@ -218,6 +224,46 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   const beating = setInterval(beat, ZONE_HEARTBEAT_EVERY_MS);
   beating.unref();
   logger.info({ workerId, zones: zones.map((z) => z ?? '(default)') }, 'worker serves these zones');
+
+  // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler shared by every worker.
+  if (config.sweep) {
+    const sweepConfig = config.sweep;
+    const sweepOwner = ids.next(`${hostname()}-${process.pid}`);
+    const sweeps = await startSweeps({
+      connection: redis,
+      intervalMs: sweepConfig.intervalMs,
+      logger: logger.child({ component: 'sweep' }),
+      handle: (sweepId) =>
+        runSweep(
+          {
+            nodes,
+            names: inventory.nodes.map((n) => n.name),
+            concurrency: SWEEP_CONCURRENCY,
+            state: new SweepStateStore(redis),
+            planFor: (report, planIds) => planFor(report, planIds, config.backup),
+            signer,
+            savePlan: (plan, nowMs) => plans.save(plan, nowMs),
+            createRun: (run) => runs.create(run),
+            post,
+            setCondition: writer ? (node, c) => writer.setCondition(node, c, clock.isoNow()) : undefined,
+            channel: sweepConfig.channel,
+            audit,
+            clock,
+            ids,
+            worker: sweepOwner,
+            logger: logger.child({ component: 'sweep' }),
+          },
+          sweepId,
+        ),
+    });
+    ctx.addWorker(sweeps.worker);
+    ctx.onStop(() => sweeps.queue.close());
+  } else {
+    // Not awaited: a worker starts (and serves /netcheck) even if this cannot be done right now.
+    void removeSweepSchedule(redis).catch((error: unknown) =>
+      logger.warn({ err: error }, 'could not remove the sweep schedule; sweeps are off in this worker'),
+    );
+  }
 
   // The first thing a stopping worker does: take no more jobs and let the running ones reach a step
   // boundary, while SSH, Redis and the outbox are all still there for them to finish and report.

@@ -2,6 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { redactDeep } from '../audit/redact.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
+import { SWEEP_MESSAGE_KINDS, type SweepMessage } from '../queue/sweep-message.js';
 import type { RunRecord, RunStore } from '../store/run-store.js';
 import { escapeOutboxText } from './blocks/outbox-text.js';
 import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks.js';
@@ -9,6 +10,7 @@ import { planBlocks } from './blocks/plan-blocks.js';
 import { renderPreflight } from './blocks/preflight-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
 import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
+import { deliverSweep } from './sweep-delivery.js';
 
 /** Slack errors that no retry can fix. */
 const PERMANENT = new Set([
@@ -94,6 +96,11 @@ async function deliverOne(
     );
   }
 
+  if (SWEEP_MESSAGE_KINDS.has(message.kind))
+    return deliverSweep(deps, run, message as SweepMessage, (threadTs, body, onPosted) =>
+      post(deps, run, messageId, threadTs, body, onPosted),
+    );
+
   const threadTs = run.parentTs;
   if (!threadTs && !run.parentFailed && deps.now() - Date.parse(run.createdAt) < PARENT_WAIT_LIMIT_MS) {
     return { status: 'wait', ms: 500, reason: 'waiting for the parent message to be posted' };
@@ -123,6 +130,11 @@ async function deliverOne(
       return { status: 'wait', ms: 500, reason: 'waiting for the report to be posted' };
     const blocks = saved.blocks.filter((b) => b.block_id !== `plan-${message.planId}`);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: message.text }] });
+    // Kept, so a later redraw (a sweep problem resolved) does not bring the buttons back.
+    await deps.runs.saveMessage(run.runId, offered ? `plan-${message.planId}` : 'report', {
+      text: saved.text,
+      blocks,
+    });
     await deps.client.chat.update({
       channel: run.channel,
       ts: reportTs,
@@ -163,7 +175,8 @@ async function deliverOne(
     await deps.runs.saveMessage(run.runId, 'report', body);
     return post(deps, run, messageId, threadTs, body);
   }
-  return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
+  if ('text' in message) return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
+  throw new PermanentDeliveryError(`outbox message kind ${message.kind} is not known to this bot`);
 }
 
 async function post(
