@@ -18,7 +18,9 @@ export type AuditType =
   | 'run.interrupted'
   | 'run.stopped'
   | 'verification'
-  | 'host-key.refused';
+  | 'host-key.refused'
+  /** A `/netcheck mesh` finished: the counts, the findings and the nodes sent to diagnosis. */
+  | 'mesh.finished';
 
 export interface AuditEvent {
   readonly type: AuditType;

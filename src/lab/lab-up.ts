@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mapLimit } from '../core/map-limit.js';
 import type { FaultSpec } from './fault-spec.js';
 import { startApiServer } from './lab-apiserver.js';
 import { labDown } from './lab-down.js';
@@ -28,6 +29,16 @@ export interface LabOptions {
 }
 
 const LAB_ID = /^[a-z][a-z0-9]{0,7}$/;
+
+/** Nodes per lab (`--nodes`): addresses 198.18.N.10-209 stay inside the /24. */
+export const MAX_NODES = 200;
+
+/**
+ * Nodes set up at once: each setup is a chain of short processes (namespaces, mounts, veth,
+ * ssh-keygen, sshd, iptables-restore); all 100 at once only makes them queue for the 2 CPUs
+ * and hit the 20 s per-command deadline.
+ */
+const SETUP_PARALLEL = 12;
 
 /** Node name → release, for the nodes that have one; unknown names and releases are refused. */
 function distrosFor(opts: LabOptions, names: readonly string[]): Record<string, LabDistro> {
@@ -62,8 +73,10 @@ function normalise(opts: LabOptions): { labId: string; netIndex: number; workers
       `net index ${netIndex} is invalid: expected 0..255 (the lab network is 198.18.<index>.0/24)`,
     );
   const workers = opts.workers ?? 3;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 60)
-    throw new LabError(`--workers ${workers} is invalid: expected 1..60`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_NODES - 1)
+    throw new LabError(
+      `--workers ${workers} is invalid: expected 1..${MAX_NODES - 1} (--nodes N: 2..${MAX_NODES}, one control plane and N-1 workers)`,
+    );
   return { labId, netIndex, workers, stateDir: labStateDir({ labId, stateRoot: opts.stateRoot }) };
 }
 
@@ -138,8 +151,8 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     await makeCertificates(state);
     await writeFile(path.join(stateDir, 'bin', 'kubeadm'), kubeadmStandIn(stateDir), { mode: 0o755 });
 
-    await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
-    await Promise.all(specs.map((spec) => setupOverlay(state, spec)));
+    await mapLimit(specs, SETUP_PARALLEL, (spec) => createNode(state, spec, bridge, prefix));
+    await mapLimit(specs, SETUP_PARALLEL, (spec) => setupOverlay(state, spec));
     const knownHosts = await Promise.all(
       specs.map(
         async (s) =>

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type FakeFile, FakeFiles } from './slack-files-standin.js';
 
 export interface RecordedCall {
   readonly method: string;
@@ -17,6 +18,8 @@ export interface FakeMessage {
   blocks: unknown[];
   readonly metadata: { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
   edits: number;
+  /** Files shared with this message (files.completeUploadExternal). */
+  readonly files?: readonly FakeFile[];
 }
 
 export type InjectedFailure =
@@ -35,6 +38,8 @@ export type InjectedFailure =
 export class FakeSlack extends EventEmitter {
   readonly calls: RecordedCall[] = [];
   readonly messages: FakeMessage[] = [];
+  /** Slack's external file uploads (files.getUploadURLExternal, the upload URL, completeUploadExternal). */
+  readonly files = new FakeFiles();
   private readonly failures = new Map<string, InjectedFailure[]>();
   private server: Server | undefined;
   /** User groups (`S…` id → member ids) that usergroups.users.list answers with. */
@@ -126,6 +131,7 @@ export class FakeSlack extends EventEmitter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await this.handleFileUrl(req, res)) return;
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const raw = await readBody(req);
     const params = parseParams(raw, req.headers['content-type'] ?? '');
@@ -164,6 +170,37 @@ export class FakeSlack extends EventEmitter {
     this.json(res, body);
   }
 
+  /** The upload URL (POST bytes) and the file URL (GET bytes), outside /api/ as at Slack. */
+  private async handleFileUrl(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const m = /^\/(upload|files)\/(F[0-9]+)$/.exec(req.url ?? '');
+    if (!m) return false;
+    const id = m[2]!;
+    if (m[1] === 'upload' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const ok = this.files.receive(id, Buffer.concat(chunks));
+      this.record({
+        method: 'upload',
+        params: { file: id },
+        token: undefined,
+        outcome: ok ? 'ok' : 'not_found',
+      });
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(ok ? `OK - ${Buffer.concat(chunks).length}` : 'not found');
+      return true;
+    }
+    const file = this.files.files.get(id);
+    if (m[1] === 'files' && req.method === 'GET' && file?.bytes) {
+      const type = file.filename.endsWith('.png') ? 'image/png' : 'text/csv; charset=utf-8';
+      res.writeHead(200, { 'content-type': type, 'content-length': String(file.bytes.length) });
+      res.end(file.bytes);
+      return true;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+    return true;
+  }
+
   private record(call: RecordedCall): void {
     // Bounded: the local mode runs for hours; tests never come near this.
     if (this.calls.length >= 10_000) this.calls.splice(0, 1000);
@@ -174,6 +211,18 @@ export class FakeSlack extends EventEmitter {
   private json(res: ServerResponse, body: unknown): void {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
+  }
+
+  private wire(m: FakeMessage): Record<string, unknown> {
+    const base = this.url.replace(/api\/$/, '');
+    return {
+      ts: m.ts,
+      thread_ts: m.threadTs,
+      text: m.text,
+      blocks: m.blocks,
+      metadata: m.metadata,
+      ...(m.files ? { files: m.files.map((f) => this.files.wire(f, base)) } : {}),
+    };
   }
 
   private nextTs(): string {
@@ -239,21 +288,54 @@ export class FakeSlack extends EventEmitter {
       }
       case 'apps.connections.open':
         return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
+      case 'files.getUploadURLExternal': {
+        const length = Number(p.length);
+        if (!p.filename || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
+        return okBody(this.files.getUploadUrl(this.url.replace(/api\/$/, ''), String(p.filename), length));
+      }
+      case 'files.completeUploadExternal': {
+        const list = typeof p.files === 'string' ? safeJson(p.files) : p.files;
+        const checked = this.files.complete(list);
+        if ('error' in checked) return fail(checked.error);
+        const channel = String(p.channel_id ?? '');
+        if (!channel) return fail('channel_not_found');
+        const threadTs = p.thread_ts ? String(p.thread_ts) : undefined;
+        if (threadTs && !this.messages.some((m) => m.ts === threadTs && m.channel === channel))
+          return fail('thread_not_found');
+        const message: FakeMessage = {
+          channel,
+          ts: this.nextTs(),
+          threadTs,
+          text: String(p.initial_comment ?? ''),
+          blocks: [],
+          metadata: undefined,
+          edits: 0,
+          files: checked.files,
+        };
+        for (const f of checked.files) f.shared = { channel, ts: message.ts };
+        this.messages.push(message);
+        const base = this.url.replace(/api\/$/, '');
+        return okBody({ files: checked.files.map((f) => this.files.wire(f, base)) });
+      }
       case 'conversations.history':
-        return okBody({ messages: this.topLevel(String(p.channel)).reverse().map(wire), has_more: false });
+        return okBody({
+          messages: this.topLevel(String(p.channel))
+            .reverse()
+            .map((m) => this.wire(m)),
+          has_more: false,
+        });
       case 'conversations.replies': {
         const parent = this.messages.find((m) => m.ts === p.ts && m.channel === p.channel);
         if (!parent) return fail('thread_not_found');
-        return okBody({ messages: [parent, ...this.replies(parent.ts)].map(wire), has_more: false });
+        return okBody({
+          messages: [parent, ...this.replies(parent.ts)].map((m) => this.wire(m)),
+          has_more: false,
+        });
       }
       default:
         return fail('unknown_method');
     }
   }
-}
-
-function wire(m: FakeMessage): Record<string, unknown> {
-  return { ts: m.ts, thread_ts: m.threadTs, text: m.text, blocks: m.blocks, metadata: m.metadata };
 }
 
 function asArray(value: unknown): unknown[] {

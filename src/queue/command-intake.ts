@@ -92,7 +92,12 @@ export function parseCommandRequest(raw: string | undefined): CommandRequest | u
   try {
     const value = JSON.parse(raw ?? '') as Partial<CommandRequest>;
     const fields = ['runId', 'node', 'requestedBy', 'channel', 'requestedAt', 'text'] as const;
-    return fields.every((f) => typeof value[f] === 'string') ? (value as CommandRequest) : undefined;
+    const meshOk =
+      value.mesh === undefined ||
+      (Array.isArray(value.mesh) && value.mesh.every((n) => typeof n === 'string'));
+    return fields.every((f) => typeof value[f] === 'string') && meshOk
+      ? (value as CommandRequest)
+      : undefined;
   } catch {
     return undefined;
   }

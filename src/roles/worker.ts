@@ -7,6 +7,7 @@ import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
 import { collectFacts } from '../probes/collect-facts.js';
 import type { OutboxMessage } from '../queue/job-types.js';
+import { startMeshWorker } from '../queue/mesh-worker.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
@@ -15,6 +16,9 @@ import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
+import { planMesh } from '../worker/mesh-plan.js';
+import { probeMeshChunk } from '../worker/mesh-probe.js';
+import { reportMesh } from '../worker/mesh-report.js';
 import { runProbe } from '../worker/probe-run.js';
 import type { RoleContext } from './role-context.js';
 
@@ -108,6 +112,41 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   });
   ctx.addWorker(probeWorker);
 
+  // `/netcheck mesh`: plan, chunks of sources over the pooled connections, report (worker/mesh-*.ts).
+  const meshWorker = startMeshWorker({
+    connection: redis,
+    queues,
+    logger: logger.child({ component: 'mesh-worker' }),
+    handlers: {
+      plan: (job) =>
+        planMesh(
+          {
+            inventory,
+            kubeNodes: async () => (kube ? kube.listNodes() : undefined),
+            addFlow: (report, chunks) => queues.addMeshFlow(report, chunks),
+            audit,
+          },
+          job,
+        ),
+      probe: (job) => probeMeshChunk({ inventory, transport, now: clock.monotonicMs }, job),
+      report: (job, chunks) =>
+        reportMesh(
+          {
+            enqueueOutbox: (...messages) => queues.enqueueOutbox(...messages),
+            enqueueProbe: (data) => queues.enqueueProbe(data),
+            createChildRun: async (run) => {
+              if (!(await runs.get(run.runId))) await runs.create(run);
+            },
+            audit,
+            clock,
+          },
+          job,
+          chunks,
+        ),
+    },
+  });
+  ctx.addWorker(meshWorker);
+
   const post = (message: OutboxMessage) => queues.enqueueOutbox(message);
   const newPlanId = () => ids.next('plan');
   // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
@@ -164,7 +203,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     stopping.abort();
     logger.info('stopping: no new jobs; running steps finish, then their plans stop and report');
     await withDeadline(
-      Promise.all([remediationWorker.close(), probeWorker.close()]),
+      Promise.all([remediationWorker.close(), probeWorker.close(), meshWorker.close()]),
       WORKER_DRAIN_MS,
       'letting running jobs finish',
     );

@@ -8,6 +8,7 @@ import { renderParentPending, renderParentVerdict } from './blocks/parent-blocks
 import { planBlocks } from './blocks/plan-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
 import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
+import { deliverMeshFiles, deliverMeshSummary } from './mesh/mesh-delivery.js';
 
 /** Slack errors that no retry can fix. */
 const PERMANENT = new Set([
@@ -44,6 +45,8 @@ export interface OutboxDeliveryDeps {
   readonly controlPlane: ReadonlySet<string>;
   readonly now: () => number;
   readonly logger: { warn(obj: object, msg: string): void };
+  /** The local console keeps each mesh picture to show it (local mode only). */
+  readonly onMeshPicture?: (runId: string, png: Uint8Array) => void;
 }
 
 /**
@@ -83,7 +86,7 @@ async function deliverOne(
       run,
       messageId,
       undefined,
-      renderParentPending(run.node, run.requestedBy),
+      renderParentPending(message.label ?? run.node, run.requestedBy),
       async (ts) => {
         await deps.runs.recordDelivered(run.runId, 'parent', ts);
       },
@@ -97,6 +100,8 @@ async function deliverOne(
 
   if (message.kind === 'verdict') {
     if (!threadTs) return { status: 'delivered' }; // no parent to update; the report carries the verdict
+    // A mesh's culprit: the parent is the mesh's, which keeps the mesh's verdict.
+    if (run.parentRun) return { status: 'delivered' };
     const body = renderParentVerdict(message.report, run.requestedBy);
     await deps.client.chat.update({
       channel: run.channel,
@@ -144,6 +149,17 @@ async function deliverOne(
     const body = renderReport(message.report, run.runId, deps.controlPlane);
     await deps.runs.saveMessage(run.runId, 'report', body);
     return post(deps, run, messageId, threadTs, body);
+  }
+  if (message.kind === 'mesh-summary' || message.kind === 'mesh-files') {
+    const mesh = {
+      client: deps.client,
+      runs: deps.runs,
+      post: (body: SlackMessage) => post(deps, run, messageId, threadTs, body),
+      ...(deps.onMeshPicture ? { onPicture: deps.onMeshPicture } : {}),
+    };
+    return message.kind === 'mesh-summary'
+      ? deliverMeshSummary(mesh, run, threadTs, message.result)
+      : deliverMeshFiles(mesh, run, threadTs, message.result);
   }
   return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
 }

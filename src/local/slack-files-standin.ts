@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+
+/** A file as the stand-in holds it: what files.getUploadURLExternal promised and what was POSTed. */
+export interface FakeFile {
+  readonly id: string;
+  readonly filename: string;
+  readonly length: number;
+  bytes: Buffer | undefined;
+  title: string | undefined;
+  /** Set by files.completeUploadExternal: where it was shared. */
+  shared: { channel: string; ts: string } | undefined;
+}
+
+/**
+ * The files half of the Slack stand-in: Slack's external upload flow. `getUploadUrl` hands out a
+ * loopback URL (`<base>/upload/<id>`) that takes the bytes; `complete` shares the files into a
+ * channel or thread and is refused for a file whose bytes never arrived or did not match the
+ * announced length, as Slack does. `<base>/files/<id>` serves the bytes back (the local console
+ * shows the mesh picture from there).
+ */
+export class FakeFiles {
+  readonly files = new Map<string, FakeFile>();
+  private seq = 0;
+
+  getUploadUrl(base: string, filename: string, length: number): { file_id: string; upload_url: string } {
+    this.seq += 1;
+    const id = `F${String(this.seq).padStart(8, '0')}`;
+    this.files.set(id, { id, filename, length, bytes: undefined, title: undefined, shared: undefined });
+    return { file_id: id, upload_url: `${base}upload/${id}` };
+  }
+
+  /** The bytes POSTed to an upload URL; false for an id that was never handed out. */
+  receive(id: string, bytes: Buffer): boolean {
+    const file = this.files.get(id);
+    if (!file) return false;
+    file.bytes = bytes;
+    return true;
+  }
+
+  /** Checks the files of a completeUploadExternal call; an error code, or the files to share. */
+  complete(list: unknown): { error: string } | { files: FakeFile[] } {
+    const entries = Array.isArray(list) ? list : [];
+    if (entries.length === 0) return { error: 'invalid_arguments' };
+    const files: FakeFile[] = [];
+    for (const entry of entries) {
+      const { id, title } = (entry ?? {}) as { id?: unknown; title?: unknown };
+      const file = typeof id === 'string' ? this.files.get(id) : undefined;
+      if (!file?.bytes) return { error: 'file_not_found' };
+      if (file.bytes.length !== file.length) return { error: 'file_upload_size_mismatch' };
+      if (file.shared) return { error: 'file_already_completed' };
+      file.title = typeof title === 'string' ? title : file.filename;
+      files.push(file);
+    }
+    return { files };
+  }
+
+  /** How a shared file appears in a message (conversations.replies / history). */
+  wire(file: FakeFile, base: string): Record<string, unknown> {
+    return {
+      id: file.id,
+      name: file.filename,
+      title: file.title,
+      size: file.bytes?.length ?? 0,
+      url_private: `${base}files/${file.id}`,
+      sha256: file.bytes ? createHash('sha256').update(file.bytes).digest('hex') : undefined,
+    };
+  }
+}
