@@ -171,34 +171,15 @@ export class FakeSlack extends EventEmitter {
   }
 
   /** The upload URL (POST bytes) and the file URL (GET bytes), outside /api/ as at Slack. */
-  private async handleFileUrl(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const m = /^\/(upload|files)\/(F[0-9]+)$/.exec(req.url ?? '');
-    if (!m) return false;
-    const id = m[2]!;
-    if (m[1] === 'upload' && req.method === 'POST') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const ok = this.files.receive(id, Buffer.concat(chunks));
+  private handleFileUrl(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return this.files.serve(req, res, (id, ok) =>
       this.record({
         method: 'upload',
         params: { file: id },
         token: undefined,
         outcome: ok ? 'ok' : 'not_found',
-      });
-      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
-      res.end(ok ? `OK - ${Buffer.concat(chunks).length}` : 'not found');
-      return true;
-    }
-    const file = this.files.files.get(id);
-    if (m[1] === 'files' && req.method === 'GET' && file?.bytes) {
-      const type = file.filename.endsWith('.png') ? 'image/png' : 'text/csv; charset=utf-8';
-      res.writeHead(200, { 'content-type': type, 'content-length': String(file.bytes.length) });
-      res.end(file.bytes);
-      return true;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end('not found');
-    return true;
+      }),
+    );
   }
 
   private record(call: RecordedCall): void {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A file as the stand-in holds it: what files.getUploadURLExternal promised and what was POSTed. */
 export interface FakeFile {
@@ -64,5 +65,39 @@ export class FakeFiles {
       url_private: `${base}files/${file.id}`,
       sha256: file.bytes ? createHash('sha256').update(file.bytes).digest('hex') : undefined,
     };
+  }
+
+  /**
+   * `POST /upload/<id>` takes a file's bytes, `GET /files/<id>` gives them back; false when the
+   * request is for neither (the caller goes on with the Web API).
+   */
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    onUpload: (id: string, ok: boolean) => void,
+  ): Promise<boolean> {
+    const m = /^\/(upload|files)\/(F[0-9]+)$/.exec(req.url ?? '');
+    if (!m) return false;
+    const id = m[2]!;
+    if (m[1] === 'upload' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      const ok = this.receive(id, bytes);
+      onUpload(id, ok);
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(ok ? `OK - ${bytes.length}` : 'not found');
+      return true;
+    }
+    const file = this.files.get(id);
+    if (m[1] === 'files' && req.method === 'GET' && file?.bytes) {
+      const type = file.filename.endsWith('.png') ? 'image/png' : 'text/csv; charset=utf-8';
+      res.writeHead(200, { 'content-type': type, 'content-length': String(file.bytes.length) });
+      res.end(file.bytes);
+      return true;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found');
+    return true;
   }
 }

@@ -65,7 +65,7 @@ export function buildMeshSvg(matrix: MeshMatrix, opts: { title: string }): MeshS
   const width = Math.max(x - GAP + MARGIN + 24, MARGIN + labelW + 720);
   const height = legendY + 72 + MARGIN;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}" shape-rendering="crispEdges">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${MARGIN}" y="${MARGIN + 14}" font-size="16" font-weight="bold" fill="#222">${esc(opts.title)}</text>`,
   ];
