@@ -269,34 +269,26 @@ export class FakeSlack extends EventEmitter {
       }
       case 'apps.connections.open':
         return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
-      case 'files.getUploadURLExternal': {
-        const length = Number(p.length);
-        if (!p.filename || !Number.isInteger(length) || length <= 0) return fail('invalid_arguments');
-        return okBody(this.files.getUploadUrl(this.url.replace(/api\/$/, ''), String(p.filename), length));
-      }
+      case 'files.getUploadURLExternal':
       case 'files.completeUploadExternal': {
-        const list = typeof p.files === 'string' ? safeJson(p.files) : p.files;
-        const checked = this.files.complete(list);
-        if ('error' in checked) return fail(checked.error);
-        const channel = String(p.channel_id ?? '');
-        if (!channel) return fail('channel_not_found');
-        const threadTs = p.thread_ts ? String(p.thread_ts) : undefined;
-        if (threadTs && !this.messages.some((m) => m.ts === threadTs && m.channel === channel))
-          return fail('thread_not_found');
-        const message: FakeMessage = {
-          channel,
-          ts: this.nextTs(),
-          threadTs,
-          text: String(p.initial_comment ?? ''),
-          blocks: [],
-          metadata: undefined,
-          edits: 0,
-          files: checked.files,
-        };
-        for (const f of checked.files) f.shared = { channel, ts: message.ts };
-        this.messages.push(message);
-        const base = this.url.replace(/api\/$/, '');
-        return okBody({ files: checked.files.map((f) => this.files.wire(f, base)) });
+        const answer = this.files.answer(method, p, this.url.replace(/api\/$/, ''), {
+          threadExists: (channel, ts) => this.messages.some((m) => m.ts === ts && m.channel === channel),
+          share: (channel, threadTs, text, files) => {
+            const ts = this.nextTs();
+            this.messages.push({
+              channel,
+              ts,
+              threadTs,
+              text,
+              blocks: [],
+              metadata: undefined,
+              edits: 0,
+              files,
+            });
+            return ts;
+          },
+        });
+        return 'error' in answer ? fail(answer.error) : okBody(answer.body);
       }
       case 'conversations.history':
         return okBody({

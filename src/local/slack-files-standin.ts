@@ -100,4 +100,38 @@ export class FakeFiles {
     res.end('not found');
     return true;
   }
+
+  /** files.getUploadURLExternal and files.completeUploadExternal, as Slack answers them. */
+  answer(
+    method: string,
+    p: Record<string, unknown>,
+    base: string,
+    thread: {
+      threadExists(channel: string, ts: string): boolean;
+      share(channel: string, threadTs: string | undefined, text: string, files: FakeFile[]): string;
+    },
+  ): { error: string } | { body: Record<string, unknown> } {
+    if (method === 'files.getUploadURLExternal') {
+      const length = Number(p.length);
+      if (!p.filename || !Number.isInteger(length) || length <= 0) return { error: 'invalid_arguments' };
+      return { body: this.getUploadUrl(base, String(p.filename), length) };
+    }
+    const checked = this.complete(typeof p.files === 'string' ? parseJson(p.files) : p.files);
+    if ('error' in checked) return checked;
+    const channel = String(p.channel_id ?? '');
+    if (!channel) return { error: 'channel_not_found' };
+    const threadTs = p.thread_ts ? String(p.thread_ts) : undefined;
+    if (threadTs && !thread.threadExists(channel, threadTs)) return { error: 'thread_not_found' };
+    const ts = thread.share(channel, threadTs, String(p.initial_comment ?? ''), checked.files);
+    for (const f of checked.files) f.shared = { channel, ts };
+    return { body: { files: checked.files.map((f) => this.wire(f, base)) } };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
