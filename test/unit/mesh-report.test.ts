@@ -15,7 +15,9 @@ function chunkFor(sources: string[], bad: string, unreachable: string[] = []): M
       .filter((s) => !unreachable.includes(s))
       .map((s) => {
         const row = (overlay: boolean) =>
-          nodes.map((n) => (n.name === s ? 's' : overlay && (n.name === bad || s === bad) ? 't' : 'o')).join('');
+          nodes
+            .map((n) => (n.name === s ? 's' : overlay && (n.name === bad || s === bad) ? 't' : 'o'))
+            .join('');
         return [
           s,
           {
@@ -68,14 +70,30 @@ const job = {
 describe('mesh report', () => {
   it('joins the chunks, audits, posts summary and files, and diagnoses each culprit in the thread', async () => {
     const d = deps();
-    const result = await reportMesh(d.deps, job, [chunkFor(['cp-1', 'node-1'], 'node-2'), chunkFor(['node-2', 'node-3'], 'node-2')]);
+    const result = await reportMesh(d.deps, job, [
+      chunkFor(['cp-1', 'node-1'], 'node-2'),
+      chunkFor(['node-2', 'node-3'], 'node-2'),
+    ]);
     assert.equal(result.matrix.durationMs, 2000);
     assert.deepEqual(result.analysis.culprits, ['node-2']);
-    assert.deepEqual(d.outbox.map((m) => m.kind), ['mesh-summary', 'mesh-files']);
+    assert.deepEqual(
+      d.outbox.map((m) => m.kind),
+      ['mesh-summary', 'mesh-files'],
+    );
     assert.deepEqual(d.children, [
-      { runId: culpritRunId('run-1', 0), node: 'node-2', channel: 'C1', requestedBy: 'U1', createdAt: '2026-11-25T10:00:02.000Z', parentRun: 'run-1' },
+      {
+        runId: culpritRunId('run-1', 0),
+        node: 'node-2',
+        channel: 'C1',
+        requestedBy: 'U1',
+        createdAt: '2026-11-25T10:00:02.000Z',
+        parentRun: 'run-1',
+      },
     ]);
-    assert.deepEqual(d.probes.map((p) => [p.runId, p.node]), [['run-1-c0', 'node-2']]);
+    assert.deepEqual(
+      d.probes.map((p) => [p.runId, p.node]),
+      [['run-1-c0', 'node-2']],
+    );
     assert.equal(d.audit[0]?.type, 'mesh.finished');
     assert.match(d.audit[0]!.summary, /mesh of 4 nodes: faulty .* diagnosing node-2/);
   });
