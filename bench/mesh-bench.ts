@@ -43,7 +43,7 @@ interface Role {
 async function startRole(name: string, env: Record<string, string>): Promise<Role> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--optimize-for-size', CLI, 'start'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const role: Role = { child, port, output: '' };
