@@ -45,8 +45,6 @@ export interface OutboxDeliveryDeps {
   readonly controlPlane: ReadonlySet<string>;
   readonly now: () => number;
   readonly logger: { warn(obj: object, msg: string): void };
-  /** The local console keeps each mesh picture to show it (local mode only). */
-  readonly onMeshPicture?: (runId: string, png: Uint8Array) => void;
 }
 
 /**
@@ -155,7 +153,6 @@ async function deliverOne(
       client: deps.client,
       runs: deps.runs,
       post: (body: SlackMessage) => post(deps, run, messageId, threadTs, body),
-      ...(deps.onMeshPicture ? { onPicture: deps.onMeshPicture } : {}),
     };
     return message.kind === 'mesh-summary'
       ? deliverMeshSummary(mesh, run, threadTs, message.result)

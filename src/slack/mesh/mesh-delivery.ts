@@ -14,8 +14,6 @@ export interface MeshDeliveryDeps {
   readonly runs: RunStore;
   /** The outbox's own exactly-once post (outbox-delivery.ts). */
   readonly post: (body: SlackMessage) => Promise<DeliveryOutcome>;
-  /** Where the local console finds the picture (the stand-in serves it); optional. */
-  readonly onPicture?: (runId: string, png: Uint8Array) => void;
 }
 
 /** The summary in the thread, then the verdict on the parent (an update: safe to repeat). */
@@ -50,7 +48,6 @@ export async function deliverMeshFiles(
   const title = meshTitle(result);
   const svg = buildMeshSvg(result.matrix, { title });
   const png = rasterizeSvg(svg.svg);
-  deps.onPicture?.(run.runId, png);
   const stamp = result.at.replace(/[^0-9]/g, '').slice(0, 14);
   await uploadToThread({ client: deps.client, runs: deps.runs }, run, threadTs, {
     name: 'mesh-png',
