@@ -145,7 +145,7 @@ export function analyzeMesh(matrix: MeshMatrix, maxCulprits = MAX_CULPRITS): Mes
   const verdict = findings.length > 0 ? 'faulty' : unknownCells > 0 ? 'unknown' : 'healthy';
   const headline =
     verdict === 'healthy'
-      ? `all ${names.length} nodes reach each other on the underlay and the overlay, and the API server`
+      ? `\`healthy\`: all ${names.length} nodes reach each other on the underlay and the overlay, and the API server`
       : verdict === 'unknown'
         ? `no failure seen, but ${unknownCells} cells could not be checked`
         : `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${findings
