@@ -8,9 +8,12 @@
  * Arguments: the deadline (seconds, may be fractional), the boundary, the targets, one per line:
  * `<id> icmp <ipv4>` or `<id> tcp <ipv4> <port>`. Prints one line per target:
  * `<boundary> <id> <ok|refused|fail|timeout|unknown> <detail>`, detail one word (an errno name,
- * `reply`, `unreach-<code>` …). ICMP requests are sent in bursts of 32 and repeated twice to the
- * targets that have not answered, so a burst lost in a queue is not a failed pair. At most 128
- * connects are in flight. Everything still open at the deadline is `timeout`.
+ * `reply`, `unreach-<code>` …). ICMP requests go out in bursts of 16, 4 ms apart, after a random
+ * start within 50 ms, and are repeated at a quarter, half and three quarters of the deadline to
+ * the targets that have not answered: 100 sources starting at once overflow the kernel's receive
+ * backlog (netdev_max_backlog, 1000 packets per CPU) on a small machine, and a lost burst must not
+ * read as a failed pair. At most 64 connects are in flight. Whatever is still open at the
+ * deadline is `timeout`.
  * Kept free of single quotes and backslashes: it is passed to the shell as one quoted word.
  */
 export const PAIR_PROBE_PERL = String.raw`
@@ -27,9 +30,9 @@ if ($is) { fcntl($is, F_SETFL, O_NONBLOCK); setsockopt($is, SOL_SOCKET, 33, 4194
 my $pid = $$ & 0xffff; my %bysq; $bysq{$_} = $ic[$_][0] for 0 .. $#ic;
 sub cks { my $s = 0; $s += $_ for unpack("n*", $_[0]); $s = ($s >> 16) + ($s & 0xffff) while $s >> 16; return ~$s & 0xffff }
 sub echo { my $p = pack("CCnnn", 8, 0, 0, $pid, $_[0]) . "netcheck"; substr($p, 2, 2) = pack("n", cks($p)); return $p }
-my @sendq; my $round = 0; my @when = (0, 0.35 * $T, 0.7 * $T); my $el = 0;
+my $round = 0; my @when = (rand(0.05), 0.25 * $T, 0.5 * $T, 0.75 * $T); my $el = 0;
 my (%tcs, %tcw); my @tq = @tc; my $tin = 0;
-sub starttcp { while (@tq && $tin < 128) { my $t = shift @tq; my $s;
+sub starttcp { while (@tq && $tin < 64) { my $t = shift @tq; my $s;
   if (!socket($s, PF_INET, SOCK_STREAM, 6)) { put($t->[0], "unknown", en($! + 0)); next }
   fcntl($s, F_SETFL, O_NONBLOCK);
   if (connect($s, sockaddr_in($t->[2], $t->[1]))) { put($t->[0], "ok", "connected"); close $s; next }
@@ -45,7 +48,7 @@ sub rdicmp { while (1) { my $from = recv($is, my $buf, 1500, 0); last unless def
 sub sendround { my @todo = grep { !exists $res{$ic[$_][0]} } 0 .. $#ic; my $n = 0;
   for my $i (@todo) { my $ok = send($is, echo($i), 0, sockaddr_in(0, $ic[$i][1]));
     put($ic[$i][0], "fail", en($! + 0)) if !defined $ok && !$!{EAGAIN} && !$!{ENOBUFS};
-    if (++$n % 32 == 0) { my $r = ""; vec($r, fileno $is, 1) = 1; my (undef, $tl) = select($r, undef, undef, 0.003); $el += 0.003 - ($tl // 0); rdicmp() } } }
+    if (++$n % 16 == 0) { my $r = ""; vec($r, fileno $is, 1) = 1; my (undef, $tl) = select($r, undef, undef, 0.004); $el += 0.004 - ($tl // 0); rdicmp() } } }
 starttcp();
 while (1) {
   if ($is && $round < @when && $el >= $when[$round]) { sendround(); $round++ }

@@ -16,7 +16,7 @@ import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
-import { planMesh } from '../worker/mesh-plan.js';
+import { MESH_CHUNK_CONCURRENCY, planMesh } from '../worker/mesh-plan.js';
 import { probeMeshChunk } from '../worker/mesh-probe.js';
 import { reportMesh } from '../worker/mesh-report.js';
 import { runProbe } from '../worker/probe-run.js';
@@ -117,6 +117,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     connection: redis,
     queues,
     logger: logger.child({ component: 'mesh-worker' }),
+    concurrency: MESH_CHUNK_CONCURRENCY,
     handlers: {
       plan: (job) =>
         planMesh(

@@ -8,6 +8,9 @@ import type { MeshJobData, MeshProbeJobData, MeshReportJobData } from '../queue/
 /** Sources per chunk job: 100 nodes are 9 jobs, spread over the workers' mesh concurrency. */
 export const MESH_CHUNK_SOURCES = 12;
 
+/** Chunk jobs a worker runs at once: every chunk of a 200-node mesh in one wave (a lost packet costs a source the whole deadline; waves would add those up). */
+export const MESH_CHUNK_CONCURRENCY = 17;
+
 export interface MeshPlanDeps {
   readonly inventory: Inventory;
   /** Every node's podCIDR, from the API server or its last answer; undefined without either. */
