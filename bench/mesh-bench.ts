@@ -6,7 +6,8 @@
  *   mesh <N> nodes: median <ms> ms, p95 <ms> ms, rss <MB> MB            (warm: pooled SSH connections)
  *   mesh <N> nodes cold: <ms> ms                                         (fresh processes, first contact)
  * where the time runs from the signed slash command to the heatmap in the thread, and rss is the
- * peak resident memory (VmHWM) of the bot plus the worker. Then, on the 50-node lab, the same
+ * peak resident memory (VmHWM) of the bot plus the worker: one process with both roles as
+ * `npm start` runs it, or with BENCH_SPLIT=1 a bot and a worker apart (the sum of the two). Then, on the 50-node lab, the same
  * probes driven by Ansible ad-hoc where `ansible` is installed.
  * Targets (issue 15): 50 nodes under 5 s warm and 10 s cold, 100 nodes under 15 s, under 250 MB.
  */
@@ -29,6 +30,8 @@ const exec = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '10,50,100').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SPLIT = process.env.BENCH_SPLIT === '1';
+let allOk = true;
 const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const PLAN_KEY = 'bench-plan-key-0123456789abcdef0123456789';
 const LAB = { labId: 'ncmeshb', netIndex: 132 };
@@ -102,6 +105,7 @@ const slack = new FakeSlack();
 await slack.start();
 try {
   for (const n of SIZES) {
+    allOk = true;
     await labDown({ labId: LAB.labId });
     const memBefore = await availableMb();
     let t = performance.now();
@@ -115,20 +119,22 @@ try {
       NETCHECK_INVENTORY: files.inventoryPath,
       NETCHECK_APPROVERS: 'U0APPROVER',
     };
-    const worker = await startRole('worker', {
-      ...common,
-      NETCHECK_ROLE: 'worker',
-      NETCHECK_PLAN_KEY: PLAN_KEY,
-      KUBECONFIG: files.kubeconfigPath,
-    });
-    const bot = await startRole('bot', {
-      ...common,
-      NETCHECK_ROLE: 'bot',
+    const workerEnv = { NETCHECK_PLAN_KEY: PLAN_KEY, KUBECONFIG: files.kubeconfigPath };
+    const botEnv = {
       SLACK_BOT_TOKEN: 'xoxb-bench',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
       NETCHECK_RATE_LIMIT: '10000/1m',
-    });
+    };
+    // Default: one process with both roles, as `npm start` runs (NETCHECK_ROLE=all); BENCH_SPLIT=1:
+    // a bot and a worker apart, as in production with several workers (rss is then their sum).
+    const roles = SPLIT
+      ? [
+          await startRole('worker', { ...common, ...workerEnv, NETCHECK_ROLE: 'worker' }),
+          await startRole('bot', { ...common, ...botEnv, NETCHECK_ROLE: 'bot' }),
+        ]
+      : [await startRole('all', { ...common, ...workerEnv, ...botEnv, NETCHECK_ROLE: 'all' })];
+    const bot = roles.at(-1)!;
     try {
       const mesh = async (): Promise<number> => {
         const before = new Set(slack.topLevel(CHANNEL).map((m) => m.ts));
@@ -152,6 +158,7 @@ try {
         );
         const elapsed = performance.now() - started;
         const summary = slack.replies(parent.ts).find((m) => m.text.includes('Mesh of'));
+        if (!summary?.text.includes('large_green_circle')) allOk = false;
         if (!summary?.text.includes('large_green_circle'))
           console.error(`warning: the ${n}-node mesh was not all ok: ${summary?.text.split('\n')[0]}`);
         void picture;
@@ -161,14 +168,14 @@ try {
       const samples: number[] = [];
       for (let i = 0; i < RUNS; i++) samples.push(await mesh());
       const { median, p95 } = stats(samples);
-      const rss = (await peakMb(bot.child.pid!)) + (await peakMb(worker.child.pid!));
+      let rss = 0;
+      for (const role of roles) rss += await peakMb(role.child.pid!);
       say(
         `mesh ${n} nodes: median ${Math.round(median)} ms, p95 ${Math.round(p95)} ms, rss ${Math.round(rss)} MB`,
       );
       say(`mesh ${n} nodes cold: ${Math.round(cold)} ms`);
     } finally {
-      await stopRole(bot);
-      await stopRole(worker);
+      for (const role of roles) await stopRole(role);
     }
 
     if (n === 50) {
