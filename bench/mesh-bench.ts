@@ -158,9 +158,31 @@ try {
         );
         const elapsed = performance.now() - started;
         const summary = slack.replies(parent.ts).find((m) => m.text.includes('Mesh of'));
-        if (!summary?.text.includes('large_green_circle')) allOk = false;
-        if (!summary?.text.includes('large_green_circle'))
-          console.error(`warning: the ${n}-node mesh was not all ok: ${summary?.text.split('\n')[0]}`);
+        if (!summary?.text.includes('large_green_circle')) {
+          allOk = false;
+          // What was not ok, by probe, outcome and the node's word, from the CSV.
+          const csv = await slack.waitFor(
+            () => slack.replies(parent.ts).find((m) => m.files?.some((f) => f.filename.endsWith('.csv'))),
+            60_000,
+            'the CSV',
+          );
+          const rows = csv.files![0]!.bytes!.toString('utf8').trim().split('\n');
+          const header = rows[0]!.split(',');
+          const counts = new Map<string, number>();
+          for (const row of rows.slice(1)) {
+            const c = row.split(',');
+            for (let i = 2; i < c.length; i += 2)
+              if (c[i] && c[i] !== 'ok')
+                counts.set(
+                  `${header[i]}=${c[i]}:${c[i + 1]}`,
+                  (counts.get(`${header[i]}=${c[i]}:${c[i + 1]}`) ?? 0) + 1,
+                );
+          }
+          const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+          console.error(
+            `warning: the ${n}-node mesh was not all ok: ${summary?.text.split('\n')[0]}; ${top.map(([k, v]) => `${k} ×${v}`).join(', ')}`,
+          );
+        }
         void picture;
         return elapsed;
       };
