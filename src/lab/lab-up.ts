@@ -131,6 +131,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     const unreachable = await tryRun(['ip', 'route', 'show', '198.18.0.0/15']);
     if (!unreachable.stdout.includes('unreachable'))
       await run(['ip', 'route', 'add', 'unreachable', '198.18.0.0/15']);
+    await raiseBacklog(specs.length);
     const bridge = `${labId}br`;
     await run(['ip', 'link', 'add', bridge, 'type', 'bridge']);
     await run(['ip', 'addr', 'add', `${bridgeAddress}/24`, 'dev', bridge]);
@@ -169,4 +170,20 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     await labDown(ref);
     throw error;
   }
+}
+
+/**
+ * Every lab packet crosses veths, and a veth hands each packet to the per-CPU receive backlog
+ * (net.core.netdev_max_backlog, 1000 by default), which all namespaces share: on a 2-CPU machine,
+ * 50 nodes probing each other at once overflow it (and an ARP broadcast is one copy per bridge
+ * port), so packets a real cluster would deliver get dropped (/proc/net/softnet_stat, 2nd column).
+ * A real node has its own NIC and CPUs; a big lab gets a backlog to match. Raised, never lowered,
+ * and left as it is after `lab down` (like the unreachable route).
+ */
+async function raiseBacklog(nodes: number): Promise<void> {
+  if (nodes <= 20) return;
+  const file = '/proc/sys/net/core/netdev_max_backlog';
+  const current = Number((await readFile(file, 'utf8').catch(() => '0')).trim());
+  const wanted = Math.min(100_000, nodes * 400);
+  if (current < wanted) await writeFile(file, `${wanted}\n`).catch(() => undefined);
 }
