@@ -7,7 +7,8 @@
  *   mesh <N> nodes cold: <ms> ms                                         (fresh processes, first contact)
  * where the time runs from the signed slash command to the heatmap in the thread, and rss is the
  * peak resident memory (VmHWM) of the bot plus the worker: one process with both roles as
- * `npm start` runs it, or with BENCH_SPLIT=1 a bot and a worker apart (the sum of the two). Then, on the 50-node lab, the same
+ * `npm start` runs it, or with BENCH_SPLIT=1 a bot and a worker apart (the sum of the two).
+ * Then, on the 50-node lab, the same
  * probes driven by Ansible ad-hoc where `ansible` is installed.
  * Targets (issue 15): 50 nodes under 5 s warm and 10 s cold, 100 nodes under 15 s, under 250 MB.
  */
@@ -196,6 +197,7 @@ try {
         `mesh ${n} nodes: median ${Math.round(median)} ms, p95 ${Math.round(p95)} ms, rss ${Math.round(rss)} MB`,
       );
       say(`mesh ${n} nodes cold: ${Math.round(cold)} ms`);
+      if (!allOk) say(`  (${n} nodes: not every cell was ok in every run; see the warnings above)`);
     } finally {
       for (const role of roles) await stopRole(role);
     }
