@@ -131,7 +131,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     const unreachable = await tryRun(['ip', 'route', 'show', '198.18.0.0/15']);
     if (!unreachable.stdout.includes('unreachable'))
       await run(['ip', 'route', 'add', 'unreachable', '198.18.0.0/15']);
-    await raiseBacklog(specs.length);
+    await raiseHostLimits(specs.length);
     const bridge = `${labId}br`;
     await run(['ip', 'link', 'add', bridge, 'type', 'bridge']);
     await run(['ip', 'addr', 'add', `${bridgeAddress}/24`, 'dev', bridge]);
@@ -173,17 +173,26 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
 }
 
 /**
- * Every lab packet crosses veths, and a veth hands each packet to the per-CPU receive backlog
- * (net.core.netdev_max_backlog, 1000 by default), which all namespaces share: on a 2-CPU machine,
- * 50 nodes probing each other at once overflow it (and an ARP broadcast is one copy per bridge
- * port), so packets a real cluster would deliver get dropped (/proc/net/softnet_stat, 2nd column).
- * A real node has its own NIC and CPUs; a big lab gets a backlog to match. Raised, never lowered,
- * and left as it is after `lab down` (like the unreachable route).
+ * Two kernel tables every namespace shares, sized for one machine, not for 100 nodes on one:
+ * - the ARP table (gc_thresh3 = 1024 entries for all namespaces together): 50 nodes that each
+ *   resolve 49 peers (and hold 49 permanent flannel.1 neighbours) overflow it ("neighbour table
+ *   overflow", and the pairs past the limit time out);
+ * - the per-CPU receive backlog (net.core.netdev_max_backlog = 1000): every veth hop goes through
+ *   it, and 50 nodes probing each other at once overflowed it (/proc/net/softnet_stat drops).
+ * A real node has its own kernel and NIC; a big lab gets limits to match. Raised, never lowered,
+ * and left as they are after `lab down` (like the unreachable route).
  */
-async function raiseBacklog(nodes: number): Promise<void> {
+async function raiseHostLimits(nodes: number): Promise<void> {
   if (nodes <= 20) return;
-  const file = '/proc/sys/net/core/netdev_max_backlog';
-  const current = Number((await readFile(file, 'utf8').catch(() => '0')).trim());
-  const wanted = Math.min(100_000, nodes * 400);
-  if (current < wanted) await writeFile(file, `${wanted}\n`).catch(() => undefined);
+  const square = nodes * nodes;
+  const limits: [string, number][] = [
+    ['/proc/sys/net/core/netdev_max_backlog', Math.min(100_000, nodes * 400)],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh1', square * 2],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh2', square * 3],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh3', square * 4],
+  ];
+  for (const [file, wanted] of limits) {
+    const current = Number((await readFile(file, 'utf8').catch(() => '0')).trim());
+    if (current < wanted) await writeFile(file, `${wanted}\n`).catch(() => undefined);
+  }
 }
