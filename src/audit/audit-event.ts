@@ -25,7 +25,9 @@ export type AuditType =
   | 'problem.announced'
   | 'problem.updated'
   | 'problem.resolved'
-  | 'node.condition';
+  | 'node.condition'
+  /** A `/netcheck mesh` finished: the counts, the findings and the nodes sent to diagnosis. */
+  | 'mesh.finished';
 
 export interface AuditEvent {
   readonly type: AuditType;

@@ -68,6 +68,22 @@ export class KubeGateway {
     return { status: 'reachable', nodes, netConfNetwork, flannelPods: pods.map((p) => p.pod), flannelLog };
   }
 
+  /**
+   * The node list alone (for the mesh: every node's podCIDR), from the API or, when it cannot be
+   * asked, the last list seen; undefined when there is neither.
+   */
+  async listNodes(): Promise<{ nodes: readonly KubeNode[]; from: 'api' | 'cache' } | undefined> {
+    try {
+      const list = await this.deadline('GET /api/v1/nodes', this.core.listNode());
+      const nodes = list.items.map(toKubeNode);
+      await this.cache.save(nodes, this.isoNow());
+      return { nodes, from: 'api' };
+    } catch {
+      const cached = await this.cache.load();
+      return cached ? { nodes: cached.nodes, from: 'cache' } : undefined;
+    }
+  }
+
   private async netConf(): Promise<string | undefined> {
     for (const namespace of FLANNEL_NAMESPACES) {
       try {

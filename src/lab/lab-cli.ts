@@ -34,7 +34,7 @@ async function buildRootfs(distro: LabDistro): Promise<void> {
   console.log(`${distro}: ${built ? 'built' : 'built meanwhile by another run, reused'} after ${seconds} s`);
 }
 
-export const LAB_USAGE = `usage: netcheck lab up [--workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--standby NODE …] [--lab-id ID] [--net-index N]
+export const LAB_USAGE = `usage: netcheck lab up [--nodes N | --workers N] [--fault ID@NODE …] [--distro [NODE=]RELEASE …] [--standby NODE …] [--lab-id ID] [--net-index N]
        netcheck lab rootfs RELEASE …   (build the cached root file system of bookworm/trixie nodes)
        netcheck lab down [--lab-id ID]
        netcheck lab fault add|clear ID@NODE [--lab-id ID]
@@ -45,6 +45,8 @@ interface Flags {
   labId: string | undefined;
   netIndex: number | undefined;
   workers: number | undefined;
+  /** `--nodes N`: one control plane and N-1 workers (the documented form; --workers N is N+1 nodes). */
+  nodes: number | undefined;
   dir: string | undefined;
   faults: FaultSpec[];
   /** Node name (or `*` for every node) → Debian release its userland comes from. */
@@ -75,6 +77,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     labId: undefined,
     netIndex: undefined,
     workers: undefined,
+    nodes: undefined,
     dir: undefined,
     faults: [],
     distros: {},
@@ -91,6 +94,7 @@ export function parseLabFlags(args: readonly string[]): Flags {
     if (a === '--lab-id') flags.labId = value();
     else if (a === '--net-index') flags.netIndex = intFlag(a, value());
     else if (a === '--workers') flags.workers = intFlag(a, value());
+    else if (a === '--nodes') flags.nodes = nodesFlag(value());
     else if (a === '--dir') flags.dir = value();
     else if (a === '--fault') flags.faults.push(parseFaultSpec(value()));
     else if (a === '--distro') distroFlag(value(), flags.distros);
@@ -98,7 +102,20 @@ export function parseLabFlags(args: readonly string[]): Flags {
     else if (a.startsWith('--')) throw new LabError(`unknown option ${a}\n${LAB_USAGE}`);
     else flags.rest.push(a);
   }
+  if (flags.nodes !== undefined && flags.workers !== undefined && flags.workers !== flags.nodes - 1)
+    throw new LabError(
+      `--nodes ${flags.nodes} and --workers ${flags.workers} disagree (--nodes N is one control plane and N-1 workers); give one of them`,
+    );
+  if (flags.nodes !== undefined) flags.workers = flags.nodes - 1;
   return flags;
+}
+
+/** `--nodes N`: 2..200 (the control plane and at least one worker; addresses stay in the /24). */
+function nodesFlag(value: string): number {
+  const n = intFlag('--nodes', value);
+  if (n < 2 || n > 200)
+    throw new LabError(`--nodes ${n} is invalid: expected 2..200 (one control plane and N-1 workers)`);
+  return n;
 }
 
 /** `netcheck lab …`. Returns the exit status; prints what it did and how to undo it. */

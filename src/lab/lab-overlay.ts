@@ -36,34 +36,21 @@ export async function setupOverlay(
     await run([...ns, 'addr', 'add', `${spec.cni0Address}/24`, 'dev', 'cni0']);
     await run([...ns, 'link', 'set', 'cni0', 'up']);
   }
+  // One `bridge -batch` and one `ip -batch` for every peer's FDB entry, neighbour and route: at
+  // 100 nodes that is 2 processes per node instead of 297 (30,000 process starts for the lab).
+  const fdb: string[] = [];
+  const ipBatch: string[] = [];
   for (const peer of state.specs) {
     if (peer.name === spec.name || state.standby?.includes(peer.name)) continue;
     const peerPublic = state.apiOverrides[peer.name]?.publicIp ?? peer.host;
     const peerMac = state.apiOverrides[peer.name]?.vtepMac ?? peer.vtepMac;
-    await run(['bridge', '-n', spec.netns, 'fdb', 'append', peerMac, 'dev', 'flannel.1', 'dst', peerPublic]);
-    await run([
-      ...ns,
-      'neigh',
-      'replace',
-      peer.overlayAddress,
-      'lladdr',
-      peerMac,
-      'dev',
-      'flannel.1',
-      'nud',
-      'permanent',
-    ]);
-    await run([
-      ...ns,
-      'route',
-      'replace',
-      peer.podSubnet,
-      'via',
-      peer.overlayAddress,
-      'dev',
-      'flannel.1',
-      'onlink',
-    ]);
+    fdb.push(`fdb append ${peerMac} dev flannel.1 dst ${peerPublic}`);
+    ipBatch.push(`neigh replace ${peer.overlayAddress} lladdr ${peerMac} dev flannel.1 nud permanent`);
+    ipBatch.push(`route replace ${peer.podSubnet} via ${peer.overlayAddress} dev flannel.1 onlink`);
+  }
+  if (fdb.length > 0) {
+    await run(['bridge', '-n', spec.netns, '-batch', '-'], { input: `${fdb.join('\n')}\n` });
+    await run([...ns, '-batch', '-'], { input: `${ipBatch.join('\n')}\n` });
   }
   const pod = `${spec.netns}-pod`;
   const pods = await tryRun(['ip', 'netns', 'list']);

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mapLimit } from '../core/map-limit.js';
 import type { FaultSpec } from './fault-spec.js';
 import { startApiServer } from './lab-apiserver.js';
 import { crictlStandIn } from './lab-crictl.js';
@@ -46,6 +47,16 @@ function standbyFor(opts: LabOptions, names: readonly string[]): string[] {
 
 const LAB_ID = /^[a-z][a-z0-9]{0,7}$/;
 
+/** Nodes per lab (`--nodes`): addresses 198.18.N.10-209 stay inside the /24. */
+export const MAX_NODES = 200;
+
+/**
+ * Nodes set up at once: each setup is a chain of short processes (namespaces, mounts, veth,
+ * ssh-keygen, sshd, iptables-restore); all 100 at once only makes them queue for the 2 CPUs
+ * and hit the 20 s per-command deadline.
+ */
+const SETUP_PARALLEL = 12;
+
 /** Node name → release, for the nodes that have one; unknown names and releases are refused. */
 function distrosFor(opts: LabOptions, names: readonly string[]): Record<string, LabDistro> {
   const out: Record<string, LabDistro> = {};
@@ -79,8 +90,10 @@ function normalise(opts: LabOptions): { labId: string; netIndex: number; workers
       `net index ${netIndex} is invalid: expected 0..255 (the lab network is 198.18.<index>.0/24)`,
     );
   const workers = opts.workers ?? 3;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 60)
-    throw new LabError(`--workers ${workers} is invalid: expected 1..60`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_NODES - 1)
+    throw new LabError(
+      `--workers ${workers} is invalid: expected 1..${MAX_NODES - 1} (--nodes N: 2..${MAX_NODES}, one control plane and N-1 workers)`,
+    );
   return { labId, netIndex, workers, stateDir: labStateDir({ labId, stateRoot: opts.stateRoot }) };
 }
 
@@ -138,6 +151,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     const unreachable = await tryRun(['ip', 'route', 'show', '198.18.0.0/15']);
     if (!unreachable.stdout.includes('unreachable'))
       await run(['ip', 'route', 'add', 'unreachable', '198.18.0.0/15']);
+    await raiseHostLimits(specs.length);
     const bridge = `${labId}br`;
     // Before any node has its default route via the bridge: nothing routed may leave through it.
     await guardLabEgress(labId, netIndex, bridge);
@@ -163,10 +177,12 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
     await writeFile(path.join(stateDir, 'bin', 'dmesg'), dmesgStandIn(), { mode: 0o755 });
     await writeFile(path.join(stateDir, 'bin', 'crictl'), crictlStandIn(), { mode: 0o755 });
 
-    await Promise.all(specs.map((spec) => createNode(state, spec, bridge, prefix)));
+    await mapLimit(specs, SETUP_PARALLEL, (spec) => createNode(state, spec, bridge, prefix));
     // A standby node has not joined: no overlay on it, and no peer knows its VTEP.
-    await Promise.all(
-      specs.filter((s) => !standby.includes(s.name)).map((spec) => setupOverlay(state, spec)),
+    await mapLimit(
+      specs.filter((s) => !standby.includes(s.name)),
+      SETUP_PARALLEL,
+      (spec) => setupOverlay(state, spec),
     );
     const knownHosts = await Promise.all(
       specs.map(
@@ -183,5 +199,30 @@ export async function labUp(opts: LabOptions = {}): Promise<LabState> {
   } catch (error) {
     await labDown(ref);
     throw error;
+  }
+}
+
+/**
+ * Two kernel tables every namespace shares, sized for one machine, not for 100 nodes on one:
+ * - the ARP table (gc_thresh3 = 1024 entries for all namespaces together): 50 nodes that each
+ *   resolve 49 peers (and hold 49 permanent flannel.1 neighbours) overflow it ("neighbour table
+ *   overflow", and the pairs past the limit time out);
+ * - the per-CPU receive backlog (net.core.netdev_max_backlog = 1000): every veth hop goes through
+ *   it, and 50 nodes probing each other at once overflowed it (/proc/net/softnet_stat drops).
+ * A real node has its own kernel and NIC; a big lab gets limits to match. Raised, never lowered,
+ * and left as they are after `lab down` (like the unreachable route).
+ */
+async function raiseHostLimits(nodes: number): Promise<void> {
+  if (nodes <= 20) return;
+  const square = nodes * nodes;
+  const limits: [string, number][] = [
+    ['/proc/sys/net/core/netdev_max_backlog', Math.min(100_000, nodes * 400)],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh1', square * 2],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh2', square * 3],
+    ['/proc/sys/net/ipv4/neigh/default/gc_thresh3', square * 4],
+  ];
+  for (const [file, wanted] of limits) {
+    const current = Number((await readFile(file, 'utf8').catch(() => '0')).trim());
+    if (current < wanted) await writeFile(file, `${wanted}\n`).catch(() => undefined);
   }
 }

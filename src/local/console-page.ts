@@ -29,6 +29,7 @@ export const CONSOLE_PAGE = `<!doctype html>
   form#compose { display: flex; gap: 6px; position: sticky; bottom: 0; background: #fff; padding: 8px 0; }
   form#compose input { flex: 1; padding: 6px; font-size: 14px; }
   dialog { max-width: 420px; }
+  .file img { max-width: 100%; border: 1px solid #ddd; margin-top: 4px; }
   .audit { font-family: ui-monospace, monospace; font-size: 12px; border-bottom: 1px solid #f0f0f0; padding: 3px 0; }
 </style>
 </head>
@@ -78,7 +79,14 @@ function mrkdwn(text) {
   return s.replace(/\\u0000(\\d+)\\u0000/g, (_, i) => blocks[Number(i)]).replace(/&amp;(amp|lt|gt);/g, '&$1;');
 }
 function textOf(t) { return t ? (t.type === 'plain_text' ? esc(t.text) : mrkdwn(t.text)) : ''; }
+// Files shared into a thread: a picture is shown (the mesh heatmap), anything else is a link.
+function renderFiles(m) {
+  return (m.files || []).map((f) => /\\.png$/.test(f.filename)
+    ? '<div class="file"><img alt="' + esc(f.title || f.filename) + '" src="/console/files/' + esc(f.id) + '"></div>'
+    : '<div class="file"><a href="/console/files/' + esc(f.id) + '" download="' + esc(f.filename) + '">📎 ' + esc(f.filename) + '</a></div>').join('');
+}
 function renderBlocks(m) {
+  if (m.files && m.files.length > 0) return '<div>' + mrkdwn(m.text) + '</div>' + renderFiles(m);
   if (!m.blocks || m.blocks.length === 0) return '<div>' + mrkdwn(m.text) + '</div>';
   return m.blocks.map((b) => {
     if (b.type === 'section') return '<div class="section">' + textOf(b.text) + (b.fields ? '<div class="fields">' + b.fields.map((f) => '<div>' + textOf(f) + '</div>').join('') + '</div>' : '') + '</div>';

@@ -111,7 +111,7 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
     const server = createServer((req, res) => {
       const send = (status: number, body: unknown, type = 'application/json') => {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(typeof body === 'string' ? body : JSON.stringify(body));
+        res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
       };
       handle(req)
         .then(([status, body, type]) => send(status, body, type))
@@ -130,7 +130,11 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
             users: LOCAL_USERS,
             channel: LOCAL_CHANNEL,
             auditChannel: LOCAL_AUDIT_CHANNEL,
-            messages: slack.messages,
+            // Files as the page needs them (id, name, title): their bytes come from /console/files/<id>.
+            messages: slack.messages.map((m) => ({
+              ...m,
+              files: m.files?.map((f) => ({ id: f.id, filename: f.filename, title: f.title })),
+            })),
             ephemerals: [
               ...ephemerals,
               ...slack
@@ -139,6 +143,17 @@ export async function startLocalMode(opts: LocalModeOptions): Promise<LocalMode>
             ],
           },
         ];
+      // A file shared into a thread (the mesh heatmap, its CSV), served from the Slack stand-in.
+      const file = /^\/console\/files\/(F[0-9]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && file) {
+        const shared = slack.files.files.get(file[1]!);
+        if (!shared?.bytes) return [404, { error: 'no such file' }];
+        return [
+          200,
+          shared.bytes,
+          shared.filename.endsWith('.png') ? 'image/png' : 'text/csv; charset=utf-8',
+        ];
+      }
       if (req.method !== 'POST') return [404, { error: 'not found' }];
       const body = await readJson(req);
       const user = String(body.user ?? '');

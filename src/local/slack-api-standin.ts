@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type FakeFile, FakeFiles } from './slack-files-standin.js';
 
 export interface RecordedCall {
   readonly method: string;
@@ -17,6 +18,8 @@ export interface FakeMessage {
   blocks: unknown[];
   readonly metadata: { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
   edits: number;
+  /** Files shared with this message (files.completeUploadExternal). */
+  readonly files?: readonly FakeFile[];
 }
 
 export type InjectedFailure =
@@ -35,6 +38,8 @@ export type InjectedFailure =
 export class FakeSlack extends EventEmitter {
   readonly calls: RecordedCall[] = [];
   readonly messages: FakeMessage[] = [];
+  /** Slack's external file uploads (files.getUploadURLExternal, the upload URL, completeUploadExternal). */
+  readonly files = new FakeFiles();
   private readonly failures = new Map<string, InjectedFailure[]>();
   private server: Server | undefined;
   /** User groups (`S…` id → member ids) that usergroups.users.list answers with. */
@@ -126,6 +131,7 @@ export class FakeSlack extends EventEmitter {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await this.handleFileUrl(req, res)) return;
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const raw = await readBody(req);
     const params = parseParams(raw, req.headers['content-type'] ?? '');
@@ -164,6 +170,18 @@ export class FakeSlack extends EventEmitter {
     this.json(res, body);
   }
 
+  /** The upload URL (POST bytes) and the file URL (GET bytes), outside /api/ as at Slack. */
+  private handleFileUrl(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return this.files.serve(req, res, (id, ok) =>
+      this.record({
+        method: 'upload',
+        params: { file: id },
+        token: undefined,
+        outcome: ok ? 'ok' : 'not_found',
+      }),
+    );
+  }
+
   private record(call: RecordedCall): void {
     // Bounded: the local mode runs for hours; tests never come near this.
     if (this.calls.length >= 10_000) this.calls.splice(0, 1000);
@@ -174,6 +192,18 @@ export class FakeSlack extends EventEmitter {
   private json(res: ServerResponse, body: unknown): void {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
+  }
+
+  private wire(m: FakeMessage): Record<string, unknown> {
+    const base = this.url.replace(/api\/$/, '');
+    return {
+      ts: m.ts,
+      thread_ts: m.threadTs,
+      text: m.text,
+      blocks: m.blocks,
+      metadata: m.metadata,
+      ...(m.files ? { files: m.files.map((f) => this.files.wire(f, base)) } : {}),
+    };
   }
 
   private nextTs(): string {
@@ -239,21 +269,46 @@ export class FakeSlack extends EventEmitter {
       }
       case 'apps.connections.open':
         return this.socketUrl ? okBody({ url: this.socketUrl }) : fail('not_allowed_token_type');
+      case 'files.getUploadURLExternal':
+      case 'files.completeUploadExternal': {
+        const answer = this.files.answer(method, p, this.url.replace(/api\/$/, ''), {
+          threadExists: (channel, ts) => this.messages.some((m) => m.ts === ts && m.channel === channel),
+          share: (channel, threadTs, text, files) => {
+            const ts = this.nextTs();
+            this.messages.push({
+              channel,
+              ts,
+              threadTs,
+              text,
+              blocks: [],
+              metadata: undefined,
+              edits: 0,
+              files,
+            });
+            return ts;
+          },
+        });
+        return 'error' in answer ? fail(answer.error) : okBody(answer.body);
+      }
       case 'conversations.history':
-        return okBody({ messages: this.topLevel(String(p.channel)).reverse().map(wire), has_more: false });
+        return okBody({
+          messages: this.topLevel(String(p.channel))
+            .reverse()
+            .map((m) => this.wire(m)),
+          has_more: false,
+        });
       case 'conversations.replies': {
         const parent = this.messages.find((m) => m.ts === p.ts && m.channel === p.channel);
         if (!parent) return fail('thread_not_found');
-        return okBody({ messages: [parent, ...this.replies(parent.ts)].map(wire), has_more: false });
+        return okBody({
+          messages: [parent, ...this.replies(parent.ts)].map((m) => this.wire(m)),
+          has_more: false,
+        });
       }
       default:
         return fail('unknown_method');
     }
   }
-}
-
-function wire(m: FakeMessage): Record<string, unknown> {
-  return { ts: m.ts, thread_ts: m.threadTs, text: m.text, blocks: m.blocks, metadata: m.metadata };
 }
 
 function asArray(value: unknown): unknown[] {

@@ -23,14 +23,22 @@ export interface AcceptCommandDeps {
  */
 export async function acceptCommand(deps: AcceptCommandDeps, command: CommandRequest): Promise<void> {
   const { runId } = command;
+  const mesh = command.mesh;
   if (!(await deps.runs.get(runId))) {
     await deps.audit.record({
       type: 'command.received',
       actor: command.requestedBy,
       runId,
       node: command.node,
-      summary: `/netcheck ${command.kind ? `${command.kind} ` : ''}${command.node} in <#${command.channel}>`,
-      data: { channel: command.channel, text: command.text.slice(0, 500), requestedAt: command.requestedAt },
+      summary: mesh
+        ? `/netcheck mesh (${mesh.length} nodes) in <#${command.channel}>`
+        : `/netcheck ${command.kind ? `${command.kind} ` : ''}${command.node} in <#${command.channel}>`,
+      data: {
+        channel: command.channel,
+        text: command.text.slice(0, 500),
+        requestedAt: command.requestedAt,
+        ...(mesh ? { mesh } : {}),
+      },
     });
     await deps.runs.create({
       runId,
@@ -39,6 +47,25 @@ export async function acceptCommand(deps: AcceptCommandDeps, command: CommandReq
       requestedBy: command.requestedBy,
       createdAt: command.requestedAt,
     });
+  }
+  if (mesh) {
+    // A mesh spans every zone: its chunks go to the default mesh queue (docs/architecture.md).
+    await deps.queues.enqueueMesh({
+      runId,
+      nodes: mesh,
+      requestedBy: command.requestedBy,
+      channel: command.channel,
+      requestedAt: command.requestedAt,
+    });
+    await deps.queues.enqueueOutbox({
+      kind: 'parent',
+      runId,
+      channel: command.channel,
+      node: command.node,
+      requestedBy: command.requestedBy,
+      label: `the mesh of ${mesh.length} nodes`,
+    });
+    return;
   }
   const parent = {
     kind: 'parent',

@@ -93,7 +93,10 @@ export function parseCommandRequest(raw: string | undefined): CommandRequest | u
     const value = JSON.parse(raw ?? '') as Partial<CommandRequest>;
     const fields = ['runId', 'node', 'requestedBy', 'channel', 'requestedAt', 'text'] as const;
     const kindOk = value.kind === undefined || value.kind === 'preflight';
-    return fields.every((f) => typeof value[f] === 'string') && kindOk
+    const meshOk =
+      value.mesh === undefined ||
+      (Array.isArray(value.mesh) && value.mesh.every((n) => typeof n === 'string'));
+    return fields.every((f) => typeof value[f] === 'string') && kindOk && meshOk
       ? (value as CommandRequest)
       : undefined;
   } catch {

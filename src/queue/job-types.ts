@@ -1,5 +1,8 @@
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { MeshAnalysis } from '../diagnosis/mesh/mesh-analysis.js';
+import type { MeshMatrix, MeshNode } from '../diagnosis/mesh/mesh-matrix.js';
 import type { PreflightResult } from '../diagnosis/preflight-result.js';
+import type { MeshPeer, MeshProbe } from '../probes/mesh-targets.js';
 import type { Plan } from '../remediation/plan.js';
 import type { RemediationMessage } from '../remediation/remediation-message.js';
 import type { SweepMessage } from './sweep-message.js';
@@ -25,6 +28,8 @@ export interface CommandRequest {
   readonly text: string;
   /** `preflight`: `/netcheck preflight <node>` (a node about to join); absent: diagnose the node. */
   readonly kind?: JobKind | undefined;
+  /** `/netcheck mesh [nodes…]`: the inventory-validated nodes of the mesh (then `node` is "mesh"). */
+  readonly mesh?: readonly string[];
 }
 
 /** What a probe job does besides the default diagnosis. */
@@ -52,6 +57,8 @@ export type OutboxMessage =
       readonly channel: string;
       readonly node: string;
       readonly requestedBy: string;
+      /** What the parent says is being checked, when it is not one node (a mesh). */
+      readonly label?: string;
     }
   | { readonly kind: 'report'; readonly runId: string; readonly report: NodeReport }
   | { readonly kind: 'verdict'; readonly runId: string; readonly report: NodeReport }
@@ -59,11 +66,67 @@ export type OutboxMessage =
   | { readonly kind: 'preflight'; readonly runId: string; readonly result: PreflightResult }
   | { readonly kind: 'preflight-verdict'; readonly runId: string; readonly text: string }
   | RemediationMessage
-  | SweepMessage;
+  | SweepMessage
+  /** A mesh's analysis in the thread (text for every reader), and the verdict on the parent. */
+  | { readonly kind: 'mesh-summary'; readonly runId: string; readonly result: MeshResult }
+  /** The mesh's heatmap (PNG) and matrix (CSV), uploaded into the thread. */
+  | { readonly kind: 'mesh-files'; readonly runId: string; readonly result: MeshResult };
+
+/** A finished mesh: the matrix and what it says. */
+export interface MeshResult {
+  readonly matrix: MeshMatrix;
+  readonly analysis: MeshAnalysis;
+  readonly requestedBy: string;
+  /** Display: when the mesh ran (ISO). */
+  readonly at: string;
+}
+
+/** `/netcheck mesh`, as the bot hands it to a worker: plans the fan-out (addresses, chunks). */
+export interface MeshJobData {
+  readonly runId: string;
+  readonly nodes: readonly string[];
+  readonly requestedBy: string;
+  readonly channel: string;
+  readonly requestedAt: string;
+}
+
+/** One chunk of source nodes: each probes every peer (one SSH exec per source). */
+export interface MeshProbeJobData {
+  readonly runId: string;
+  readonly chunk: number;
+  readonly sources: readonly string[];
+  readonly peers: readonly MeshPeer[];
+  readonly apiServer: { readonly host: string; readonly port: number } | undefined;
+  /** Why a peer's overlay cells are unknown (no podCIDR known), shown as their detail. */
+  readonly overlayUnknown: string | undefined;
+}
+
+/** What a chunk returns: per source, per probe, a row (one letter per node of `nodes`). */
+export interface MeshChunkResult {
+  readonly rows: Readonly<Record<string, Readonly<Partial<Record<MeshProbe, string>>>>>;
+  readonly unreachable: Readonly<Record<string, string>>;
+  readonly details: Readonly<Record<string, string>>;
+  readonly startedMs: number;
+  readonly endedMs: number;
+}
+
+/** The mesh's last step, after every chunk: analysis, picture, culprits. */
+export interface MeshReportJobData {
+  readonly runId: string;
+  readonly nodes: readonly MeshNode[];
+  readonly requestedBy: string;
+  readonly channel: string;
+  readonly requestedAt: string;
+}
 
 export interface RemediationJobData {
   readonly planId: string;
   readonly hash: string;
 }
 
-export const QUEUE_NAMES = { probe: 'probe', outbox: 'outbox', remediation: 'remediation' } as const;
+export const QUEUE_NAMES = {
+  probe: 'probe',
+  outbox: 'outbox',
+  remediation: 'remediation',
+  mesh: 'mesh',
+} as const;

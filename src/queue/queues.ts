@@ -1,7 +1,15 @@
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from '../store/redis-keys.js';
-import { type OutboxMessage, type ProbeJobData, QUEUE_NAMES, type RemediationJobData } from './job-types.js';
+import {
+  type MeshJobData,
+  type MeshProbeJobData,
+  type MeshReportJobData,
+  type OutboxMessage,
+  type ProbeJobData,
+  QUEUE_NAMES,
+  type RemediationJobData,
+} from './job-types.js';
 import { type ZoneRouting, zoneQueueName } from './zone-routing.js';
 
 /** Completed jobs are kept a day so that their ids keep de-duplicating re-adds (BullMQ dedups only while a job exists). */
@@ -33,6 +41,9 @@ export class Queues {
   readonly probe: Queue<ProbeJobData>;
   readonly outbox: Queue<OutboxMessage>;
   readonly remediation: Queue<RemediationJobData>;
+  /** `/netcheck mesh`: its planning job, its chunks and its report (a BullMQ flow). */
+  readonly mesh: Queue<MeshJobData>;
+  private readonly flows: FlowProducer;
 
   /** Per-zone queues, made on first use (a zone's probe and remediation jobs). */
   private readonly zoned = new Map<string, Queue>();
@@ -49,7 +60,12 @@ export class Queues {
       connection,
       prefix: KEY_PREFIX,
     });
-    if (onError) for (const queue of [this.probe, this.outbox, this.remediation]) queue.on('error', onError);
+    this.mesh = new Queue<MeshJobData>(QUEUE_NAMES.mesh, { connection, prefix: KEY_PREFIX });
+    this.flows = new FlowProducer({ connection, prefix: KEY_PREFIX });
+    if (onError) {
+      for (const queue of [this.probe, this.outbox, this.remediation, this.mesh]) queue.on('error', onError);
+      this.flows.on('error', onError);
+    }
   }
 
   /** The queue a node's jobs of this kind go to: its zone's, or the default one. */
@@ -103,12 +119,50 @@ export class Queues {
     }
   }
 
+  /** A mesh run's first job (read-only, so it may run again: the flow it adds has fixed ids). */
+  async enqueueMesh(data: MeshJobData): Promise<void> {
+    await this.mesh.add('mesh-plan', data, {
+      jobId: `mesh-plan-${data.runId}`,
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 1000 },
+      ...KEEP,
+    });
+  }
+
+  /**
+   * The mesh's fan-out: one job per chunk of source nodes, and the report job that BullMQ runs
+   * once every chunk has finished (a flow: the parent waits for its children). A chunk that fails
+   * for good does not hold the report: its rows are unknown.
+   */
+  async addMeshFlow(report: MeshReportJobData, chunks: readonly MeshProbeJobData[]): Promise<void> {
+    await this.flows.add({
+      name: 'mesh-report',
+      queueName: QUEUE_NAMES.mesh,
+      data: report,
+      opts: { jobId: `mesh-report-${report.runId}`, attempts: 2, ...KEEP },
+      children: chunks.map((chunk) => ({
+        name: 'mesh-probe',
+        queueName: QUEUE_NAMES.mesh,
+        data: chunk,
+        opts: {
+          jobId: `mesh-probe-${chunk.runId}-${chunk.chunk}`,
+          attempts: 2,
+          backoff: { type: 'fixed', delay: 500 },
+          ignoreDependencyOnFailure: true,
+          ...KEEP,
+        },
+      })),
+    });
+  }
+
   async close(): Promise<void> {
     await Promise.all([
       this.probe.close(),
       this.outbox.close(),
       this.remediation.close(),
       ...[...this.zoned.values()].map((q) => q.close()),
+      this.mesh.close(),
+      this.flows.close(),
     ]);
   }
 }

@@ -12,6 +12,7 @@ import { collectPreflight } from '../probes/collect-preflight.js';
 import { RoundTrips } from '../probes/round-trips.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
+import { startMeshWorker } from '../queue/mesh-worker.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
 import { removeSweepSchedule, startSweeps } from '../queue/sweep-queue.js';
@@ -24,6 +25,9 @@ import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { SweepStateStore } from '../store/sweep-state-store.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
+import { MESH_CHUNK_CONCURRENCY, planMesh } from '../worker/mesh-plan.js';
+import { probeMeshChunk } from '../worker/mesh-probe.js';
+import { reportMesh } from '../worker/mesh-report.js';
 import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
 import { runSweep } from '../worker/sweep-run.js';
@@ -161,6 +165,42 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   );
   for (const w of probeWorkers) ctx.addWorker(w);
 
+  // `/netcheck mesh`: plan, chunks of sources over the pooled connections, report (worker/mesh-*.ts).
+  const meshWorker = startMeshWorker({
+    connection: redis,
+    queues,
+    logger: logger.child({ component: 'mesh-worker' }),
+    concurrency: MESH_CHUNK_CONCURRENCY,
+    handlers: {
+      plan: (job) =>
+        planMesh(
+          {
+            inventory,
+            kubeNodes: async () => (kube ? kube.listNodes() : undefined),
+            addFlow: (report, chunks) => queues.addMeshFlow(report, chunks),
+            audit,
+          },
+          job,
+        ),
+      probe: (job) => probeMeshChunk({ inventory, transport, now: clock.monotonicMs }, job),
+      report: (job, chunks) =>
+        reportMesh(
+          {
+            enqueueOutbox: (...messages) => queues.enqueueOutbox(...messages),
+            enqueueProbe: (data) => queues.enqueueProbe(data),
+            createChildRun: async (run) => {
+              if (!(await runs.get(run.runId))) await runs.create(run);
+            },
+            audit,
+            clock,
+          },
+          job,
+          chunks,
+        ),
+    },
+  });
+  ctx.addWorker(meshWorker);
+
   const post = (message: OutboxMessage) => queues.enqueueOutbox(message);
   const newPlanId = () => ids.next('plan');
   // A run whose worker died (SIGKILL, power loss) is reported as interrupted, never re-run.
@@ -273,7 +313,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     stopping.abort();
     logger.info('stopping: no new jobs; running steps finish, then their plans stop and report');
     await withDeadline(
-      Promise.all([...remediationWorkers, ...probeWorkers].map((w) => w.close())),
+      Promise.all([...remediationWorkers, ...probeWorkers, meshWorker].map((w) => w.close())),
       WORKER_DRAIN_MS,
       'letting running jobs finish',
     );

@@ -10,6 +10,7 @@ import { planBlocks } from './blocks/plan-blocks.js';
 import { renderPreflight } from './blocks/preflight-blocks.js';
 import { renderReport, type SlackMessage } from './blocks/report-blocks.js';
 import { findEarlierPost, markerMetadata, type PostMarker, wasNotPosted } from './find-earlier-post.js';
+import { deliverMeshFiles, deliverMeshSummary } from './mesh/mesh-delivery.js';
 import { deliverSweep } from './sweep-delivery.js';
 
 /** Slack errors that no retry can fix. */
@@ -89,7 +90,7 @@ async function deliverOne(
       run,
       messageId,
       undefined,
-      renderParentPending(run.node, run.requestedBy),
+      renderParentPending(message.label ?? run.node, run.requestedBy),
       async (ts) => {
         await deps.runs.recordDelivered(run.runId, 'parent', ts);
       },
@@ -108,6 +109,8 @@ async function deliverOne(
 
   if (message.kind === 'verdict') {
     if (!threadTs) return { status: 'delivered' }; // no parent to update; the report carries the verdict
+    // A mesh's culprit: the parent is the mesh's, which keeps the mesh's verdict.
+    if (run.parentRun) return { status: 'delivered' };
     const body = renderParentVerdict(message.report, run.requestedBy);
     await deps.client.chat.update({
       channel: run.channel,
@@ -174,6 +177,16 @@ async function deliverOne(
     const body = renderReport(message.report, run.runId, deps.controlPlane);
     await deps.runs.saveMessage(run.runId, 'report', body);
     return post(deps, run, messageId, threadTs, body);
+  }
+  if (message.kind === 'mesh-summary' || message.kind === 'mesh-files') {
+    const mesh = {
+      client: deps.client,
+      runs: deps.runs,
+      post: (body: SlackMessage) => post(deps, run, messageId, threadTs, body),
+    };
+    return message.kind === 'mesh-summary'
+      ? deliverMeshSummary(mesh, run, threadTs, message.result)
+      : deliverMeshFiles(mesh, run, threadTs, message.result);
   }
   if ('text' in message) return post(deps, run, messageId, threadTs, { text: message.text, blocks: [] });
   throw new PermanentDeliveryError(`outbox message kind ${message.kind} is not known to this bot`);

@@ -11,6 +11,11 @@ export interface RunRecord {
   readonly parentTs: string | undefined;
   /** Set when the parent message cannot be posted at all; replies then go to the channel top level. */
   readonly parentFailed: boolean;
+  /**
+   * A run started by another run (a mesh's culprit diagnosis): it posts into that run's thread and
+   * leaves that run's parent message alone.
+   */
+  readonly parentRun?: string | undefined;
 }
 
 const RUN_TTL_SECONDS = 30 * 24 * 3600;
@@ -36,6 +41,7 @@ export class RunStore {
         channel: run.channel,
         requestedBy: run.requestedBy,
         createdAt: run.createdAt,
+        ...(run.parentRun ? { parentRun: run.parentRun } : {}),
       })
       .expire(key, RUN_TTL_SECONDS)
       .exec();
@@ -44,14 +50,19 @@ export class RunStore {
   async get(runId: string): Promise<RunRecord | undefined> {
     const h = await this.redis.hgetall(this.key(runId));
     if (!h.runId) return undefined;
+    // A child run's thread is its parent run's: read that run's parent message.
+    const parent = h.parentRun
+      ? await this.redis.hmget(this.key(h.parentRun), 'msg:parent', 'parentFailed')
+      : [];
     return {
       runId: h.runId,
       node: h.node ?? '',
       channel: h.channel ?? '',
       requestedBy: h.requestedBy ?? '',
       createdAt: h.createdAt ?? '',
-      parentTs: h['msg:parent'] || undefined,
-      parentFailed: h.parentFailed === '1',
+      parentTs: (h.parentRun ? parent[0] : h['msg:parent']) || undefined,
+      parentFailed: (h.parentRun ? parent[1] : h.parentFailed) === '1',
+      ...(h.parentRun ? { parentRun: h.parentRun } : {}),
     };
   }
 
@@ -96,5 +107,26 @@ export class RunStore {
   ): Promise<{ text: string; blocks: Record<string, unknown>[] } | undefined> {
     const raw = await this.redis.hget(this.key(runId), `body:${name}`);
     return raw ? (JSON.parse(raw) as { text: string; blocks: Record<string, unknown>[] }) : undefined;
+  }
+
+  /**
+   * A file upload into the run's thread: `pending` once Slack gave the file id (the upload may or
+   * may not have completed), `done` once files.completeUploadExternal answered ok.
+   */
+  async recordUpload(runId: string, name: string, state: 'pending' | 'done', fileId: string): Promise<void> {
+    await this.redis.hset(this.key(runId), `upload:${name}`, JSON.stringify({ state, fileId }));
+  }
+
+  async upload(
+    runId: string,
+    name: string,
+  ): Promise<{ state: 'pending' | 'done'; fileId: string } | undefined> {
+    const raw = await this.redis.hget(this.key(runId), `upload:${name}`);
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw) as { state: 'pending' | 'done'; fileId: string };
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -42,4 +42,13 @@ describe('lab command line', () => {
     assert.throws(() => parseLabFlags(['--distro', 'node-2=sid']), /--distro expects \[NODE=\]RELEASE/);
     assert.throws(() => parseLabFlags(['--distro', '=trixie']), /--distro expects/);
   });
+
+  it('--nodes N is one control plane and N-1 workers, 2..200, and must agree with --workers', () => {
+    assert.equal(parseLabFlags(['--nodes', '100']).workers, 99);
+    assert.equal(parseLabFlags(['--nodes', '2']).workers, 1);
+    assert.equal(parseLabFlags(['--nodes', '5', '--workers', '4']).workers, 4);
+    assert.throws(() => parseLabFlags(['--nodes', '1']), /--nodes 1 is invalid: expected 2\.\.200/);
+    assert.throws(() => parseLabFlags(['--nodes', '201']), /expected 2\.\.200/);
+    assert.throws(() => parseLabFlags(['--nodes', '5', '--workers', '2']), /disagree/);
+  });
 });

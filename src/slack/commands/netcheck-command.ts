@@ -71,7 +71,9 @@ export function registerNetcheckCommand(app: App, deps: NetcheckCommandDeps): vo
     }
     const request: CommandRequest = {
       runId: deps.ids.next('run'),
-      node: parsed.node.name,
+      // A mesh is one run: `node` names it, `mesh` holds its nodes (validated above).
+      node: parsed.kind === 'mesh' ? 'mesh' : parsed.node.name,
+      ...(parsed.kind === 'mesh' ? { mesh: parsed.nodes.map((n) => n.name) } : {}),
       channel: command.channel_id,
       requestedBy: command.user_id,
       requestedAt: deps.isoNow(),
