@@ -2,9 +2,9 @@ import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
-import { SSH_ERROR_CODES, type SshErrorCode } from '../ssh/ssh-error.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
-import type { ClusterFacts, ConnectionFact, NodeFacts } from './cluster-facts.js';
+import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
+import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
 import { kubeWait, type NetworkWaits, networkWaits, undecidedProbes } from './probe-deadline.js';
@@ -13,9 +13,6 @@ import { planProbes } from './probe-plan.js';
 import { splitPeerProbeKey } from './probe-registry.js';
 import type { ProbeTransport } from './probe-transport.js';
 import type { RoundTrips } from './round-trips.js';
-
-/** SSH failures that are facts about a node (recorded, diagnosed); anything else is a bug and is thrown. */
-const CONNECTION_CODES: ReadonlySet<string> = new Set(SSH_ERROR_CODES);
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;
@@ -80,23 +77,8 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const { node } = plan;
   const target: SshTarget = { name: node.name, host: node.host, port: node.port };
   const base = { name: node.name, role: node.role, host: node.host };
-  const connectStarted = deps.now();
-  let connection: ConnectionFact;
-  try {
-    await deps.transport.connect(target);
-    connection = { ok: true, durationMs: deps.now() - connectStarted };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
-      const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-      return {
-        ...base,
-        connection: { ok: false, code: code as SshErrorCode, detail },
-        outputs: {},
-      };
-    }
-    throw error;
-  }
+  const connection = await connectAsFact(deps.transport, target, deps.now);
+  if (!connection.ok) return { ...base, connection, outputs: {} };
   // The waits its network probes get, from the round trips seen so far (probe-deadline.ts).
   const waits = networkWaits(deps.roundTrips?.estimate(node.name, deps.transport.handshakeMs?.(target)));
   const started = deps.now();
@@ -126,19 +108,8 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     outputs.filter((o) => isNetwork(o.probe)),
   );
   const byKey = Object.fromEntries(outputs.map((o) => [o.probe, o]));
-  for (const probe of plan.probes) {
-    byKey[probe.key] ??= {
-      probe: probe.key,
-      node: node.name,
-      command: probe.command.text,
-      exitCode: null,
-      stdout: '',
-      stderr: failure || 'no output came back for this probe',
-      timedOut: failure.includes('timed out'),
-      truncated: false,
-      durationMs: Math.round(deps.now() - started),
-    };
-  }
+  for (const probe of plan.probes)
+    byKey[probe.key] ??= missingOutput(probe, node.name, failure, deps.now() - started);
   return { ...base, connection, outputs: byKey, ...(waits ? { waits: { ...waits, rerun } } : {}) };
 }
 

@@ -2,15 +2,13 @@ import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
-import { SSH_ERROR_CODES, type SshErrorCode } from '../ssh/ssh-error.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
-import type { ConnectionFact, NodeFacts } from './cluster-facts.js';
+import type { NodeFacts } from './cluster-facts.js';
+import { connectAsFact, missingOutput } from './node-connection.js';
 import { type PreflightNodePlan, planPreflight, preflightCommands } from './preflight-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
 import type { ProbeOutput } from './probe-output.js';
 import type { ProbeTransport } from './probe-transport.js';
-
-const CONNECTION_CODES: ReadonlySet<string> = new Set(SSH_ERROR_CODES);
 
 /** The candidate's clock next to the worker's: two wall-clock readings around one `date`. */
 export interface ClockReading {
@@ -78,22 +76,8 @@ async function collectNode(
   const { node } = plan;
   const target: SshTarget = { name: node.name, host: node.host, port: node.port };
   const base = { name: node.name, role: node.role, host: node.host };
-  const connectStarted = deps.now();
-  let connection: ConnectionFact;
-  try {
-    await deps.transport.connect(target);
-    connection = { ok: true, durationMs: deps.now() - connectStarted };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && CONNECTION_CODES.has(code)) {
-      const detail = (error as { detail?: string }).detail ?? (error as Error).message;
-      return {
-        facts: { ...base, connection: { ok: false, code: code as SshErrorCode, detail }, outputs: {} },
-        clock: undefined,
-      };
-    }
-    throw error;
-  }
+  const connection = await connectAsFact(deps.transport, target, deps.now);
+  if (!connection.ok) return { facts: { ...base, connection, outputs: {} }, clock: undefined };
   const bundle = buildBundle(plan.probes, undefined);
   const started = deps.now();
   // The clock is read on its own, on the warm connection, before the bundle: its round trip is
@@ -135,18 +119,7 @@ async function collectNode(
     failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
   }
   const byKey: Record<string, ProbeOutput> = Object.fromEntries(outputs.map((o) => [o.probe, o]));
-  for (const probe of plan.probes) {
-    byKey[probe.key] ??= {
-      probe: probe.key,
-      node: node.name,
-      command: probe.command.text,
-      exitCode: null,
-      stdout: '',
-      stderr: failure || 'no output came back for this probe',
-      timedOut: failure.includes('timed out'),
-      truncated: false,
-      durationMs: Math.round(deps.now() - started),
-    };
-  }
+  for (const probe of plan.probes)
+    byKey[probe.key] ??= missingOutput(probe, node.name, failure, deps.now() - started);
   return { facts: { ...base, connection, outputs: byKey }, clock };
 }
