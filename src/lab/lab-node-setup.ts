@@ -68,13 +68,11 @@ async function writeNodeState(state: LabState, spec: LabNodeSpec): Promise<void>
 }
 
 /**
- * A node that has not joined yet (`--standby`): a plain Linux host with its own home, a default
- * route and nothing of Kubernetes. The gateway is a lab address nothing answers (ARP fails), so the
- * route exists for what reads it (flannel, kubeadm, preflight) and nothing leaves through it.
+ * A node that has not joined yet (`--standby`): a plain Linux host with its own home and nothing
+ * of Kubernetes. Its default route is every node's (via the bridge, behind the host's egress guard).
  */
-async function writeStandbyState(state: LabState, spec: LabNodeSpec, prefix: string): Promise<void> {
+async function writeStandbyState(state: LabState, spec: LabNodeSpec): Promise<void> {
   await writeNodeFile(state, spec.name, '/root/.bashrc', '# netcheck lab node (standby)\n');
-  await run(['ip', '-n', spec.netns, 'route', 'add', 'default', 'via', `${prefix}.254`, 'dev', 'eth0']);
 }
 
 /** One node: namespaces and mounts, its link to the lab bridge, sshd, and its healthy state. */
@@ -89,6 +87,6 @@ export async function createNode(
   await wireNode(state, spec, bridge, prefix);
   await configureSshd(state, spec);
   await startSshd(state, spec);
-  if (state.standby?.includes(spec.name)) await writeStandbyState(state, spec, prefix);
+  if (state.standby?.includes(spec.name)) await writeStandbyState(state, spec);
   else await writeNodeState(state, spec);
 }

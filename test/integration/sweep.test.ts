@@ -63,9 +63,9 @@ describe('scheduled sweeps: announce on change only, flap filter, node condition
     );
   }
   const fault = (id: FaultSpec['id'], node: string): FaultSpec => ({ id, node });
-  const extraRule = (op: '-A' | '-D') => [
-    op,
-    'OUTPUT',
+  // Inserted first in OUTPUT, so it is the rule the kernel (and the diagnosis) meets first.
+  const extraRule = (op: '-I' | '-D') => [
+    ...(op === '-I' ? [op, 'OUTPUT', '1'] : [op, 'OUTPUT']),
     '-p',
     'icmp',
     '-d',
@@ -138,8 +138,8 @@ describe('scheduled sweeps: announce on change only, flap filter, node condition
       await sweep();
       assert.equal(sweepCalls().length, before, 'nothing posted or edited while it lasts unchanged');
 
-      // It changes (a second rule drops ICMP too; the fix must delete both): redrawn in place.
-      await labExec(h.lab, 'node-2', ['iptables', ...extraRule('-A')]);
+      // It changes (another rule now rejects ICMP before the first): redrawn in place.
+      await labExec(h.lab, 'node-2', ['iptables', ...extraRule('-I')]);
       try {
         await sweep();
         const redrawn = await h.slack.waitFor(

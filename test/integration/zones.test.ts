@@ -34,6 +34,7 @@ function startWorker(h: Harness, zone: string | undefined): ChildProcess {
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),
       LOG_LEVEL: 'silent',
+      PORT: '0', // a worker serves /healthz and /metrics: any free port, never the bot's
       ...(zone ? { NETCHECK_ZONE: zone } : {}),
     },
     stdio: 'ignore',
