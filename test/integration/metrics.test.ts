@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { addFault } from '../../src/lab/lab.js';
 import { freePort } from '../support/free-port.js';
-import { type Harness, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { type Harness, startHarness } from '../support/netcheck-harness.js';
 import { sampleValue, scrape } from '../support/prometheus-text.js';
+import { spawnWorker } from '../support/worker-process.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const LAB = 'ncops';
 const FAULT = 'ip-forward-disabled';
 
@@ -103,19 +101,7 @@ describe('GET /metrics', () => {
   it('split layout: a worker process serves /healthz and /metrics on PORT; diagnoses count there, commands in the bot', async () => {
     await h.restartApp({ NETCHECK_ROLE: 'bot', NETCHECK_PLAN_KEY: '' });
     const port = await freePort();
-    worker = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-      env: {
-        ...process.env,
-        NETCHECK_ROLE: 'worker',
-        NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
-        REDIS_URL: h.redis.url,
-        NETCHECK_INVENTORY: h.inventoryPath,
-        KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-        PORT: String(port),
-        LOG_LEVEL: 'silent',
-      },
-      stdio: 'ignore',
-    });
+    worker = spawnWorker(h, { PORT: String(port) });
     const workerUrl = `http://127.0.0.1:${port}`;
     await until('the worker /healthz', async () => (await fetch(`${workerUrl}/healthz`)).status === 200);
     const health = (await (await fetch(`${workerUrl}/healthz`)).json()) as Record<string, unknown>;

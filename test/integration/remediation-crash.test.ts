@@ -1,36 +1,21 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { addFault, clearFault, labExec } from '../../src/lab/lab.js';
 import { QUEUE_NAMES } from '../../src/queue/job-types.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { type Harness, SIGNING_SECRET, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+import { spawnWorker } from '../support/worker-process.js';
 
 /** A worker in its own process, as in production, so the test can SIGKILL it mid-plan. */
 function startWorker(h: Harness): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: {
-      ...process.env,
-      NETCHECK_ROLE: 'worker',
-      NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
-      REDIS_URL: h.redis.url,
-      NETCHECK_INVENTORY: h.inventoryPath,
-      KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      // A worker serves /healthz and /metrics on PORT: a free one, never the default 3000.
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
+  return spawnWorker(h);
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {

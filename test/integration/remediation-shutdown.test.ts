@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { constants, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { withDeadline } from '../../src/core/deadline.js';
@@ -15,10 +14,9 @@ import { AuditStore } from '../../src/store/audit-store.js';
 import { lockKey, PlanStore } from '../../src/store/plan-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { type Harness, SIGNING_SECRET, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { type Harness, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+import { spawnWorker } from '../support/worker-process.js';
 
 /** A worker in its own process, as in production, so the test can signal it; its stderr is kept. */
 interface WorkerProcess {
@@ -30,20 +28,7 @@ interface WorkerProcess {
 }
 
 function startWorker(h: Harness): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: {
-      ...process.env,
-      NETCHECK_ROLE: 'worker',
-      NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
-      REDIS_URL: h.redis.url,
-      NETCHECK_INVENTORY: h.inventoryPath,
-      KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      // A worker serves /healthz and /metrics on PORT: a free one, never the default 3000.
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnWorker(h, {}, ['ignore', 'ignore', 'pipe']);
   const w: WorkerProcess = {
     child,
     stderr: '',

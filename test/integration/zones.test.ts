@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { addFault, clearFault } from '../../src/lab/lab.js';
@@ -12,33 +10,13 @@ import { zoneQueueName } from '../../src/queue/zone-routing.js';
 import { AuditStore } from '../../src/store/audit-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { ZoneLiveness } from '../../src/store/zone-liveness.js';
-import {
-  type Harness,
-  messageText,
-  SIGNING_SECRET,
-  startHarness,
-  TEST_PLAN_KEY,
-} from '../support/netcheck-harness.js';
+import { type Harness, messageText, SIGNING_SECRET, startHarness } from '../support/netcheck-harness.js';
 import { postButtonClick } from '../support/slack-signing.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+import { spawnWorker } from '../support/worker-process.js';
 
 /** A worker in its own process, as on a machine in that zone (`NETCHECK_ZONE` unset: no zone). */
 function startWorker(h: Harness, zone: string | undefined): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: {
-      ...process.env,
-      NETCHECK_ROLE: 'worker',
-      NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
-      REDIS_URL: h.redis.url,
-      NETCHECK_INVENTORY: h.inventoryPath,
-      KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      LOG_LEVEL: 'silent',
-      PORT: '0', // a worker serves /healthz and /metrics: any free port, never the bot's
-      ...(zone ? { NETCHECK_ZONE: zone } : {}),
-    },
-    stdio: 'ignore',
-  });
+  return spawnWorker(h, zone ? { NETCHECK_ZONE: zone } : {});
 }
 
 async function stop(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
