@@ -75,22 +75,34 @@ export function buildBundle(
     sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}; CUT=${networkCut(waits)}`,
     RUNNER,
     // Network probes each run in the background under their own timeout; quick local reads run one
-    // after another in a single background shell (no extra processes per probe, which is most of
-    // the cost on a busy node), bounded by the bundle's deadline.
+    // after another in a few background shells (no extra process per probe, which is most of the
+    // cost on a busy node; a few lanes, because the firewall dumps alone take tens of ms each),
+    // bounded by the bundle's deadline.
     ...probes.flatMap((p, i) =>
       p.quick ? [] : [sh`run ${i} ${p.key} ${seconds(p.timeoutMs)} ${p.command.text}`],
     ),
-    script(
-      sh`(`,
-      ...probes.flatMap((p, i) => (p.quick ? [sh`quick ${i} ${p.key} ${p.command.text}`] : [])),
-      sh`true`,
-      sh`) &`,
+    ...quickLanes(probes).map((lane) =>
+      script(sh`(`, ...lane.map(({ p, i }) => sh`quick ${i} ${p.key} ${p.command.text}`), sh`true`, sh`) &`),
     ),
   ];
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
   parts.push(COLLECT);
   const slowest = Math.max(...probes.map((p) => p.timeoutMs), overlay?.timeoutMs ?? 0);
   return { command: script(...parts), boundary, timeoutMs: slowest + 3000 };
+}
+
+/** Background shells the quick local reads are spread over (round robin, in plan order). */
+export const QUICK_LANES = 3;
+
+function quickLanes(probes: readonly BundledProbe[]): { p: BundledProbe; i: number }[][] {
+  const lanes: { p: BundledProbe; i: number }[][] = Array.from({ length: QUICK_LANES }, () => []);
+  let next = 0;
+  probes.forEach((p, i) => {
+    if (!p.quick) return;
+    lanes[next % QUICK_LANES]!.push({ p, i });
+    next++;
+  });
+  return lanes.filter((lane) => lane.length > 0);
 }
 
 /** Splits the bundle's output back into one ProbeOutput per probe. */

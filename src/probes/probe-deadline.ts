@@ -128,22 +128,39 @@ export function undecidedProbes(
   waits: NetworkWaits,
 ): string[] {
   const network = outputs.filter((o) => isNetwork(o.probe));
+  // The path's round trip may come from any tool that reached the same destination; how long a
+  // tool takes to start and finish only from the same tool (curl's TLS and start-up say nothing
+  // about how long ping needs, and made every cut ping run again on a cold worker).
   const evidence = roundTripEvidence(network);
+  const byTool = {
+    ping: roundTripEvidence(network.filter((o) => usesPing(o.probe))),
+    other: roundTripEvidence(network.filter((o) => !usesPing(o.probe))),
+  };
   const shorter = Math.min(waits.pingMs, waits.connectMs);
   const undecided: string[] = [];
   for (const o of network) {
     if (o.exitCode === 0) continue;
     // Failed before any cut (refused, no route, message too long): decided by the tool itself.
     if (o.durationMs < 0.8 * shorter && !o.timedOut) continue;
-    const seen = evidence.byDestination.get(probeDestination(o.probe)) ?? evidence.scale;
+    const destination = probeDestination(o.probe);
+    const path = evidence.byDestination.get(destination) ?? evidence.scale;
+    const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
+    const tool = same.byDestination.get(destination) ?? same.scale;
     // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
     if (
-      seen &&
-      probeDeadline(seen.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, seen.toolMs) > waits.connectMs
+      path &&
+      probeDeadline(path.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, tool?.toolMs ?? 0) > waits.connectMs
     )
       undecided.push(o.probe);
   }
   return undecided;
+}
+
+/** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */
+function usesPing(key: string): boolean {
+  if (key === PROBE.pingControlPlane) return true;
+  const kind = splitPeerProbeKey(key)?.kind;
+  return kind === 'ping-node' || kind === 'overlay-ping' || kind === 'overlay-df-ping';
 }
 
 /** The worker's deadline for each Kubernetes API call (roles/worker.ts): the ceiling of the first one's wait. */

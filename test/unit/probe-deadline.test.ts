@@ -131,6 +131,24 @@ describe('probe deadlines from round trips', () => {
     assert.deepEqual(undecidedProbes(outputs, network, waits), []);
   });
 
+  it('how long a ping takes to run is judged from pings, not from curl (TLS and start-up are not ping’s)', () => {
+    const waits = networkWaits(1)!;
+    const outputs = [
+      out('ping-control-plane', 1, 205, NO_REPLY),
+      // A cold curl: 150 ms of start-up and TLS, 3 round trips of at most 50 ms.
+      out('https-apiserver', 0, 150),
+      out('ping-node:node-1', 0, 8),
+    ];
+    assert.deepEqual(undecidedProbes(outputs, network, waits), []);
+    // A failed TCP check is still judged against curl's run (the same kind of tool).
+    const tcp = [
+      out('tcp-node:node-1', 1, 205),
+      out('https-apiserver', 0, 150),
+      out('ping-node:node-1', 0, 8),
+    ];
+    assert.deepEqual(undecidedProbes(tcp, network, waits), ['tcp-node:node-1']);
+  });
+
   it('a slow but healthy path is not called blocked: a cut probe runs again with the fixed wait', () => {
     const waits = networkWaits(1)!; // the SSH handshake was fast, the node's path to cp-1 is not
     const outputs = [
