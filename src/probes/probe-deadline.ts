@@ -95,6 +95,20 @@ function pingRttMs(stdout: string): number | undefined {
 }
 
 export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvidence {
+  const byDestination = fastestByDestination(outputs);
+  // The node's scale leaves out the HTTPS check where anything else answered: its run is mostly
+  // curl's start-up and TLS work (300 ms and more on a cold node), which said every other path was
+  // slow and sent each cut probe round again. It still speaks for its own destination.
+  const lean = fastestByDestination(outputs.filter((o) => !(o.probe in ROUND_TRIPS_IN_ANSWER)));
+  const all = [...(lean.size > 0 ? lean : byDestination).values()];
+  const scale =
+    all.length > 0
+      ? { rttMs: Math.max(...all.map((e) => e.rttMs)), toolMs: Math.max(...all.map((e) => e.toolMs)) }
+      : undefined;
+  return { byDestination, scale };
+}
+
+function fastestByDestination(outputs: readonly ProbeOutput[]): Map<string, RoundTripEstimate> {
   const byDestination = new Map<string, RoundTripEstimate>();
   for (const o of outputs) {
     if (o.exitCode !== 0 || o.timedOut || !Number.isFinite(o.durationMs)) continue;
@@ -106,12 +120,7 @@ export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvi
       toolMs: Math.min(had?.toolMs ?? Number.POSITIVE_INFINITY, o.durationMs),
     });
   }
-  const all = [...byDestination.values()];
-  const scale =
-    all.length > 0
-      ? { rttMs: Math.max(...all.map((e) => e.rttMs)), toolMs: Math.max(...all.map((e) => e.toolMs)) }
-      : undefined;
-  return { byDestination, scale };
+  return byDestination;
 }
 
 /**

@@ -149,6 +149,20 @@ describe('probe deadlines from round trips', () => {
     assert.deepEqual(undecidedProbes(tcp, network, waits), ['tcp-node:node-1']);
   });
 
+  it('a cold curl (start-up and TLS) speaks for the API server only, not for the node’s other paths', () => {
+    const waits = networkWaits(1)!;
+    const outputs = [
+      out('overlay-ping:10.244.1.0', 1, 205, NO_REPLY),
+      out('https-apiserver', 0, 450),
+      out('ping-node:node-1', 0, 9),
+      out('ping-control-plane', 0, 7),
+    ];
+    assert.deepEqual(roundTripEvidence(outputs).scale, { rttMs: 9, toolMs: 9 });
+    assert.deepEqual(undecidedProbes(outputs, network, waits), []);
+    // Where it is the only answer, it is the evidence there is.
+    assert.deepEqual(roundTripEvidence([out('https-apiserver', 0, 450)]).scale, { rttMs: 150, toolMs: 450 });
+  });
+
   it('a slow but healthy path is not called blocked: a cut probe runs again with the fixed wait', () => {
     const waits = networkWaits(1)!; // the SSH handshake was fast, the node's path to cp-1 is not
     const outputs = [
