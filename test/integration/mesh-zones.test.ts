@@ -20,7 +20,7 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const CHANNEL = 'C0MESHZONE';
 
 function startZoneWorker(h: Harness, zone: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
     env: {
       ...process.env,
       NETCHECK_ROLE: 'worker',
@@ -28,12 +28,20 @@ function startZoneWorker(h: Harness, zone: string): ChildProcess {
       REDIS_URL: h.redis.url,
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'warn',
       NETCHECK_ZONE: zone,
+      // Two workers at once: each its own /healthz port.
+      PORT: '0',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // Kept for the failure message: a worker that never beats says why on stderr.
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr[zone] = `${stderr[zone] ?? ''}${d}`.slice(-4000);
+  });
+  return child;
 }
+const stderr: Record<string, string> = {};
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -57,11 +65,11 @@ describe('/netcheck mesh with zones (ncmz)', { timeout: 300_000 }, () => {
   let zoneB: ChildProcess | undefined;
 
   async function waitForWorkers(zone: string, count: number): Promise<void> {
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 600; i++) {
       if ((await liveness.liveWorkers(zone)).length === count) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`zone ${zone} never had ${count} live worker(s)`);
+    throw new Error(`zone ${zone} never had ${count} live worker(s); its stderr: ${stderr[zone] ?? ''}`);
   }
 
   /** A signed `/netcheck mesh`, until its summary is in the thread. */
