@@ -49,7 +49,8 @@ export async function acceptCommand(deps: AcceptCommandDeps, command: CommandReq
     });
   }
   if (mesh) {
-    // A mesh spans every zone: its chunks go to the default mesh queue (docs/architecture.md).
+    // A mesh spans every zone: any worker plans it; its chunks go to their zones' queues, and a
+    // zone with no live worker is reported in the summary (worker/mesh-plan.ts, docs/architecture.md).
     await deps.queues.enqueueMesh({
       runId,
       nodes: mesh,

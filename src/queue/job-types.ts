@@ -94,6 +94,8 @@ export interface MeshJobData {
 export interface MeshProbeJobData {
   readonly runId: string;
   readonly chunk: number;
+  /** The sources' zone (all alike): the chunk waits in `mesh-probe@<zone>` for that zone's workers. */
+  readonly zone: string | undefined;
   readonly sources: readonly string[];
   readonly peers: readonly MeshPeer[];
   readonly apiServer: { readonly host: string; readonly port: number } | undefined;
@@ -108,6 +110,8 @@ export interface MeshChunkResult {
   readonly details: Readonly<Record<string, string>>;
   readonly startedMs: number;
   readonly endedMs: number;
+  /** Which worker ran the chunk, for the audit trail (zones: a chunk runs only in its zone). */
+  readonly worker?: { readonly id: string; readonly zone: string | undefined };
 }
 
 /** The mesh's last step, after every chunk: analysis, picture, culprits. */
@@ -117,6 +121,8 @@ export interface MeshReportJobData {
   readonly requestedBy: string;
   readonly channel: string;
   readonly requestedAt: string;
+  /** Sources no chunk was made for (their zone had no live worker at plan time), with why. */
+  readonly unserved?: Readonly<Record<string, string>>;
 }
 
 export interface RemediationJobData {
@@ -129,4 +135,6 @@ export const QUEUE_NAMES = {
   outbox: 'outbox',
   remediation: 'remediation',
   mesh: 'mesh',
+  /** A mesh's chunk jobs (`mesh-probe@<zone>` per zone); plan and report stay on `mesh`. */
+  meshProbe: 'mesh-probe',
 } as const;

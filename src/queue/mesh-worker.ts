@@ -17,6 +17,8 @@ export interface MeshHandlers {
 }
 
 export interface MeshWorkerOptions {
+  /** `mesh` (plan and report, every worker) or a chunk queue (`mesh-probe[@zone]`, its zone's workers). */
+  readonly queueName?: string;
   readonly connection: Redis;
   readonly queues: Queues;
   readonly handlers: MeshHandlers;
@@ -29,12 +31,13 @@ type AnyMeshJob = MeshJobData | MeshProbeJobData | MeshReportJobData;
 
 /**
  * Runs a mesh's jobs: `mesh-plan` (addresses and chunks, then the flow), `mesh-probe` (a chunk of
- * sources, each probing every peer) and `mesh-report` (run by BullMQ once every chunk is done).
+ * sources, each probing every peer; in its zone's queue) and `mesh-report` (run by BullMQ once
+ * every chunk is done).
  * All read-only, so a stalled job may run again; fixed job ids keep the outbox from posting twice.
  */
 export function startMeshWorker(opts: MeshWorkerOptions): Worker<AnyMeshJob> {
   return new Worker<AnyMeshJob>(
-    QUEUE_NAMES.mesh,
+    opts.queueName ?? QUEUE_NAMES.mesh,
     async (job: Job<AnyMeshJob>) => {
       try {
         if (job.name === 'mesh-plan') return { chunks: await opts.handlers.plan(job.data as MeshJobData) };

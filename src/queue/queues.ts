@@ -132,7 +132,8 @@ export class Queues {
   /**
    * The mesh's fan-out: one job per chunk of source nodes, and the report job that BullMQ runs
    * once every chunk has finished (a flow: the parent waits for its children). A chunk that fails
-   * for good does not hold the report: its rows are unknown.
+   * for good does not hold the report: its rows are unknown. Each chunk waits in its zone's queue
+   * (`mesh-probe@<zone>`, or `mesh-probe`), the report on `mesh`, which every worker serves.
    */
   async addMeshFlow(report: MeshReportJobData, chunks: readonly MeshProbeJobData[]): Promise<void> {
     await this.flows.add({
@@ -142,7 +143,7 @@ export class Queues {
       opts: { jobId: `mesh-report-${report.runId}`, attempts: 2, ...KEEP },
       children: chunks.map((chunk) => ({
         name: 'mesh-probe',
-        queueName: QUEUE_NAMES.mesh,
+        queueName: zoneQueueName(QUEUE_NAMES.meshProbe, chunk.zone),
         data: chunk,
         opts: {
           jobId: `mesh-probe-${chunk.runId}-${chunk.chunk}`,

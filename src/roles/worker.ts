@@ -12,7 +12,7 @@ import { collectPreflight } from '../probes/collect-preflight.js';
 import { RoundTrips } from '../probes/round-trips.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
-import { startMeshWorker } from '../queue/mesh-worker.js';
+import { type MeshHandlers, startMeshWorker } from '../queue/mesh-worker.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
 import { removeSweepSchedule, startSweeps } from '../queue/sweep-queue.js';
@@ -120,6 +120,18 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   // from afar (docs/architecture.md, "Zones").
   const zones: readonly (string | undefined)[] = config.zones ?? [undefined];
   const workerId = ids.next(`${hostname()}-${process.pid}`);
+  // Heartbeats per zone: the bot queues a zoned node's job only while its zone has a live worker,
+  // and a mesh plans chunks only for live zones; the first beat comes before any job is taken.
+  const liveness = new ZoneLiveness(redis);
+  const beat = () =>
+    liveness
+      .beat(workerId, zones)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not write the zone heartbeat'));
+  await beat();
+  const beating = setInterval(beat, ZONE_HEARTBEAT_EVERY_MS);
+  beating.unref();
+  logger.info({ workerId, zones: zones.map((z) => z ?? '(default)') }, 'worker serves these zones');
+
   const probeWorkers = zones.map((zone) =>
     startProbeWorker({
       queueName: zoneQueueName(QUEUE_NAMES.probe, zone),
@@ -166,40 +178,56 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   for (const w of probeWorkers) ctx.addWorker(w);
 
   // `/netcheck mesh`: plan, chunks of sources over the pooled connections, report (worker/mesh-*.ts).
-  const meshWorker = startMeshWorker({
-    connection: redis,
-    queues,
-    logger: logger.child({ component: 'mesh-worker' }),
-    concurrency: MESH_CHUNK_CONCURRENCY,
-    handlers: {
-      plan: (job) =>
-        planMesh(
-          {
-            inventory,
-            kubeNodes: async () => (kube ? kube.listNodes() : undefined),
-            addFlow: (report, chunks) => queues.addMeshFlow(report, chunks),
-            audit,
+  // Plan and report (API server, cache, posts) on `mesh` for every worker; chunks SSH into nodes,
+  // so like probes they wait in their zone's queue for that zone's workers.
+  const meshHandlers = (zone: string | undefined): MeshHandlers => ({
+    plan: (job) =>
+      planMesh(
+        {
+          inventory,
+          kubeNodes: async () => (kube ? kube.listNodes() : undefined),
+          addFlow: (report, chunks) => queues.addMeshFlow(report, chunks),
+          audit,
+          liveWorkers: (z) => liveness.liveWorkers(z),
+        },
+        job,
+      ),
+    probe: (job) =>
+      probeMeshChunk({ inventory, transport, now: clock.monotonicMs, worker: { id: workerId, zone } }, job),
+    report: (job, chunks) =>
+      reportMesh(
+        {
+          enqueueOutbox: (...messages) => queues.enqueueOutbox(...messages),
+          enqueueProbe: (data) => queues.enqueueProbe(data),
+          createChildRun: async (run) => {
+            if (!(await runs.get(run.runId))) await runs.create(run);
           },
-          job,
-        ),
-      probe: (job) => probeMeshChunk({ inventory, transport, now: clock.monotonicMs }, job),
-      report: (job, chunks) =>
-        reportMesh(
-          {
-            enqueueOutbox: (...messages) => queues.enqueueOutbox(...messages),
-            enqueueProbe: (data) => queues.enqueueProbe(data),
-            createChildRun: async (run) => {
-              if (!(await runs.get(run.runId))) await runs.create(run);
-            },
-            audit,
-            clock,
-          },
-          job,
-          chunks,
-        ),
-    },
+          audit,
+          clock,
+        },
+        job,
+        chunks,
+      ),
   });
-  ctx.addWorker(meshWorker);
+  const meshWorkers = [
+    startMeshWorker({
+      connection: redis,
+      queues,
+      logger: logger.child({ component: 'mesh-worker' }),
+      handlers: meshHandlers(undefined),
+    }),
+    ...zones.map((zone) =>
+      startMeshWorker({
+        queueName: zoneQueueName(QUEUE_NAMES.meshProbe, zone),
+        connection: redis,
+        queues,
+        logger: logger.child({ component: 'mesh-worker', zone }),
+        concurrency: MESH_CHUNK_CONCURRENCY,
+        handlers: meshHandlers(zone),
+      }),
+    ),
+  ];
+  for (const w of meshWorkers) ctx.addWorker(w);
 
   const post = (message: OutboxMessage) => queues.enqueueOutbox(message);
   const newPlanId = () => ids.next('plan');
@@ -254,17 +282,6 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   );
   for (const w of remediationWorkers) ctx.addWorker(w);
 
-  // Heartbeats per zone: the bot queues a zoned node's job only while its zone has a live worker.
-  const liveness = new ZoneLiveness(redis);
-  const beat = () =>
-    liveness
-      .beat(workerId, zones)
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not write the zone heartbeat'));
-  await beat();
-  const beating = setInterval(beat, ZONE_HEARTBEAT_EVERY_MS);
-  beating.unref();
-  logger.info({ workerId, zones: zones.map((z) => z ?? '(default)') }, 'worker serves these zones');
-
   // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler shared by every worker.
   if (config.sweep) {
     const sweepConfig = config.sweep;
@@ -313,7 +330,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     stopping.abort();
     logger.info('stopping: no new jobs; running steps finish, then their plans stop and report');
     await withDeadline(
-      Promise.all([...remediationWorkers, ...probeWorkers, meshWorker].map((w) => w.close())),
+      Promise.all([...remediationWorkers, ...probeWorkers, ...meshWorkers].map((w) => w.close())),
       WORKER_DRAIN_MS,
       'letting running jobs finish',
     );

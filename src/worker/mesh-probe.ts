@@ -19,6 +19,8 @@ export interface MeshProbeDeps {
   readonly inventory: Inventory;
   readonly transport: ProbeTransport;
   readonly now: () => number;
+  /** Which worker runs the chunk, for the audit trail (it serves the chunk's zone). */
+  readonly worker?: { readonly id: string; readonly zone: string | undefined };
 }
 
 /**
@@ -57,7 +59,14 @@ export async function probeMeshChunk(deps: MeshProbeDeps, job: MeshProbeJobData)
       }
     }),
   );
-  return { rows, unreachable, details, startedMs, endedMs: deps.now() };
+  return {
+    rows,
+    unreachable,
+    details,
+    startedMs,
+    endedMs: deps.now(),
+    ...(deps.worker ? { worker: deps.worker } : {}),
+  };
 }
 
 type SourceOutcome = { readonly unreachable: string } | { readonly results: Map<string, PairProbeResult> };

@@ -54,6 +54,13 @@ export async function reportMesh(
       findings: analysis.findings.map((f) => ({ kind: f.kind, nodes: f.nodes, planes: f.planes })),
       culprits: analysis.culprits,
       unreachable: matrix.unreachable,
+      ...(matrix.unserved ? { unserved: matrix.unserved } : {}),
+      // Who probed which sources: a chunk runs only on a worker of its zone.
+      chunks: chunks.map((c) => ({
+        worker: c.worker?.id ?? null,
+        zone: c.worker?.zone ?? null,
+        sources: [...Object.keys(c.rows), ...Object.keys(c.unreachable)],
+      })),
       durationMs: matrix.durationMs,
     },
   });
@@ -83,7 +90,10 @@ export async function reportMesh(
   return result;
 }
 
-/** Rows in node order; a source no chunk reported (its job failed for good) is unknown, said so. */
+/**
+ * Rows in node order; a source no chunk reported is unknown, said so: unserved (no chunk was made:
+ * its zone had no live worker) or its job failed for good.
+ */
 function assemble(
   job: MeshReportJobData,
   chunks: readonly MeshChunkResult[],
@@ -100,8 +110,12 @@ function assemble(
       if (names.includes(source)) unreachable[source] = why;
     Object.assign(details, chunk.details);
   }
+  const unserved = Object.fromEntries(
+    Object.entries(job.unserved ?? {}).filter(([name]) => names.includes(name) && !reported.has(name)),
+  );
   for (const name of names)
-    if (!reported.has(name) && !unreachable[name]) unreachable[name] = 'its probe job did not finish';
+    if (!reported.has(name) && !unreachable[name] && !unserved[name])
+      unreachable[name] = 'its probe job did not finish';
   const unknownRow = (i: number, probe: MeshProbe) =>
     probe === 'apiserver-tcp'
       ? encodeCell('unknown')
@@ -116,5 +130,12 @@ function assemble(
       }),
     ]),
   ) as Record<MeshProbe, string[]>;
-  return { nodes: job.nodes, rows, unreachable, details, durationMs: Math.max(0, Math.round(durationMs)) };
+  return {
+    nodes: job.nodes,
+    rows,
+    unreachable,
+    ...(Object.keys(unserved).length > 0 ? { unserved } : {}),
+    details,
+    durationMs: Math.max(0, Math.round(durationMs)),
+  };
 }

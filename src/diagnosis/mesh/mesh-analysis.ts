@@ -10,6 +10,8 @@ import {
 export type MeshFindingKind =
   /** SSH to the node failed: its row is unknown. */
   | 'node-unreachable'
+  /** No worker of its zone was alive: its row is unknown; a worker is missing, not a network fault. */
+  | 'zone-unserved'
   /** Its row and its column are bad: nothing gets in or out. */
   | 'node-isolated'
   /** Its row is bad: it reaches no one, the others reach it. */
@@ -87,6 +89,19 @@ export function analyzeMesh(matrix: MeshMatrix, maxCulprits = MAX_CULPRITS): Mes
     });
   }
 
+  const unserved = matrix.unserved ?? {};
+  for (const [name, reason] of Object.entries(unserved)) {
+    if (!names.includes(name)) continue;
+    findings.push({
+      kind: 'zone-unserved',
+      nodes: [name],
+      planes: [],
+      text: `${name}: its row is unknown — ${reason}`,
+      suspects: [],
+      weight: names.length,
+    });
+  }
+
   // Per node and plane: which lines are broken. Merged across planes below.
   const nodeLines = new Map<string, { row: MeshPlane[]; col: MeshPlane[]; weight: number }>();
   const explained = new Set<string>();
@@ -139,16 +154,23 @@ export function analyzeMesh(matrix: MeshMatrix, maxCulprits = MAX_CULPRITS): Mes
   findings.push(...apiFindings(matrix));
 
   findings.sort((a, b) => rank(a) - rank(b) || b.weight - a.weight);
-  const suspects = [...new Set(findings.flatMap((f) => f.suspects))];
+  // An unserved node's diagnosis would wait for a worker that is not there: never a culprit.
+  const suspects = [...new Set(findings.flatMap((f) => f.suspects))].filter((n) => !(n in unserved));
   const culprits = suspects.slice(0, maxCulprits);
   const unknownCells = counts.underlay.unknown + counts.overlay.unknown + counts.apiserver.unknown;
-  const verdict = findings.length > 0 ? 'faulty' : unknownCells > 0 ? 'unknown' : 'healthy';
+  const faults = findings.filter((f) => f.kind !== 'zone-unserved');
+  const verdict = faults.length > 0 ? 'faulty' : unknownCells > 0 ? 'unknown' : 'healthy';
+  const idle = Object.keys(unserved).filter((n) => names.includes(n));
+  const idleNote =
+    idle.length > 0
+      ? ` (no live worker in the zone of ${idle.slice(0, 3).join(', ')}${idle.length > 3 ? ' …' : ''})`
+      : '';
   const headline =
     verdict === 'healthy'
       ? `\`healthy\`: all ${names.length} nodes reach each other on the underlay and the overlay, and the API server`
       : verdict === 'unknown'
-        ? `no failure seen, but ${unknownCells} cells could not be checked`
-        : `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${findings
+        ? `no failure seen, but ${unknownCells} cells could not be checked${idleNote}`
+        : `${faults.length} finding${faults.length === 1 ? '' : 's'}: ${faults
             .slice(0, 3)
             .map((f) => f.text.split(':')[0])
             .join('; ')}`;
@@ -158,6 +180,7 @@ export function analyzeMesh(matrix: MeshMatrix, maxCulprits = MAX_CULPRITS): Mes
 const RANK: Readonly<Record<MeshFindingKind, number>> = {
   'node-isolated': 0,
   'node-unreachable': 1,
+  'zone-unserved': 1,
   'apiserver-down': 2,
   'node-outbound': 3,
   'node-inbound': 3,

@@ -44,6 +44,8 @@ export interface MeshMatrix {
   readonly rows: Readonly<Record<MeshProbe, readonly string[]>>;
   /** Nodes netcheck could not reach over SSH, with why: their rows are unknown. */
   readonly unreachable: Readonly<Record<string, string>>;
+  /** Nodes no worker probed from (their zone had no live worker), with why: rows unknown, no fault. */
+  readonly unserved?: Readonly<Record<string, string>>;
   /** What a non-ok cell said (`from|to|probe` → errno name, `no-answer` …); capped. */
   readonly details: Readonly<Record<string, string>>;
   /** How long the probing took (first job start to last result), ms. */
