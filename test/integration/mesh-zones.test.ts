@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAMES } from '../../src/queue/job-types.js';
@@ -12,29 +10,15 @@ import { AuditStore } from '../../src/store/audit-store.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { ZoneLiveness } from '../../src/store/zone-liveness.js';
 import type { FakeMessage } from '../support/fake-slack.js';
-import { type Harness, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { type Harness, startHarness } from '../support/netcheck-harness.js';
+import { spawnWorker } from '../support/worker-process.js';
 
 // Lab `ncmz` on 198.18.150.0/24: cp-1 (no zone, served by the harness' `all` process), node-1 in
 // zone a, node-2 in zone b; zone workers are processes of their own, as on machines in the zone.
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const CHANNEL = 'C0MESHZONE';
 
 function startZoneWorker(h: Harness, zone: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start'], {
-    env: {
-      ...process.env,
-      NETCHECK_ROLE: 'worker',
-      NETCHECK_PLAN_KEY: TEST_PLAN_KEY,
-      REDIS_URL: h.redis.url,
-      NETCHECK_INVENTORY: h.inventoryPath,
-      KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      LOG_LEVEL: 'warn',
-      NETCHECK_ZONE: zone,
-      // Two workers at once: each its own /healthz port.
-      PORT: '0',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnWorker(h, { NETCHECK_ZONE: zone, LOG_LEVEL: 'warn' }, ['ignore', 'ignore', 'pipe']);
   // Kept for the failure message: a worker that never beats says why on stderr.
   child.stderr?.on('data', (d: Buffer) => {
     stderr[zone] = `${stderr[zone] ?? ''}${d}`.slice(-4000);
