@@ -116,9 +116,9 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
   }
 
   const records = await deps.state.all();
-  // Only this zone's nodes: another zone's marks are its own sweeps' to set or clear.
+  // This zone's nodes: another zone's problems and marks are its own sweeps' (they run alongside).
   const ours = new Set(deps.names);
-  const written = new Map([...(await deps.state.conditions())].filter(([node]) => ours.has(node)));
+  const written = await deps.state.conditions();
   const conditions = await reconcileConditions(
     {
       setCondition: deps.setCondition,
@@ -126,10 +126,7 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
       audit: deps.audit,
       sweepId,
     },
-    wantedConditions(
-      records.filter((r) => ours.has(r.node)),
-      written,
-    ),
+    wantedConditions(records, written, ours),
     written,
   );
 

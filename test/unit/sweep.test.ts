@@ -181,6 +181,7 @@ describe('node condition', () => {
         ['node-3', { status: 'True', reason: 'IcmpBlocked', message: 'm' }],
         ['node-4', { status: 'False', reason: 'NetworkOk', message: 'm' }],
       ] as const),
+      new Set(['node-1', 'node-2', 'node-3', 'node-4']),
     );
     assert.equal(wanted.get('node-1')?.reason, 'IcmpBlocked');
     assert.equal(wanted.has('node-2'), false, 'a pending problem is not announced, so not marked either');
