@@ -28,13 +28,14 @@ const fingerprint = (cause: RootCause) => JSON.stringify([cause.id, cause.node, 
  * What a sweep saw (pure): every root cause of every report as a problem keyed by the node it is on
  * and its catalog id (a cause on cp-1 found from node-3 is cp-1's problem, seen once however many
  * reports show it), and for each problem known before, whether it was looked for and not found.
- * `swept` is every node the sweep was to look at (a zone's sweep: its zone's nodes); a problem is
- * absent only if the nodes of `swept` that showed it (at least one) and its node, when it is one
- * of them, were reached. Another zone's problem is left out: unobserved there, never absent.
+ * Only the problems on `owned` nodes (a zone's sweep: its zone's nodes) count: one on another
+ * zone's node is that zone's sweeps' to see, announce and resolve, so here it is neither seen nor
+ * absent, whatever the reports say (docs/architecture.md, "Scheduled sweeps").
  */
 export function observeSweep(
   swept: readonly SweptNode[],
   known: readonly ProblemRecord[],
+  owned: ReadonlySet<string>,
 ): {
   readonly seen: ReadonlyMap<string, SeenProblem>;
   readonly observations: ReadonlyMap<string, Observation>;
@@ -47,6 +48,7 @@ export function observeSweep(
   const seen = new Map<string, SeenProblem>();
   for (const { node, report } of swept) {
     for (const cause of report?.rootCauses ?? []) {
+      if (!owned.has(cause.node)) continue;
       const key = problemKey(cause.node, cause.id);
       const earlier = seen.get(key);
       if (earlier) {
@@ -71,20 +73,13 @@ export function observeSweep(
       });
     }
   }
-  // The nodes this sweep was to look at: a zone's sweep, that zone's nodes (docs/architecture.md).
-  const scope = new Set(swept.map((s) => s.node));
   const observations = new Map<string, Observation>();
   for (const [key, problem] of seen) observations.set(key, problem.observation);
   for (const record of known) {
-    if (seen.has(record.key)) continue;
-    // Only where it was seen, as far as this sweep looks: another zone's view is that zone's to judge.
-    const via = record.seenVia.filter((n) => scope.has(n));
-    // Another zone's problem: not looked for here, so neither absent nor touched.
-    if (via.length === 0 && !scope.has(record.node)) continue;
+    if (seen.has(record.key) || !owned.has(record.node)) continue;
+    // A record from before zones may have been seen from another zone's node: not ours to reach.
     const lookedFor =
-      via.length > 0 &&
-      via.every((n) => reached.has(n)) &&
-      (!scope.has(record.node) || reached.has(record.node));
+      reached.has(record.node) && record.seenVia.filter((n) => owned.has(n)).every((n) => reached.has(n));
     observations.set(record.key, { kind: lookedFor ? 'absent' : 'unobserved' });
   }
   return { seen, observations };

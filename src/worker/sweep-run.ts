@@ -86,7 +86,9 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
       return { node, report: undefined };
     }
   });
-  const { seen, observations } = observeSweep(swept, await deps.state.all());
+  // This zone's nodes: another zone's problems and marks are its own sweeps' (they run alongside).
+  const ours = new Set(deps.names);
+  const { seen, observations } = observeSweep(swept, await deps.state.all(), ours);
   const now = deps.clock.isoNow();
 
   const acted: {
@@ -116,8 +118,6 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
   }
 
   const records = await deps.state.all();
-  // This zone's nodes: another zone's problems and marks are its own sweeps' (they run alongside).
-  const ours = new Set(deps.names);
   const written = await deps.state.conditions();
   const conditions = await reconcileConditions(
     {

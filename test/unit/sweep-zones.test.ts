@@ -57,11 +57,13 @@ describe('zone sweeps: which nodes', () => {
 });
 
 describe('zone sweeps: not observed is not absent', () => {
+  const zoneA = new Set(['node-1', 'node-3']);
+
   it("a sweep of zone a neither observes nor clears zone b's open problem, however often it runs", () => {
     const inB = record('node-2', 'icmp-blocked', ['node-2']);
     let current: ProblemRecord | undefined = inB;
     for (let i = 0; i < 4; i++) {
-      const { observations } = observeSweep([fine('node-1'), fine('node-3')], [current!]);
+      const { observations } = observeSweep([fine('node-1'), fine('node-3')], [current!], zoneA);
       assert.equal(observations.has(inB.key), false, `zone a sweep ${i} leaves it out`);
     }
     // Had it been judged absent (the bug), two such sweeps would have resolved it.
@@ -78,12 +80,16 @@ describe('zone sweeps: not observed is not absent', () => {
       'the flap filter resolves after two absences: the test can fail',
     );
     // Its own zone's sweep does judge it: absent when node-2 was reached, unobserved when not.
-    assert.equal(observeSweep([fine('node-2')], [inB]).observations.get(inB.key)?.kind, 'absent');
-    assert.equal(observeSweep([failed('node-2')], [inB]).observations.get(inB.key)?.kind, 'unobserved');
+    const zoneB = new Set(['node-2']);
+    assert.equal(observeSweep([fine('node-2')], [inB], zoneB).observations.get(inB.key)?.kind, 'absent');
+    assert.equal(
+      observeSweep([failed('node-2')], [inB], zoneB).observations.get(inB.key)?.kind,
+      'unobserved',
+    );
   });
 
-  it('a problem found from another zone is absent only where it was seen, and never stuck', () => {
-    // icmp-blocked on cp-1 (zone c) shows in node-3's report (zone a): cp-1's problem, seen via node-3.
+  it("a cause another zone's node is blamed for is left to that zone's sweeps", () => {
+    // icmp-blocked on cp-1 (no zone) shows in node-3's report (zone a): cp-1's problem.
     const report = diagnose(
       clusterFacts({
         worker: { [PROBE.pingControlPlane]: { exitCode: 1, stdout: fixture('ping-timeout.txt') } },
@@ -92,16 +98,18 @@ describe('zone sweeps: not observed is not absent', () => {
         },
       }),
     );
-    const { seen } = observeSweep([{ node: 'node-3', report }], []);
-    const viaA = record('cp-1', 'icmp-blocked', [...seen.get('cp-1/icmp-blocked')!.observation.seenVia]);
-    assert.deepEqual(viaA.seenVia, ['node-3']);
-    // Zone c (cp-1 only) did not look from node-3: unobserved, not absent.
-    assert.equal(observeSweep([fine('cp-1')], [viaA]).observations.get(viaA.key)?.kind, 'unobserved');
-    // Zone a looked from node-3 and it is gone: absent (cp-1 is not zone a's to reach).
-    assert.equal(observeSweep([fine('node-3')], [viaA]).observations.get(viaA.key)?.kind, 'absent');
-    assert.equal(observeSweep([failed('node-3')], [viaA]).observations.get(viaA.key)?.kind, 'unobserved');
-    // A sweep of neither zone leaves it out.
-    assert.equal(observeSweep([fine('node-2')], [viaA]).observations.has(viaA.key), false);
+    assert.deepEqual(
+      [...observeSweep([{ node: 'node-3', report }], [], new Set(['cp-1', 'node-3'])).seen.keys()],
+      ['cp-1/icmp-blocked'],
+    );
+    const inA = observeSweep([{ node: 'node-3', report }], [], zoneA);
+    assert.equal(inA.seen.size, 0, 'zone a neither announces it nor keeps it pending');
+    // A record from before zones, seen from node-3: cp-1's own sweep can still find it gone.
+    const old = record('cp-1', 'icmp-blocked', ['node-3']);
+    const own = new Set(['cp-1']);
+    assert.equal(observeSweep([fine('cp-1')], [old], own).observations.get(old.key)?.kind, 'absent');
+    assert.equal(observeSweep([failed('cp-1')], [old], own).observations.get(old.key)?.kind, 'unobserved');
+    assert.equal(observeSweep([fine('node-3')], [old], zoneA).observations.has(old.key), false);
   });
 
   it("a zone's sweep sets and clears only its own nodes' conditions", () => {
