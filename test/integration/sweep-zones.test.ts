@@ -29,9 +29,10 @@ function startWorker(h: Harness, zone: string): ChildProcess {
       REDIS_URL: h.redis.url,
       NETCHECK_INVENTORY: h.inventoryPath,
       KUBECONFIG: path.join(h.dir, 'kubeconfig'),
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: process.env.NETCHECK_TEST_LOG ?? 'silent',
+      PORT: '0',
     },
-    stdio: 'ignore',
+    stdio: process.env.NETCHECK_TEST_LOG ? 'inherit' : 'ignore',
   });
 }
 
