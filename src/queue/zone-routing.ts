@@ -21,3 +21,8 @@ export function zoneRouting(inventory: Pick<Inventory, 'nodes'>): ZoneRouting {
 export function zoneQueueName(base: string, zone: string | undefined): string {
   return zone ? `${base}@${zone}` : base;
 }
+
+/** The inventory nodes of a zone, in inventory order; undefined: the nodes without a zone. */
+export function zoneNodes(inventory: Pick<Inventory, 'nodes'>, zone: string | undefined): string[] {
+  return inventory.nodes.filter((n) => n.zone === zone).map((n) => n.name);
+}

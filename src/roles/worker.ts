@@ -16,7 +16,7 @@ import { type MeshHandlers, startMeshWorker } from '../queue/mesh-worker.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
 import { removeSweepSchedule, startSweeps } from '../queue/sweep-queue.js';
-import { zoneQueueName } from '../queue/zone-routing.js';
+import { zoneNodes, zoneQueueName } from '../queue/zone-routing.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
 import { createPlanSigner } from '../remediation/plan-signer.js';
 import { planFor } from '../remediation/runbooks.js';
@@ -282,42 +282,48 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   );
   for (const w of remediationWorkers) ctx.addWorker(w);
 
-  // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler shared by every worker.
+  // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler per zone, shared by the
+  // zone's workers; a zone's sweep diagnoses only that zone's nodes (the zone rule holds for sweeps).
   if (config.sweep) {
     const sweepConfig = config.sweep;
     const sweepOwner = ids.next(`${hostname()}-${process.pid}`);
-    const sweeps = await startSweeps({
-      connection: redis,
-      intervalMs: sweepConfig.intervalMs,
-      logger: logger.child({ component: 'sweep' }),
-      handle: (sweepId) =>
-        runSweep(
-          {
-            nodes,
-            names: inventory.nodes.map((n) => n.name),
-            concurrency: SWEEP_CONCURRENCY,
-            state: new SweepStateStore(redis),
-            planFor: (report, planIds) => planFor(report, planIds, config.backup),
-            signer,
-            savePlan: (plan, nowMs) => plans.save(plan, nowMs),
-            createRun: (run) => runs.create(run),
-            post,
-            setCondition: writer ? (node, c) => writer.setCondition(node, c, clock.isoNow()) : undefined,
-            channel: sweepConfig.channel,
-            audit,
-            clock,
-            ids,
-            worker: sweepOwner,
-            logger: logger.child({ component: 'sweep' }),
-          },
-          sweepId,
-        ),
-    });
-    ctx.addWorker(sweeps.worker);
-    ctx.onStop(() => sweeps.queue.close());
+    const state = new SweepStateStore(redis);
+    for (const zone of zones) {
+      const sweeps = await startSweeps({
+        connection: redis,
+        zone,
+        intervalMs: sweepConfig.intervalMs,
+        logger: logger.child({ component: 'sweep', zone }),
+        handle: (sweepId) =>
+          runSweep(
+            {
+              nodes,
+              zone,
+              names: zoneNodes(inventory, zone),
+              concurrency: SWEEP_CONCURRENCY,
+              state,
+              planFor: (report, planIds) => planFor(report, planIds, config.backup),
+              signer,
+              savePlan: (plan, nowMs) => plans.save(plan, nowMs),
+              createRun: (run) => runs.create(run),
+              post,
+              setCondition: writer ? (node, c) => writer.setCondition(node, c, clock.isoNow()) : undefined,
+              channel: sweepConfig.channel,
+              audit,
+              clock,
+              ids,
+              worker: sweepOwner,
+              logger: logger.child({ component: 'sweep', zone }),
+            },
+            sweepId,
+          ),
+      });
+      ctx.addWorker(sweeps.worker);
+      ctx.onStop(() => sweeps.queue.close());
+    }
   } else {
     // Not awaited: a worker starts (and serves /netcheck) even if this cannot be done right now.
-    void removeSweepSchedule(redis).catch((error: unknown) =>
+    void removeSweepSchedule(redis, zones).catch((error: unknown) =>
       logger.warn({ err: error }, 'could not remove the sweep schedule; sweeps are off in this worker'),
     );
   }

@@ -21,19 +21,21 @@ export interface ConditionResult {
 /**
  * The condition each node should carry (pure): True with the reason of its oldest announced problem
  * while any lasts; False (`NetworkOk`) on a node that was marked and has none left. Nodes never
- * marked are left alone, so a healthy cluster costs no API writes.
+ * marked are left alone, so a healthy cluster costs no API writes. Only the nodes in `scope` (a
+ * zone's sweep: its zone's nodes): another zone's marks are its own sweeps' to set or clear.
  */
 export function wantedConditions(
   records: readonly ProblemRecord[],
   written: ReadonlyMap<string, WrittenCondition>,
+  scope: ReadonlySet<string>,
 ): Map<string, NetworkCondition> {
   const open = records
-    .filter((r) => r.phase === 'open' || r.phase === 'clearing')
+    .filter((r) => scope.has(r.node) && (r.phase === 'open' || r.phase === 'clearing'))
     .sort((a, b) => a.since.localeCompare(b.since) || a.key.localeCompare(b.key));
   const wanted = new Map<string, NetworkCondition>();
   for (const r of open) if (!wanted.has(r.node)) wanted.set(r.node, problemCondition(r.causeId, r.headline));
   for (const [node, w] of written)
-    if (w.status === 'True' && !wanted.has(node)) wanted.set(node, networkOkCondition);
+    if (scope.has(node) && w.status === 'True' && !wanted.has(node)) wanted.set(node, networkOkCondition);
   return wanted;
 }
 

@@ -28,10 +28,14 @@ const fingerprint = (cause: RootCause) => JSON.stringify([cause.id, cause.node, 
  * What a sweep saw (pure): every root cause of every report as a problem keyed by the node it is on
  * and its catalog id (a cause on cp-1 found from node-3 is cp-1's problem, seen once however many
  * reports show it), and for each problem known before, whether it was looked for and not found.
+ * Only the problems on `owned` nodes (a zone's sweep: its zone's nodes) count: one on another
+ * zone's node is that zone's sweeps' to see, announce and resolve, so here it is neither seen nor
+ * absent, whatever the reports say (docs/architecture.md, "Scheduled sweeps").
  */
 export function observeSweep(
   swept: readonly SweptNode[],
   known: readonly ProblemRecord[],
+  owned: ReadonlySet<string>,
 ): {
   readonly seen: ReadonlyMap<string, SeenProblem>;
   readonly observations: ReadonlyMap<string, Observation>;
@@ -44,6 +48,7 @@ export function observeSweep(
   const seen = new Map<string, SeenProblem>();
   for (const { node, report } of swept) {
     for (const cause of report?.rootCauses ?? []) {
+      if (!owned.has(cause.node)) continue;
       const key = problemKey(cause.node, cause.id);
       const earlier = seen.get(key);
       if (earlier) {
@@ -71,8 +76,10 @@ export function observeSweep(
   const observations = new Map<string, Observation>();
   for (const [key, problem] of seen) observations.set(key, problem.observation);
   for (const record of known) {
-    if (seen.has(record.key)) continue;
-    const lookedFor = reached.has(record.node) && record.seenVia.every((n) => reached.has(n));
+    if (seen.has(record.key) || !owned.has(record.node)) continue;
+    // A record from before zones may have been seen from another zone's node: not ours to reach.
+    const lookedFor =
+      reached.has(record.node) && record.seenVia.filter((n) => owned.has(n)).every((n) => reached.has(n));
     observations.set(record.key, { kind: lookedFor ? 'absent' : 'unobserved' });
   }
   return { seen, observations };

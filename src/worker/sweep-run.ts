@@ -24,7 +24,9 @@ export const SWEEP_REQUESTER = 'netcheck-sweep';
 
 export interface SweepDeps {
   readonly nodes: NodeDiagnoser;
-  /** Every inventory node, in inventory order. */
+  /** The zone swept (undefined: the nodes without a zone), in the audit entries. */
+  readonly zone: string | undefined;
+  /** The zone's inventory nodes, in inventory order: the only nodes this sweep touches. */
   readonly names: readonly string[];
   /** How many nodes are diagnosed at once. */
   readonly concurrency: number;
@@ -62,17 +64,18 @@ const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 const clockTime = (iso: string) => iso.replace('T', ' ').replace(/\..*$/, ' UTC');
 
 /**
- * One sweep: diagnose every node (bounded concurrency), move each problem through the flap filter
- * in Redis, bring node conditions in line, and post only what changed. Idempotent per sweep id, so
- * a stalled sweep job that BullMQ runs again repeats its messages' ids rather than its messages.
+ * One sweep of one zone: diagnose its nodes (bounded concurrency), move each problem through the
+ * flap filter in Redis, bring its nodes' conditions in line, and post only what changed. Idempotent
+ * per sweep id, so a stalled sweep job that BullMQ runs again repeats its messages' ids rather than
+ * its messages. Another zone's problems and conditions are not touched (its sweeps run alongside).
  */
 export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepSummary> {
   const started = deps.clock.monotonicMs();
   await deps.audit.record({
     type: 'sweep.started',
     actor: 'netcheck',
-    summary: `sweep of ${deps.names.length} nodes started on ${deps.worker}`,
-    data: { sweepId, nodes: deps.names.length, worker: deps.worker },
+    summary: `sweep of ${deps.names.length} nodes${deps.zone ? ` in zone ${deps.zone}` : ''} started on ${deps.worker}`,
+    data: { sweepId, nodes: deps.names.length, names: deps.names, zone: deps.zone, worker: deps.worker },
   });
   const swept: SweptNode[] = await mapBounded(deps.names, deps.concurrency, async (node) => {
     try {
@@ -83,7 +86,9 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
       return { node, report: undefined };
     }
   });
-  const { seen, observations } = observeSweep(swept, await deps.state.all());
+  // This zone's nodes: another zone's problems and marks are its own sweeps' (they run alongside).
+  const ours = new Set(deps.names);
+  const { seen, observations } = observeSweep(swept, await deps.state.all(), ours);
   const now = deps.clock.isoNow();
 
   const acted: {
@@ -121,7 +126,7 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
       audit: deps.audit,
       sweepId,
     },
-    wantedConditions(records, written),
+    wantedConditions(records, written, ours),
     written,
   );
 
@@ -137,14 +142,20 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
     announced: count('announce'),
     updated: count('update'),
     resolved: count('resolve'),
-    open: records.filter((r) => r.phase === 'open' || r.phase === 'clearing').length,
-    pending: records.filter((r) => r.phase === 'pending').length,
+    open: records.filter((r) => ours.has(r.node) && (r.phase === 'open' || r.phase === 'clearing')).length,
+    pending: records.filter((r) => ours.has(r.node) && r.phase === 'pending').length,
   };
   await deps.audit.record({
     type: 'sweep.finished',
     actor: 'netcheck',
     summary: `sweep finished: ${summary.diagnosed}/${summary.nodes} nodes diagnosed, ${summary.problemsSeen} problems seen, ${summary.announced} announced, ${summary.updated} updated, ${summary.resolved} resolved`,
-    data: { ...summary, worker: deps.worker, ms: Math.round(deps.clock.monotonicMs() - started) },
+    data: {
+      ...summary,
+      names: deps.names,
+      zone: deps.zone,
+      worker: deps.worker,
+      ms: Math.round(deps.clock.monotonicMs() - started),
+    },
   });
   deps.logger.info(summary, 'sweep finished');
   return summary;
@@ -168,7 +179,7 @@ async function act(
       ...about,
       type: 'problem.resolved',
       summary: `${a.causeId} on ${a.node} resolved (gone on two sweeps)`,
-      data: { sweepId, causeId: a.causeId, condition: condition?.outcome },
+      data: { sweepId, zone: deps.zone, causeId: a.causeId, condition: condition?.outcome },
     });
     return;
   }
@@ -206,7 +217,13 @@ async function act(
     type: a.action === 'announce' ? 'problem.announced' : 'problem.updated',
     planId: signed?.planId,
     summary: `${a.causeId} on ${a.node} ${a.action === 'announce' ? 'announced (seen on two sweeps)' : 'updated (it looks different now)'}`,
-    data: { sweepId, causeId: a.causeId, headline: report.headline, condition: condition?.outcome },
+    data: {
+      sweepId,
+      zone: deps.zone,
+      causeId: a.causeId,
+      headline: report.headline,
+      condition: condition?.outcome,
+    },
   });
 }
 

@@ -112,7 +112,7 @@ describe('sweep observation (pure)', () => {
 
   it('keys a problem by the node it is on, whichever report showed it', () => {
     const report = icmpOnNode3();
-    const { seen: problems } = observeSweep([{ node: 'node-3', report }], []);
+    const { seen: problems } = observeSweep([{ node: 'node-3', report }], [], new Set(['cp-1', 'node-3']));
     assert.deepEqual([...problems.keys()], ['cp-1/icmp-blocked']);
     const p = problems.get('cp-1/icmp-blocked')!;
     assert.equal(p.report.rootCauses.length, 1);
@@ -139,6 +139,7 @@ describe('sweep observation (pure)', () => {
         { node: 'node-3', report: healthy },
       ],
       [record],
+      new Set(['cp-1', 'node-3']),
     );
     assert.equal(both.observations.get(record.key)?.kind, 'absent');
     const failed = observeSweep(
@@ -147,6 +148,7 @@ describe('sweep observation (pure)', () => {
         { node: 'node-3', report: undefined },
       ],
       [record],
+      new Set(['cp-1', 'node-3']),
     );
     assert.equal(failed.observations.get(record.key)?.kind, 'unobserved');
   });
@@ -181,6 +183,7 @@ describe('node condition', () => {
         ['node-3', { status: 'True', reason: 'IcmpBlocked', message: 'm' }],
         ['node-4', { status: 'False', reason: 'NetworkOk', message: 'm' }],
       ] as const),
+      new Set(['node-1', 'node-2', 'node-3', 'node-4']),
     );
     assert.equal(wanted.get('node-1')?.reason, 'IcmpBlocked');
     assert.equal(wanted.has('node-2'), false, 'a pending problem is not announced, so not marked either');
