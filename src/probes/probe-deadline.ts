@@ -13,6 +13,12 @@ import { PROBE, splitPeerProbeKey } from './probe-registry.js';
  */
 export const RTT_FACTOR = 4;
 export const TOOL_FACTOR = 2;
+/**
+ * Deciding a cut "no answer" needs less margin than planning the wait did: the cut probe must have
+ * had 1.5 times the slowest answered run of its own tool (waits are planned at TOOL_FACTOR, so the
+ * run-to-run jitter of a busy node does not send every cut probe round again).
+ */
+export const DECIDE_TOOL_FACTOR = 1.5;
 /** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
 export const DEADLINE_FLOOR_MS = 200;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
@@ -158,7 +164,12 @@ export function undecidedProbes(
     // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
     if (
       path &&
-      probeDeadline(path.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, tool?.toolMs ?? 0) > waits.connectMs
+      probeDeadline(
+        path.rttMs,
+        CONNECT_CEILING_MS,
+        DEADLINE_FLOOR_MS,
+        ((tool?.toolMs ?? 0) * DECIDE_TOOL_FACTOR) / TOOL_FACTOR,
+      ) > waits.connectMs
     )
       undecided.push(o.probe);
   }

@@ -163,6 +163,20 @@ describe('probe deadlines from round trips', () => {
     assert.deepEqual(roundTripEvidence([out('https-apiserver', 0, 450)]).scale, { rttMs: 150, toolMs: 450 });
   });
 
+  it('a cut probe that had 1.5 times the slowest answered run of its tool is decided; less is not', () => {
+    const waits = { pingMs: 240, connectMs: 240 };
+    // ping's own measurement: the path is fast, the tool was slow to run (a busy node).
+    const reply =
+      'PING 198.18.0.11 (198.18.0.11) 56(84) bytes of data.\n64 bytes from 198.18.0.11: icmp_seq=1 ttl=64 time=0.05 ms\n\n--- 198.18.0.11 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = 0.050/0.050/0.050/0.000 ms\n';
+    const decided = [
+      out('overlay-ping:10.244.1.0', 1, 245, NO_REPLY),
+      out('ping-node:node-1', 0, 130, reply),
+    ];
+    assert.deepEqual(undecidedProbes(decided, network, waits), []);
+    const notYet = [out('overlay-ping:10.244.1.0', 1, 245, NO_REPLY), out('ping-node:node-1', 0, 180, reply)];
+    assert.deepEqual(undecidedProbes(notYet, network, waits), ['overlay-ping:10.244.1.0']);
+  });
+
   it('a slow but healthy path is not called blocked: a cut probe runs again with the fixed wait', () => {
     const waits = networkWaits(1)!; // the SSH handshake was fast, the node's path to cp-1 is not
     const outputs = [
