@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { withDeadline } from '../core/deadline.js';
+import { SLACK_ERROR_CODES } from '../core/slack-error-codes.js';
 import { mergeExposition } from './merge-exposition.js';
 
 /** How a `/netcheck` was answered at the ack. */
@@ -14,30 +15,7 @@ export const COMMAND_OUTCOMES = [
 export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
 
 /** Slack error codes worth a label of their own; any other code is counted as `other`. */
-export const SLACK_ERROR_CODES = [
-  'ratelimited',
-  'http_error',
-  'request_error',
-  'invalid_blocks',
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'invalid_auth',
-  'not_authed',
-  'account_inactive',
-  'token_revoked',
-  'token_expired',
-  'missing_scope',
-  'no_permission',
-  'restricted_action',
-  'msg_too_long',
-  'invalid_arguments',
-  'message_not_found',
-  'cant_update_message',
-  'internal_error',
-  'fatal_error',
-  'service_unavailable',
-] as const;
+export { SLACK_ERROR_CODES };
 
 export const VERDICTS = ['healthy', 'faulty', 'unknown'] as const;
 export const STEP_OUTCOMES = ['ok', 'failed'] as const;

@@ -1,5 +1,6 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { redactDeep } from '../audit/redact.js';
+import { PERMANENT_SLACK_ERRORS } from '../core/slack-error-codes.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { type Deliver, type DeliveryOutcome, PermanentDeliveryError } from '../queue/outbox-worker.js';
 import { SWEEP_MESSAGE_KINDS, type SweepMessage } from '../queue/sweep-message.js';
@@ -14,23 +15,7 @@ import { deliverMeshFiles, deliverMeshSummary } from './mesh/mesh-delivery.js';
 import { deliverSweep } from './sweep-delivery.js';
 
 /** Slack errors that no retry can fix. */
-const PERMANENT = new Set([
-  'channel_not_found',
-  'not_in_channel',
-  'is_archived',
-  'invalid_auth',
-  'not_authed',
-  'account_inactive',
-  'token_revoked',
-  'token_expired',
-  'missing_scope',
-  'no_permission',
-  'restricted_action',
-  'msg_too_long',
-  'invalid_arguments',
-  'message_not_found',
-  'cant_update_message',
-]);
+const PERMANENT: ReadonlySet<string> = new Set(PERMANENT_SLACK_ERRORS);
 
 /** The post of outbox message `messageId` carries this in its metadata. */
 const marker = (messageId: string): PostMarker => ({
