@@ -15,14 +15,12 @@ import { QUEUE_NAMES } from '../queue/job-types.js';
 import { type MeshHandlers, startMeshWorker } from '../queue/mesh-worker.js';
 import { startProbeWorker } from '../queue/probe-worker.js';
 import { startRemediationWorker } from '../queue/remediation-worker.js';
-import { removeSweepSchedule, startSweeps } from '../queue/sweep-queue.js';
-import { zoneNodes, zoneQueueName } from '../queue/zone-routing.js';
+import { zoneQueueName } from '../queue/zone-routing.js';
 import { executePlan, reportInterruptedRuns } from '../remediation/executor.js';
 import { createPlanSigner } from '../remediation/plan-signer.js';
 import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
-import { SweepStateStore } from '../store/sweep-state-store.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
 import { createNodeDiagnoser } from '../worker/diagnose-node.js';
 import { MESH_CHUNK_CONCURRENCY, planMesh } from '../worker/mesh-plan.js';
@@ -30,14 +28,11 @@ import { probeMeshChunk } from '../worker/mesh-probe.js';
 import { reportMesh } from '../worker/mesh-report.js';
 import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
-import { runSweep } from '../worker/sweep-run.js';
 import type { RoleContext } from './role-context.js';
+import { startWorkerSweeps } from './worker-sweeps.js';
 
 /** Every Kubernetes API call's deadline: a hung API server must not hold a diagnosis. */
 const KUBE_CALL_TIMEOUT_MS = 3000;
-
-/** How many nodes a scheduled sweep diagnoses at once. */
-const SWEEP_CONCURRENCY = 4;
 
 /** How often a worker looks for runs whose worker died mid-plan. */
 const INTERRUPTED_SWEEP_MS = 3000;
@@ -282,51 +277,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
   );
   for (const w of remediationWorkers) ctx.addWorker(w);
 
-  // Scheduled sweeps (NETCHECK_SWEEP_INTERVAL): one BullMQ job scheduler per zone, shared by the
-  // zone's workers; a zone's sweep diagnoses only that zone's nodes (the zone rule holds for sweeps).
-  if (config.sweep) {
-    const sweepConfig = config.sweep;
-    const sweepOwner = ids.next(`${hostname()}-${process.pid}`);
-    const state = new SweepStateStore(redis);
-    for (const zone of zones) {
-      const sweeps = await startSweeps({
-        connection: redis,
-        zone,
-        intervalMs: sweepConfig.intervalMs,
-        logger: logger.child({ component: 'sweep', zone }),
-        handle: (sweepId) =>
-          runSweep(
-            {
-              nodes,
-              zone,
-              names: zoneNodes(inventory, zone),
-              concurrency: SWEEP_CONCURRENCY,
-              state,
-              planFor: (report, planIds) => planFor(report, planIds, config.backup),
-              signer,
-              savePlan: (plan, nowMs) => plans.save(plan, nowMs),
-              createRun: (run) => runs.create(run),
-              post,
-              setCondition: writer ? (node, c) => writer.setCondition(node, c, clock.isoNow()) : undefined,
-              channel: sweepConfig.channel,
-              audit,
-              clock,
-              ids,
-              worker: sweepOwner,
-              logger: logger.child({ component: 'sweep', zone }),
-            },
-            sweepId,
-          ),
-      });
-      ctx.addWorker(sweeps.worker);
-      ctx.onStop(() => sweeps.queue.close());
-    }
-  } else {
-    // Not awaited: a worker starts (and serves /netcheck) even if this cannot be done right now.
-    void removeSweepSchedule(redis, zones).catch((error: unknown) =>
-      logger.warn({ err: error }, 'could not remove the sweep schedule; sweeps are off in this worker'),
-    );
-  }
+  await startWorkerSweeps(ctx, { zones, nodes, signer, post, writer });
 
   // The first thing a stopping worker does: take no more jobs and let the running ones reach a step
   // boundary, while SSH, Redis and the outbox are all still there for them to finish and report.
