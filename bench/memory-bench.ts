@@ -117,6 +117,8 @@ try {
     NETCHECK_INVENTORY: files.inventoryPath,
     NETCHECK_APPROVERS: 'U0APPROVER',
     NETCHECK_AUDIT_CHANNEL: 'C0AUDIT',
+    // One simulated user sends every diagnosis: lift the per-user rate limit (default 5/1m).
+    NETCHECK_RATE_LIMIT: '10000/1m',
   };
   const slackEnv = {
     SLACK_BOT_TOKEN: 'xoxb-bench',
