@@ -2,7 +2,7 @@ import type { Inventory } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import { type RemoteCommand, sh } from '../ssh/remote-command.js';
 import type { BundledProbe } from './probe-bundle.js';
-import { probeCommands } from './probe-registry.js';
+import { probeCommands } from './probe-commands.js';
 import { UDP_EXCHANGE_PERL } from './udp-exchange-script.js';
 
 /** The VXLAN port Flannel uses, and how long both ends of the UDP check send and listen (s). */

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { parsePing } from '../../src/probes/parsers/ping.js';
 import { parseTcpConnect } from '../../src/probes/parsers/tcp-connect.js';
 import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
+import { probeCommands } from '../../src/probes/probe-commands.js';
 import {
   CONNECT_CEILING_MS,
   DEADLINE_FLOOR_MS,
@@ -20,7 +21,6 @@ import {
   undecidedProbes,
 } from '../../src/probes/probe-deadline.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
-import { probeCommands } from '../../src/probes/probe-registry.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
 
 /** A recorded network probe output: what the bundle gives back (the ping text is iputils 20221126's). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { probeCommands } from '../../src/probes/probe-registry.js';
+import { probeCommands } from '../../src/probes/probe-commands.js';
 import { sh, shellQuote } from '../../src/ssh/remote-command.js';
 
 describe('remote commands', () => {

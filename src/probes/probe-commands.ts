@@ -1,0 +1,107 @@
+import { type RemoteCommand, sh } from '../ssh/remote-command.js';
+import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
+import { TCP_CONNECT_PERL } from './tcp-connect-script.js';
+
+/** curl's connect and overall budget, and the Perl check's (seconds). */
+const CONNECT_S = 2;
+
+/**
+ * Every command a probe runs on a node, in one reviewed place. All of them are read-only.
+ * Values come from the validated inventory and are quoted by `sh`. Outcomes are read from exit
+ * codes, JSON (`ip -j`, `bridge -j`), fixed columns (`ss`), kernel files (/proc, /sys) and markers
+ * printed here, never from a tool's wording; LC_ALL=C still keeps the shown messages in one language.
+ * What each needs on the node, and which versions are recorded: docs/probe-versions.md.
+ */
+export const probeCommands = {
+  /** iputils ping's exit code decides: 0 reply, 1 none, 2 could not send (see parsers/ping.ts). */
+  pingHost: (host: string): RemoteCommand => sh`LC_ALL=C ping -n -c 1 -W 1 ${host}`,
+  /**
+   * curl reports TCP and TLS separately: `num_connects` says whether TCP connected. After exit 7
+   * (curl 7 and 8 cannot tell a RST from an ICMP unreachable) the Perl check asks the kernel.
+   */
+  httpsGet: (url: string, host: string, port: number): RemoteCommand =>
+    sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${url}; rc=$?; if [ "$rc" -eq 7 ] && command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; fi; exit "$rc"`,
+  /**
+   * Whether the device exists comes from the JSON list of links (iproute2 would say so only in
+   * English, with exit 1 from ip and 255 from bridge). Not from /sys/class/net: a process that
+   * entered a network namespace without remounting /sys sees the host's devices there.
+   */
+  linkShow: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j -d link show dev ${device};; *) echo NODEV;; esac`,
+  addrShow: (): RemoteCommand => sh`LC_ALL=C ip -j addr show`,
+  routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
+  cniConfigDir: (): RemoteCommand =>
+    sh`if [ -d /etc/cni/net.d ]; then echo 'DIR /etc/cni/net.d'; ls -1A /etc/cni/net.d; else echo 'NODIR /etc/cni/net.d'; fi`,
+  subnetEnv: (): RemoteCommand =>
+    sh`if [ -e /run/flannel/subnet.env ]; then cat /run/flannel/subnet.env; else echo NOFILE; fi`,
+  iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
+  /** Read by column (the 4th is Local Address:Port), not by wording; -H drops the header. */
+  listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
+  routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
+  fdb: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C bridge -j fdb show dev ${device};; *) echo NODEV;; esac`,
+  neigh: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j neigh show dev ${device};; *) echo NODEV;; esac`,
+  /**
+   * Straight from /proc/sys (procps' sysctl is not on a minimal node). A key whose file does not
+   * exist prints an empty value: that is the fact (br_netfilter not loaded).
+   */
+  sysctls: (): RemoteCommand =>
+    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=%s\n' "$k" "$(cat "/proc/sys/$(echo "$k" | tr . /)" 2>/dev/null)"; done`,
+  /** The Flannel container log on disk: readable when the API server is not. */
+  flannelLog: (): RemoteCommand =>
+    // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
+    // previous run (an error since fixed) must not count as current facts.
+    sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
+  /**
+   * Kubernetes and Flannel rules per iptables backend, where both tools exist: rules split between
+   * legacy and nft black-hole traffic silently. Prints "BACKEND <name> <count of KUBE-/FLANNEL- rules>".
+   */
+  iptablesBackends: (): RemoteCommand =>
+    sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
+  /**
+   * TCP reachability of a peer port: the connect() errno by name from Perl (perl-base is on every
+   * Debian/Ubuntu node); where there is no Perl, curl's exit code (7 rejected, 28 timed out).
+   */
+  tcpConnect: (host: string, port: number): RemoteCommand =>
+    sh`if command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; else LC_ALL=C curl -sS -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${`http://${host}:${port}/`}; fi`,
+  /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
+  services: (): RemoteCommand =>
+    sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,
+  /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
+  pingDontFragment: (host: string, payload: number): RemoteCommand =>
+    sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
+  /**
+   * Which devices NetworkManager manages (terse, by column) and the `unmanaged-devices` lines of its
+   * config. No nmcli, or nmcli's exit 8 (NetworkManager not running), means it cannot interfere.
+   */
+  networkManager: (): RemoteCommand =>
+    sh`if ! command -v nmcli >/dev/null 2>&1; then echo NONMCLI; exit 0; fi; LC_ALL=C nmcli -t -f DEVICE,STATE dev; echo "NMCLI $?"; for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf /run/NetworkManager/conf.d/*.conf /usr/lib/NetworkManager/conf.d/*.conf; do [ -f "$f" ] && grep -H '^[[:space:]]*unmanaged-devices' "$f" | sed 's/^/CONF /'; done; true`,
+  /** Offload features of a device (`ethtool -k`), NODEV without the device, NOETHTOOL without ethtool. */
+  ethtoolFeatures: (device: string): RemoteCommand =>
+    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) if command -v ethtool >/dev/null 2>&1; then LC_ALL=C ethtool -k ${device}; else echo NOETHTOOL; fi;; *) echo NODEV;; esac`,
+  /**
+   * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node (the ring
+   * buffer is large). dmesg needs CAP_SYSLOG where dmesg_restrict=1: its failure is printed, not fatal.
+   */
+  kernelLog: (): RemoteCommand =>
+    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\\n' "$rc" "$(printf '%s\\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
+  /**
+   * The conntrack table's fill from /proc (the count is per network namespace, the max is the
+   * node's), and the kernel's last "table full" lines where dmesg may be read (informational).
+   */
+  conntrack: (): RemoteCommand =>
+    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | grep -F 'nf_conntrack: table full' | tail -n 3 | sed 's/^/LOG /'; true`,
+  /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
+  nftRuleset: (): RemoteCommand =>
+    sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,
+  /** iptables-nft's rules, every table. */
+  iptablesNftSave: (): RemoteCommand =>
+    sh`if command -v iptables-nft-save >/dev/null 2>&1; then LC_ALL=C iptables-nft-save; else echo NOTOOL; fi`,
+  /**
+   * Legacy iptables' rules, every table. Without x_tables loaded no legacy rule can exist, and the
+   * tool would load the module: NOTABLES says so instead.
+   */
+  iptablesLegacySave: (): RemoteCommand =>
+    sh`if ! command -v iptables-legacy-save >/dev/null 2>&1; then echo NOTOOL; elif [ ! -e /proc/net/ip_tables_names ]; then echo NOTABLES; else LC_ALL=C iptables-legacy-save; fi`,
+} as const;
