@@ -1,32 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type FakeFile, FakeFiles } from './slack-files-standin.js';
+import { FakeFiles } from './slack-files-standin.js';
+import { asArray, asObject, parseParams, readBody } from './slack-request-body.js';
+import type { FakeMessage, InjectedFailure, RecordedCall } from './slack-standin-records.js';
 
-export interface RecordedCall {
-  readonly method: string;
-  readonly params: Record<string, unknown>;
-  readonly token: string | undefined;
-  /** What the fake answered: 'ok', an error code, or an HTTP status like 'http-429'. */
-  readonly outcome: string;
-}
-
-export interface FakeMessage {
-  readonly channel: string;
-  readonly ts: string;
-  readonly threadTs: string | undefined;
-  text: string;
-  blocks: unknown[];
-  readonly metadata: { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
-  edits: number;
-  /** Files shared with this message (files.completeUploadExternal). */
-  readonly files?: readonly FakeFile[];
-}
-
-export type InjectedFailure =
-  | { readonly status: 429; readonly retryAfter: number }
-  /** `applied`: Slack did the work but the answer was lost (a 5xx or a dropped connection after the post). */
-  | { readonly status: 500; readonly applied?: boolean }
-  | { readonly error: string };
+export type { FakeMessage, InjectedFailure, RecordedCall } from './slack-standin-records.js';
 
 /**
  * Used by the tests and by the local mode's console (src/local/local-mode.ts).
@@ -309,33 +287,4 @@ export class FakeSlack extends EventEmitter {
         return fail('unknown_method');
     }
   }
-}
-
-function asArray(value: unknown): unknown[] {
-  const parsed = typeof value === 'string' ? safeJson(value) : value;
-  return Array.isArray(parsed) ? parsed : [];
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  const parsed = typeof value === 'string' ? safeJson(value) : value;
-  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseParams(raw: string, contentType: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return (safeJson(raw) as Record<string, unknown>) ?? {};
-  return Object.fromEntries(new URLSearchParams(raw));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { safeJson } from './slack-request-body.js';
 
 /** A file as the stand-in holds it: what files.getUploadURLExternal promised and what was POSTed. */
 export interface FakeFile {
@@ -116,7 +117,7 @@ export class FakeFiles {
       if (!p.filename || !Number.isInteger(length) || length <= 0) return { error: 'invalid_arguments' };
       return { body: this.getUploadUrl(base, String(p.filename), length) };
     }
-    const checked = this.complete(typeof p.files === 'string' ? parseJson(p.files) : p.files);
+    const checked = this.complete(typeof p.files === 'string' ? safeJson(p.files) : p.files);
     if ('error' in checked) return checked;
     const channel = String(p.channel_id ?? '');
     if (!channel) return { error: 'channel_not_found' };
@@ -125,13 +126,5 @@ export class FakeFiles {
     const ts = thread.share(channel, threadTs, String(p.initial_comment ?? ''), checked.files);
     for (const f of checked.files) f.shared = { channel, ts };
     return { body: { files: checked.files.map((f) => this.wire(f, base)) } };
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
