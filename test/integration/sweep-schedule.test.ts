@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { AuditWatch } from '../support/audit-watch.js';
 import { type Harness, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { sweepFaultCycle } from '../support/sweep-fault-cycle.js';
 
 const SWEEP_CHANNEL = 'C0SWEEP';
 const INTERVAL_MS = 2000;
@@ -98,29 +99,7 @@ describe('scheduled sweeps on the real schedule, two workers', () => {
 
   it('a fault injected then cleared on the schedule: exactly one announcement and one resolution', async () => {
     const spec: FaultSpec = { id: 'icmp-blocked', node: 'node-2' };
-    const mark = await audit.lastId();
-    await addFault({ labId: h.lab.labId }, spec);
-    let announced: AuditEntry;
-    try {
-      announced = await audit.waitFor(
-        (e) => e.type === 'problem.announced',
-        30_000,
-        'the announcement',
-        mark,
-      );
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-    await audit.waitFor((e) => e.type === 'problem.resolved', 30_000, 'the resolution', announced.id);
-    const announcement = await h.slack.waitFor(
-      () =>
-        h.slack.topLevel(SWEEP_CHANNEL)[0] &&
-        h.slack.replies(h.slack.topLevel(SWEEP_CHANNEL)[0]!.ts).length > 0
-          ? h.slack.topLevel(SWEEP_CHANNEL)[0]
-          : undefined,
-      20_000,
-      'the announcement and its resolution reply',
-    );
+    const announcement = await sweepFaultCycle(h, audit, spec, SWEEP_CHANNEL, 30_000);
     assert.match(announcement.text, /Resolved/);
     // Two more sweeps: nothing else is said.
     await finishedSweeps((await sweepEntries()).filter((e) => e.type === 'sweep.finished').length + 2);

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import type { AuditEntry } from '../../src/audit/audit-event.js';
-import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
+import type { FaultSpec } from '../../src/lab/lab.js';
 import { sweepQueueName } from '../../src/queue/sweep-queue.js';
 import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { AuditWatch } from '../support/audit-watch.js';
 import { type Harness, startHarness, TEST_PLAN_KEY } from '../support/netcheck-harness.js';
+import { sweepFaultCycle } from '../support/sweep-fault-cycle.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SWEEP_CHANNEL = 'C0SWEEP';
@@ -144,28 +144,7 @@ describe('scheduled sweeps per zone', () => {
   it("a fault on node-2: one announcement and one resolution, by zone b; zone a's sweeps never see it", async () => {
     const spec: FaultSpec = { id: 'icmp-blocked', node: 'node-2' };
     const mark = await audit.lastId();
-    await addFault({ labId: h.lab.labId }, spec);
-    let announced: AuditEntry;
-    try {
-      announced = await audit.waitFor(
-        (e) => e.type === 'problem.announced',
-        40_000,
-        'the announcement',
-        mark,
-      );
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-    await audit.waitFor((e) => e.type === 'problem.resolved', 40_000, 'the resolution', announced.id);
-    const announcement = await h.slack.waitFor(
-      () =>
-        h.slack.topLevel(SWEEP_CHANNEL)[0] &&
-        h.slack.replies(h.slack.topLevel(SWEEP_CHANNEL)[0]!.ts).length > 0
-          ? h.slack.topLevel(SWEEP_CHANNEL)[0]
-          : undefined,
-      20_000,
-      'the announcement and its resolution reply',
-    );
+    const announcement = await sweepFaultCycle(h, audit, spec, SWEEP_CHANNEL, 40_000);
     assert.match(announcement.text, /Resolved/);
     // Two more sweeps of each zone: nothing else is said.
     await finishedSweeps(Math.max(await finishedIn('a'), await finishedIn('b')) + 2);
