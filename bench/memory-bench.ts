@@ -1,22 +1,12 @@
-/**
- * `npm run bench:memory` (root; also the second half of `npm run bench`): the resident memory of a
- * bot and of a worker, each its own process running the compiled JavaScript exactly as
- * `NETCHECK_ROLE=bot|worker npm start` does (node dist/src/cli.js start, no tsx), idle and after
- * DIAGNOSES diagnoses on the lab; then the same for one process with both roles (NETCHECK_ROLE=all).
- * Resident memory is VmRSS from /proc/<pid>/status; "peak" is VmHWM (the high-water mark).
- * Targets (issue 16): under 120 MB idle and under 160 MB after 50 diagnoses, per role.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown, labUp, writeInventory } from '../src/lab/lab.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
-import { freePort } from '../test/support/free-port.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { postSlashCommand } from '../test/support/slack-signing.js';
+import { startRole as startRoleWith, stopRole } from './role-process.js';
 
 /** BENCH_CLI: another build's dist/src/cli.js, to compare two builds on one machine. */
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
@@ -32,6 +22,8 @@ const START_FLAGS = (
   .start!.split(' ')
   .filter((word) => word.startsWith('--'));
 const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? START_FLAGS;
+const startRole = (name: string, env: Record<string, string>) =>
+  startRoleWith(name, env, { cli: CLI, flags: NODE_FLAGS });
 /** BENCH_ALL=0 skips the one-process (NETCHECK_ROLE=all) comparison. */
 const WITH_ALL = process.env.BENCH_ALL !== '0';
 const DIAGNOSES = Number(process.env.BENCH_DIAGNOSES ?? 50);
@@ -56,50 +48,6 @@ async function memoryOf(pid: number): Promise<Sample> {
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-}
-
-interface Role {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly port: number;
-  output: string;
-}
-
-/** Starts `node dist/src/cli.js start` with only the environment given (no NODE_OPTIONS, no tsx). */
-async function startRole(name: string, env: Record<string, string>): Promise<Role> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'start'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const role: Role = { name, child, port, output: '' };
-  const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in 30 s:\n${role.output}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      role.output = (role.output + chunk.toString()).slice(-20_000);
-      if (role.output.includes('"netcheck started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before it started:\n${role.output}`));
-    });
-  });
-  await started;
-  return role;
-}
-
-async function stopRole(role: Role): Promise<void> {
-  if (role.child.exitCode !== null) return;
-  role.child.kill('SIGTERM');
-  await once(role.child, 'exit');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,8 +12,7 @@
  * probes driven by Ansible ad-hoc where `ansible` is installed.
  * Targets (issue 15): 50 nodes under 5 s warm and 10 s cold, 100 nodes under 15 s, under 250 MB.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,9 +22,9 @@ import { labDown, labUp, writeInventory } from '../src/lab/lab.js';
 import { meshTargets, overlayAddresses } from '../src/probes/mesh-targets.js';
 import { buildPairProbeScript } from '../src/probes/pair-probes.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
-import { freePort } from '../test/support/free-port.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { postSlashCommand } from '../test/support/slack-signing.js';
+import { startRole as startRoleWith, stopRole } from './role-process.js';
 
 const exec = promisify(execFile);
 const CLI = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
@@ -36,48 +35,9 @@ let allOk = true;
 const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const PLAN_KEY = 'bench-plan-key-0123456789abcdef0123456789';
 const LAB = { labId: 'ncmeshb', netIndex: 132 };
+const startRole = (name: string, env: Record<string, string>) =>
+  startRoleWith(name, env, { cli: CLI, flags: ['--optimize-for-size'] });
 const CHANNEL = 'C0MESHBENCH';
-
-interface Role {
-  readonly child: ChildProcess;
-  readonly port: number;
-  output: string;
-}
-
-async function startRole(name: string, env: Record<string, string>): Promise<Role> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--optimize-for-size', CLI, 'start'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LOG_LEVEL: 'info', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const role: Role = { child, port, output: '' };
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start in 30 s:\n${role.output}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      role.output = (role.output + chunk.toString()).slice(-20_000);
-      if (role.output.includes('"netcheck started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}:\n${role.output}`));
-    });
-  });
-  return role;
-}
-
-async function stopRole(role: Role): Promise<void> {
-  if (role.child.exitCode !== null) return;
-  role.child.kill('SIGTERM');
-  await once(role.child, 'exit');
-}
 
 async function peakMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
