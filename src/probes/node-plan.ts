@@ -10,6 +10,13 @@ export interface PlannedProbe {
   readonly timeoutMs: number;
   /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
   readonly quick?: boolean;
+  /**
+   * A network probe whose tools end their own wait (ping, curl, the Perl checks; probe-bundle.ts's
+   * network tools): it needs no `timeout` and shell of its own. Any other runs under `timeout`.
+   */
+  readonly selfTimed?: boolean;
+  /** Output that grows with the cluster (rules, routes, addresses, FDB): cut at PROBE_OUTPUT_CAP on the node. */
+  readonly capOutput?: boolean;
 }
 
 export interface OverlayPingSpec {

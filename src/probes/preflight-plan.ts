@@ -61,6 +61,8 @@ const network = (key: string, command: RemoteCommand, timeoutMs = 3000): Bundled
   command,
   timeoutMs,
   quick: false,
+  // ping and the Perl checks (TCP connect, the UDP exchange) end their own wait (probe-bundle.ts).
+  selfTimed: true,
 });
 
 /**

@@ -23,44 +23,62 @@ export type BundledProbe = Omit<PlannedProbe, 'key'> & { readonly key: string };
 /** Per probe, on the node: a huge iptables-save (thousands of services) is cut, not shipped whole. */
 export const PROBE_OUTPUT_CAP = 1024 * 1024;
 
+// Variables the runner needs after a probe's own code ran are named `_nc…`, so a probe's
+// variables (a command is shell text, run in the runner's shell by `net`) cannot clobber them.
 const RUNNER = sh`d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
-now() { read -r up _ < /proc/uptime; t="\${up%.*}\${up#*.}0"; }
-frame() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; head -c "$CAP" "$3"; printf "\\n%s STDERR\\n" "$B"; cat "$4"; printf "\\n%s END %s %s\\n" "$B" "$5" "$6"; }
-run() { ( now; s=$t; timeout --kill-after=1 "$3" sh -c "$CUT$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$4" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame" ) & }
-quick() { now; s=$t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; frame "$2" "$3" "$d/$1.out" "$d/$1.err" "$rc" "$((t - s))" > "$d/$1.frame"; }`;
+now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
+begin() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; }
+end() { printf "\\n%s STDERR\\n" "$B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$B" "$2" "$3"; }
+run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$4"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame" ) & }
+net() { ( _nc_f=$d/$1; _nc_T=$3; exec > "$_nc_f.frame" 2> "$_nc_f.err"; eval "$TOOLS"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
+quick() { { begin "$2" "$3"; now; _nc_s=$_nc_t; ( eval "$3" ) 2> "$d/$1.err"; rc=$?; now; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }
+capped() { now; _nc_s=$_nc_t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$3"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }`;
 
 // The overlay peers are the gateways of flannel.1's routes, read from `ip -j` (a JSON key, not
 // the text layout); the probe's MTU from /sys. Each ping's exit code decides, as for pingHost.
-const OVERLAY = sh`mtu=$(cat /sys/class/net/flannel.1/mtu 2>/dev/null || echo 1450)
+const OVERLAY = sh`mtu=1450; read -r mtu 2>/dev/null < /sys/class/net/flannel.1/mtu
+case "$mtu" in ''|*[!0-9]*) mtu=1450;; esac
 size=$((mtu - 28))
 j=1000
-for gw in $(ip -j -4 route show dev flannel.1 2>/dev/null | grep -o '"gateway":"[0-9.]*"' | cut -d '"' -f 4 | sort -u | head -n "$MAXPEERS"); do
-  j=$((j + 1)); run "$j" "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
-  j=$((j + 1)); run "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
+n=0; seen=' '
+for g in $(ip -j -4 route show dev flannel.1 2>/dev/null | grep -o '"gateway":"[0-9.]*"'); do
+  gw=\${g##*:}; gw=\${gw#?}; gw=\${gw%?}
+  case "$seen" in *" $gw "*) continue;; esac
+  [ "$n" -lt "$MAXPEERS" ] || break
+  n=$((n + 1)); seen="$seen$gw "
+  j=$((j + 1)); net "$j" "overlay-ping:$gw" "$PINGT" "LC_ALL=C ping -n -c 1 -W 1 $gw"
+  j=$((j + 1)); net "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
 const COLLECT = sh`wait
-cat "$d"/*.frame > "$d/all"
-printf "\\n%s DONE\\n" "$B" >> "$d/all"
-cat "$d/all"`;
+cat "$d"/*.frame && printf "\\n%s DONE\\n" "$B"`;
 
 /**
- * Shorter waits for the network probes (probe-deadline.ts), given to each tool the way it ends its
- * own wait, so a cut answer reads exactly like today's timeout: ping is stopped with SIGINT (its
- * Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl TCP check gets
- * its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a shorter
- * --connect-timeout (exit 28, a timeout). Shell functions, defined only in the network probes'
- * shells; the probe's command itself (and the text shown as evidence) is unchanged.
+ * The network tools as the self-timed probes see them (shell functions, defined only in their
+ * shells; the probe's command, and the text shown as evidence, are unchanged). Each ends its own
+ * wait: ping after `-W`, curl after `--max-time`, the Perl check on its alarm; `timeout` around
+ * ping and Perl is the guard against a tool that hangs anyway (exit 124, or 137 once killed).
+ *
+ * With waits derived from the node's round trips (probe-deadline.ts) each tool is cut the way it
+ * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
+ * SIGINT (its Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl
+ * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
+ * shorter --connect-timeout (exit 28, a timeout).
+ *
+ * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  */
-export function networkCut(waits: NetworkWaits | undefined): string {
-  if (!waits) return '';
+export function networkTools(waits: NetworkWaits | undefined): string {
   const s = (ms: number) => (ms / 1000).toFixed(3);
+  if (!waits)
+    return [
+      'ping() { timeout --kill-after=1 "$_nc_T" ping "$@"; };',
+      'if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi',
+    ].join(' ');
   return [
-    `ping() { timeout --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`,
-    `if command -v perl >/dev/null 2>&1; then perl() { timeout --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`,
-    `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; };`,
-    '',
+    `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`,
+    `if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`,
+    `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');
 }
 
@@ -72,17 +90,36 @@ export function buildBundle(
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
-    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}; CUT=${networkCut(waits)}`,
+    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}; TOOLS=${networkTools(waits)}`,
     RUNNER,
-    // Network probes each run in the background under their own timeout; quick local reads run one
-    // after another in a few background shells (no extra process per probe, which is most of the
-    // cost on a busy node; a few lanes, because the firewall dumps alone take tens of ms each),
+    // Every process costs: on a busy node, or a small VM, starting one takes milliseconds, and a
+    // bundle of 30 probes per node on four nodes is hundreds of them. So output is written straight
+    // into its frame (no copy per probe), cut with `head` only where it grows with the cluster, and
+    // stderr is copied only when there is some. Network probes each run in the background: the
+    // self-timed ones (ping, curl, Perl: network-tools above) without a second shell or `timeout`,
+    // any other under its own `timeout`. Quick local reads run one after another in a few
+    // background shells (a few lanes, because the firewall dumps alone take tens of ms each),
     // bounded by the bundle's deadline.
-    ...probes.flatMap((p, i) =>
-      p.quick ? [] : [sh`run ${i} ${p.key} ${seconds(p.timeoutMs)} ${p.command.text}`],
-    ),
+    ...probes.flatMap((p, i) => {
+      if (p.quick) return [];
+      const t = seconds(p.timeoutMs);
+      return [
+        p.selfTimed
+          ? sh`net ${i} ${p.key} ${t} ${p.command.text}`
+          : sh`run ${i} ${p.key} ${t} ${p.command.text}`,
+      ];
+    }),
     ...quickLanes(probes).map((lane) =>
-      script(sh`(`, ...lane.map(({ p, i }) => sh`quick ${i} ${p.key} ${p.command.text}`), sh`true`, sh`) &`),
+      script(
+        sh`(`,
+        ...lane.map(({ p, i }) =>
+          p.capOutput
+            ? sh`capped ${i} ${p.key} ${p.command.text}`
+            : sh`quick ${i} ${p.key} ${p.command.text}`,
+        ),
+        sh`true`,
+        sh`) &`,
+      ),
     ),
   ];
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);

@@ -43,22 +43,18 @@ export const probeCommands = {
   neigh: (device: string): RemoteCommand =>
     sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j neigh show dev ${device};; *) echo NODEV;; esac`,
   /**
-   * Straight from /proc/sys (procps' sysctl is not on a minimal node). A key whose file does not
-   * exist prints an empty value: that is the fact (br_netfilter not loaded).
+   * Straight from /proc/sys (procps' sysctl is not on a minimal node), with `cat`: not the shell's
+   * `read`, which reads a byte at a time, and many /proc/sys files answer only a read at offset 0
+   * (nf_conntrack_max 262144 reads as "2"). A key whose file does not exist prints an empty value:
+   * that is the fact (br_netfilter not loaded).
    */
   sysctls: (): RemoteCommand =>
-    sh`for k in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do printf '%s=%s\n' "$k" "$(cat "/proc/sys/$(echo "$k" | tr . /)" 2>/dev/null)"; done`,
+    sh`printf 'net.ipv4.ip_forward=%s\\nnet.bridge.bridge-nf-call-iptables=%s\\n' "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)"`,
   /** The Flannel container log on disk: readable when the API server is not. */
   flannelLog: (): RemoteCommand =>
     // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
     // previous run (an error since fixed) must not count as current facts.
     sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
-  /**
-   * Kubernetes and Flannel rules per iptables backend, where both tools exist: rules split between
-   * legacy and nft black-hole traffic silently. Prints "BACKEND <name> <count of KUBE-/FLANNEL- rules>".
-   */
-  iptablesBackends: (): RemoteCommand =>
-    sh`for b in legacy nft; do if command -v "iptables-$b-save" >/dev/null 2>&1; then printf 'BACKEND %s %s\n' "$b" "$("iptables-$b-save" 2>/dev/null | grep -c -E '^-A (KUBE|FLANNEL)-')"; fi; done; true`,
   /**
    * TCP reachability of a peer port: the connect() errno by name from Perl (perl-base is on every
    * Debian/Ubuntu node); where there is no Perl, curl's exit code (7 rejected, 28 timed out).
@@ -67,7 +63,7 @@ export const probeCommands = {
     sh`if command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; else LC_ALL=C curl -sS -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${`http://${host}:${port}/`}; fi`,
   /** kubelet and containerd state where systemd runs them (informational: nodes without systemd print nothing useful). */
   services: (): RemoteCommand =>
-    sh`for s in kubelet containerd; do printf '%s=%s\n' "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done; true`,
+    sh`set -- $(systemctl is-active kubelet containerd 2>/dev/null); printf 'kubelet=%s\\ncontainerd=%s\\n' "$1" "$2"`,
   /** Don't-fragment ping of a given payload size: proves the path carries full-size overlay packets. */
   pingDontFragment: (host: string, payload: number): RemoteCommand =>
     sh`LC_ALL=C ping -n -M do -s ${payload} -c 1 -W 1 ${host}`,
@@ -91,7 +87,7 @@ export const probeCommands = {
    * node's), and the kernel's last "table full" lines where dmesg may be read (informational).
    */
   conntrack: (): RemoteCommand =>
-    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | grep -F 'nf_conntrack: table full' | tail -n 3 | sed 's/^/LOG /'; true`,
+    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | sed -n '/nf_conntrack: table full/s/^/LOG /p' | tail -n 3; true`,
   /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
   nftRuleset: (): RemoteCommand =>
     sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,

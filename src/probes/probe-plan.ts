@@ -19,6 +19,8 @@ function planned(sites: readonly ProbeSite[], ctx: ProbeContext): PlannedProbe[]
     command: spec.command(ctx),
     timeoutMs: spec.timeoutMs,
     quick: spec.quick,
+    ...('selfTimed' in spec ? { selfTimed: spec.selfTimed } : {}),
+    ...('capOutput' in spec ? { capOutput: spec.capOutput } : {}),
   }));
 }
 
@@ -45,6 +47,7 @@ export function planProbes(inventory: Inventory, target: InventoryNode): NodePla
         key: peerProbeKey(kind, p.name),
         command: PEER_PROBES[kind].command(p.host),
         timeoutMs: PEER_PROBES[kind].timeoutMs,
+        selfTimed: PEER_PROBES[kind].selfTimed,
       })),
     );
   // Order is kept stable (target probes, per-peer probes, then the control plane's), because it

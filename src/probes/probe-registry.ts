@@ -12,7 +12,6 @@ import { parseLink } from './parsers/ip-link.js';
 import { parseNeigh } from './parsers/ip-neigh.js';
 import { parseRouteGet, parseRoutes } from './parsers/ip-route.js';
 import { parseBackendSave } from './parsers/iptables-backend-save.js';
-import { parseIptablesBackends } from './parsers/iptables-backends.js';
 import { parseIptablesSave } from './parsers/iptables-save.js';
 import { parseNftRuleset } from './parsers/nft-ruleset.js';
 import { parseNetworkManager } from './parsers/nmcli.js';
@@ -50,6 +49,10 @@ export interface ProbeSpec<T> {
   readonly timeoutMs: number;
   /** A local read that cannot wait on the network: run in sequence with the other quick ones. */
   readonly quick: boolean;
+  /** Network probes: their tools (ping, curl, Perl) end their own wait (node-plan.ts). */
+  readonly selfTimed?: boolean;
+  /** Output that grows with the cluster: cut on the node (node-plan.ts). */
+  readonly capOutput?: boolean;
 }
 
 /** Probe keys (stable: recorded fixtures and diagnosis refer to them). */
@@ -67,7 +70,6 @@ export const PROBE = {
   sysctls: 'sysctls',
   flannelLog: 'flannel-log',
   iptables: 'iptables-save',
-  iptablesBackends: 'iptables-backends',
   services: 'services',
   listening: 'listening-tcp',
   networkManager: 'network-manager',
@@ -84,7 +86,10 @@ export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
 const QUICK = 3000;
 const PING = 3000;
 const local = (ms = QUICK) => ({ timeoutMs: ms, quick: true }) as const;
-const network = (ms: number) => ({ timeoutMs: ms, quick: false }) as const;
+/** A local read whose output grows with the cluster (rules, routes, addresses, neighbours). */
+const bulky = (ms = QUICK) => ({ timeoutMs: ms, quick: true, capOutput: true }) as const;
+/** Every network probe here runs ping, curl or the Perl checks, which end their own wait. */
+const network = (ms: number) => ({ timeoutMs: ms, quick: false, selfTimed: true }) as const;
 const TARGET = ['target'] as const;
 const EVERY_NODE = ['target', 'peer'] as const;
 
@@ -113,25 +118,25 @@ export const PROBES = {
     runsOn: EVERY_NODE,
     ...local(),
   },
-  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...local() },
+  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...bulky() },
   [PROBE.routeControlPlane]: {
     command: (c) => probeCommands.routeGet(c.controlPlaneHost),
     parse: parseRouteGet,
     runsOn: TARGET,
     ...local(),
   },
-  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...local() },
+  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...bulky() },
   [PROBE.fdb]: {
     command: () => probeCommands.fdb('flannel.1'),
     parse: parseFdb,
     runsOn: EVERY_NODE,
-    ...local(),
+    ...bulky(),
   },
   [PROBE.neigh]: {
     command: () => probeCommands.neigh('flannel.1'),
     parse: parseNeigh,
     runsOn: TARGET,
-    ...local(),
+    ...bulky(),
   },
   [PROBE.cniConfig]: {
     command: probeCommands.cniConfigDir,
@@ -156,20 +161,14 @@ export const PROBES = {
     command: probeCommands.iptablesSave,
     parse: parseIptablesSave,
     runsOn: EVERY_NODE,
-    ...local(5000),
-  },
-  [PROBE.iptablesBackends]: {
-    command: probeCommands.iptablesBackends,
-    parse: parseIptablesBackends,
-    runsOn: TARGET,
-    ...local(5000),
+    ...bulky(5000),
   },
   [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local() },
   [PROBE.listening]: {
     command: probeCommands.listeningTcp,
     parse: parseListeningPorts,
     runsOn: ['control-plane'],
-    ...local(),
+    ...bulky(),
   },
   [PROBE.networkManager]: {
     command: probeCommands.networkManager,
@@ -189,19 +188,19 @@ export const PROBES = {
     command: probeCommands.nftRuleset,
     parse: parseNftRuleset,
     runsOn: EVERY_NODE,
-    ...local(5000),
+    ...bulky(5000),
   },
   [PROBE.iptablesNftSave]: {
     command: probeCommands.iptablesNftSave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...local(5000),
+    ...bulky(5000),
   },
   [PROBE.iptablesLegacySave]: {
     command: probeCommands.iptablesLegacySave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...local(5000),
+    ...bulky(5000),
   },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 

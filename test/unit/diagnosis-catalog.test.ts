@@ -246,14 +246,35 @@ describe('diagnose: Kubernetes API unreachable', () => {
   });
 });
 
+/** Both backends' save output with `n` KUBE-/FLANNEL- rules each (and a rule of the admin's, not counted). */
+function backendDumps(n: { legacy: number; nft: number }) {
+  const save = (count: number) => ({
+    stdout: [
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':KUBE-FORWARD - [0:0]',
+      ':FLANNEL-FWD - [0:0]',
+      '-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT',
+      ...Array.from({ length: count }, (_, i) =>
+        i % 2
+          ? `-A FLANNEL-FWD -s 10.244.${i}.0/24 -j ACCEPT`
+          : `-A KUBE-FORWARD -m mark --mark ${i} -j ACCEPT`,
+      ),
+      'COMMIT',
+      '',
+    ].join('\n'),
+  });
+  return { [PROBE.iptablesLegacySave]: save(n.legacy), [PROBE.iptablesNftSave]: save(n.nft) };
+}
+
 describe('diagnose: iptables backends and peer TCP', () => {
   it('iptables-backend-mismatch when KUBE-/FLANNEL- rules live in both backends; not when one is empty', () => {
     const split = clusterFactsWithPeer({
-      worker: { [PROBE.iptablesBackends]: { stdout: 'BACKEND legacy 12\nBACKEND nft 40\n' } },
+      worker: backendDumps({ legacy: 12, nft: 40 }),
     });
     assert.deepEqual(ids(split), ['iptables-backend-mismatch@node-3']);
     const one = clusterFactsWithPeer({
-      worker: { [PROBE.iptablesBackends]: { stdout: 'BACKEND legacy 0\nBACKEND nft 40\n' } },
+      worker: backendDumps({ legacy: 0, nft: 40 }),
     });
     assert.deepEqual(ids(one), []);
   });

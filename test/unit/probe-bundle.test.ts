@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { describe, it } from 'node:test';
-import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { buildBundle, PROBE_OUTPUT_CAP, parseBundle, QUICK_LANES } from '../../src/probes/probe-bundle.js';
 import { sh } from '../../src/ssh/remote-command.js';
 
 function runLocally(text: string): string {
-  return execFileSync('sh', ['-c', text], { encoding: 'utf8', timeout: 20_000 });
+  return execFileSync('sh', ['-c', text], { encoding: 'utf8', timeout: 20_000, maxBuffer: 8 * 2 ** 20 });
 }
 
 describe('probe bundle', () => {
@@ -39,5 +42,57 @@ describe('probe bundle', () => {
     const bundle = buildBundle(probes, undefined);
     const [out] = parseBundle('n1', bundle, probes, runLocally(bundle.command.text));
     assert.equal(out?.stdout, 'NETCHECK-0000 END 0 0 0\n');
+  });
+
+  it('a quick probe that exits ends only itself; output is cut on the node only where it may grow', () => {
+    const probes = [
+      { key: 'exits', command: sh`echo before; exit 4`, timeoutMs: 3000, quick: true },
+      ...Array.from({ length: QUICK_LANES }, (_, i) => ({
+        key: `next-${i}`,
+        command: sh`echo after`,
+        timeoutMs: 3000,
+        quick: true,
+      })),
+      {
+        key: 'bulky',
+        command: sh`yes | head -c ${PROBE_OUTPUT_CAP + 1000}`,
+        timeoutMs: 3000,
+        quick: true,
+        capOutput: true,
+      },
+      { key: 'quiet', command: sh`printf x`, timeoutMs: 3000, quick: true },
+    ];
+    const bundle = buildBundle(probes, undefined);
+    const by = Object.fromEntries(
+      parseBundle('n1', bundle, probes, runLocally(bundle.command.text)).map((o) => [o.probe, o]),
+    );
+    assert.deepEqual({ out: by.exits?.stdout, rc: by.exits?.exitCode }, { out: 'before\n', rc: 4 });
+    for (let i = 0; i < QUICK_LANES; i++) assert.equal(by[`next-${i}`]?.stdout, 'after\n');
+    assert.equal(by.bulky?.stdout.length, PROBE_OUTPUT_CAP);
+    assert.equal(by.bulky?.truncated, true);
+    assert.deepEqual({ out: by.quiet?.stdout, err: by.quiet?.stderr }, { out: 'x', err: '' });
+  });
+
+  it('a self-timed network probe whose tool hangs is still ended by the guard around that tool', () => {
+    // A stand-in ping that never answers and ignores its own -W, like a tool that hangs.
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncbundle-bin-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(path.join(bin, 'ping'), '#!/bin/sh\nsleep 30 & wait\n');
+    chmodSync(path.join(bin, 'ping'), 0o755);
+    const probes = [
+      { key: 'hangs', command: sh`ping -c 1 -W 1 198.18.0.10`, timeoutMs: 1000, selfTimed: true },
+      { key: 'fine', command: sh`echo ok >&2`, timeoutMs: 1000, selfTimed: true },
+    ];
+    const bundle = buildBundle(probes, undefined);
+    const started = Date.now();
+    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    const by = Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    assert.equal(by.hangs?.timedOut, true);
+    assert.deepEqual({ err: by.fine?.stderr, rc: by.fine?.exitCode }, { err: 'ok\n', rc: 0 });
   });
 });

@@ -233,8 +233,18 @@ describe('a cut wait reads exactly like the tool’s own timeout', () => {
 
   it('ping cut at its derived wait: exit 1 with statistics, parsed as "no reply" as before', () => {
     const probes = [
-      { key: 'ping-control-plane', command: probeCommands.pingHost('198.18.0.10'), timeoutMs: 3000 },
-      { key: 'tcp-node:node-1', command: probeCommands.tcpConnect('198.18.0.11', 10250), timeoutMs: 3000 },
+      {
+        key: 'ping-control-plane',
+        command: probeCommands.pingHost('198.18.0.10'),
+        timeoutMs: 3000,
+        selfTimed: true,
+      },
+      {
+        key: 'tcp-node:node-1',
+        command: probeCommands.tcpConnect('198.18.0.11', 10250),
+        timeoutMs: 3000,
+        selfTimed: true,
+      },
     ];
     const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300 });
     const started = Date.now();

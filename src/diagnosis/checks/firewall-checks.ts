@@ -87,21 +87,33 @@ export function forwardAndServiceChecks(view: FactView): Check[] {
   return checks;
 }
 
-/** Kubernetes/Flannel rules live in one iptables backend (only checked where both backends exist). */
+/** A rule Kubernetes or Flannel wrote: its chain is one of theirs (`-A KUBE-…`, `-A FLANNEL-…`). */
+const KUBE_OR_FLANNEL_CHAIN = /^(KUBE|FLANNEL)-/;
+
+/**
+ * Kubernetes/Flannel rules live in one iptables backend (only checked where both backends' tools
+ * exist): counted in the two dumps the firewall model reads anyway, so no backend is read twice.
+ */
 export function iptablesBackendChecks(view: FactView): Check[] {
   const target = view.target.name;
-  const backends = view.parsed(target, PROBE.iptablesBackends);
-  if (backends.status !== 'ok' || Object.keys(backends.value).length <= 1) return [];
-  const used = Object.entries(backends.value).filter(([, n]) => n > 0);
+  const dumps = [
+    ['legacy', PROBE.iptablesLegacySave],
+    ['nft', PROBE.iptablesNftSave],
+  ] as const;
+  const counts: [string, number][] = [];
+  for (const [backend, probe] of dumps) {
+    const parsed = view.parsed(target, probe);
+    if (parsed.status !== 'ok' || !parsed.value.present) return [];
+    counts.push([backend, parsed.value.dump.rules.filter((r) => KUBE_OR_FLANNEL_CHAIN.test(r.chain)).length]);
+  }
+  const used = counts.filter(([, n]) => n > 0);
   return [
     makeCheck(
       checkRef('iptables-backends', target),
       `Kubernetes/Flannel rules live in one iptables backend on ${target}`,
       used.length > 1 ? 'fail' : 'pass',
-      Object.entries(backends.value)
-        .map(([b, n]) => `${b}: ${n} KUBE-/FLANNEL- rules`)
-        .join('; '),
-      [view.evidence(target, PROBE.iptablesBackends)],
+      counts.map(([b, n]) => `${b}: ${n} KUBE-/FLANNEL- rules`).join('; '),
+      dumps.map(([, probe]) => view.evidence(target, probe)),
     ),
   ];
 }
