@@ -13,11 +13,14 @@ const NODE_DIRS =
  * Host userland: overlays over the host's /etc, /var, /run and /root (writes land in the lab's
  * state dir, never on the host), the stand-in binaries on /usr/local/bin, and a sysfs of the
  * node's own network namespace (the script runs in it), so /sys/class/net lists the node's links.
+ * root's shell start-up files are Debian's stock ones, as on a node: bash run by sshd reads
+ * ~/.bashrc, and a workstation's (pyenv, cargo: half a second here) would be timed as the node's.
  */
 const HOST_ROOT = [
   'set -e',
   'hostname "$1"',
   'for d in etc var run root; do mount -t overlay overlay -o "lowerdir=/$d,upperdir=$2/ov/$d/upper,workdir=$2/ov/$d/work" "/$d"; done',
+  'for f in bashrc profile; do rm -f "/root/.$f"; if [ -f "/usr/share/base-files/dot.$f" ]; then cp "/usr/share/base-files/dot.$f" "/root/.$f"; fi; done',
   'mount --bind "$3" /usr/local/bin',
   'mount -t sysfs sysfs /sys',
   NODE_DIRS,

@@ -25,13 +25,16 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 
 // Variables the runner needs after a probe's own code ran are named `_nc…`, so a probe's
 // variables (a command is shell text, run in the runner's shell by `net`) cannot clobber them.
+// A self-timed probe that died of the cut's own signal (130 SIGINT, 142 SIGALRM: on a busy node the
+// cut can come before ping or Perl has set up its handler) was cut before it could say anything:
+// it reads as a timeout (124), never as an answer.
 const RUNNER = sh`d=$(mktemp -d) || exit 70
 trap 'rm -rf "$d"' EXIT
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
 begin() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; }
 end() { printf "\\n%s STDERR\\n" "$B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$B" "$2" "$3"; }
 run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$4"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame" ) & }
-net() { ( _nc_f=$d/$1; _nc_T=$3; exec > "$_nc_f.frame" 2> "$_nc_f.err"; eval "$TOOLS"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
+net() { ( _nc_f=$d/$1; _nc_T=$3; exec > "$_nc_f.frame" 2> "$_nc_f.err"; eval "$TOOLS"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
 quick() { { begin "$2" "$3"; now; _nc_s=$_nc_t; ( eval "$3" ) 2> "$d/$1.err"; rc=$?; now; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }
 capped() { now; _nc_s=$_nc_t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$3"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }`;
 

@@ -77,17 +77,21 @@ export const probeCommands = {
   ethtoolFeatures: (device: string): RemoteCommand =>
     sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) if command -v ethtool >/dev/null 2>&1; then LC_ALL=C ethtool -k ${device}; else echo NOETHTOOL; fi;; *) echo NODEV;; esac`,
   /**
-   * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node (the ring
-   * buffer is large). dmesg needs CAP_SYSLOG where dmesg_restrict=1: its failure is printed, not fatal.
+   * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node as it
+   * streams by (the ring buffer is large), then `DMESG <exit code>`. dmesg needs CAP_SYSLOG where
+   * dmesg_restrict=1: its failure (its `dmesg: …` line and the code) is printed, not fatal. Kernel
+   * lines carry a `[timestamp]` prefix, so none can pass for the status or the error line.
    */
   kernelLog: (): RemoteCommand =>
-    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; k=$(LC_ALL=C dmesg 2>&1); rc=$?; if [ "$rc" -ne 0 ]; then printf 'DMESG %s %s\\n' "$rc" "$(printf '%s\\n' "$k" | head -n 1)"; exit 0; fi; echo 'DMESG 0'; printf '%s\\n' "$k" | grep -F 'bad checksum' | tail -n 20; true`,
+    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; { LC_ALL=C dmesg 2>&1; echo "DMESG $?"; } | grep -E -e 'bad checksum' -e '^dmesg: ' -e '^DMESG -?[0-9]+$' | tail -n 22`,
   /**
    * The conntrack table's fill from /proc (the count is per network namespace, the max is the
-   * node's), and the kernel's last "table full" lines where dmesg may be read (informational).
+   * node's), and the kernel's last "table full" lines where dmesg may be read (informational):
+   * read only when the table is at least 80 % full (the check fires at 90 %), since they are shown
+   * only then and reading the whole kernel log is the costliest part of the probe.
    */
   conntrack: (): RemoteCommand =>
-    sh`printf 'COUNT %s\\nMAX %s\\n' "$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null)" "$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null)"; LC_ALL=C dmesg 2>/dev/null | sed -n '/nf_conntrack: table full/s/^/LOG /p' | tail -n 3; true`,
+    sh`c=$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null); m=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null); printf 'COUNT %s\\nMAX %s\\n' "$c" "$m"; case "$c:$m" in *[!0-9:]*|:*|*:) exit 0;; esac; if [ "$((c * 10))" -ge "$((m * 8))" ]; then LC_ALL=C dmesg 2>/dev/null | sed -n '/nf_conntrack: table full/s/^/LOG /p' | tail -n 3; fi; true`,
   /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
   nftRuleset: (): RemoteCommand =>
     sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,

@@ -1,3 +1,5 @@
+import { parseHttps } from './parsers/curl.js';
+import { parseTcpConnect } from './parsers/tcp-connect.js';
 import type { ProbeOutput } from './probe-output.js';
 import { PROBE, splitPeerProbeKey } from './probe-registry.js';
 
@@ -79,7 +81,8 @@ export function probeDestination(key: string): string {
  * its network round trip (ping's own measurement where it printed one; else the run's duration
  * over the round trips the probe needs, tool start included, an upper bound) and its whole run.
  * The node's scale is the slowest of those paths. A probe "answered" when its tool succeeded
- * (exit 0: a reply, a connection); failures are no evidence of a round trip.
+ * (exit 0: a reply, a connection) or a TCP peer refused (see answered); other failures are no
+ * evidence of a round trip.
  */
 export interface RoundTripEvidence {
   readonly byDestination: ReadonlyMap<string, RoundTripEstimate>;
@@ -114,10 +117,23 @@ export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvi
   return { byDestination, scale };
 }
 
+/**
+ * A probe answered when its tool succeeded (a reply, a connection), or when a TCP peer refused: a
+ * RST is the peer's own answer, one round trip like a SYN-ACK (nothing listens on a lab node's
+ * kubelet port, nor on a node whose kubelet is down).
+ */
+function answered(o: ProbeOutput): boolean {
+  if (o.timedOut) return false;
+  if (o.exitCode === 0) return true;
+  if (splitPeerProbeKey(o.probe)?.kind !== 'tcp-node') return false;
+  const tcp = parseTcpConnect(o);
+  return tcp.status === 'ok' && tcp.value.outcome === 'refused';
+}
+
 function fastestByDestination(outputs: readonly ProbeOutput[]): Map<string, RoundTripEstimate> {
   const byDestination = new Map<string, RoundTripEstimate>();
   for (const o of outputs) {
-    if (o.exitCode !== 0 || o.timedOut || !Number.isFinite(o.durationMs)) continue;
+    if (!answered(o) || !Number.isFinite(o.durationMs)) continue;
     const dest = probeDestination(o.probe);
     const rttMs = pingRttMs(o.stdout) ?? o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
     const had = byDestination.get(dest);
@@ -154,9 +170,14 @@ export function undecidedProbes(
   const shorter = Math.min(waits.pingMs, waits.connectMs);
   const undecided: string[] = [];
   for (const o of network) {
-    if (o.exitCode === 0) continue;
-    // Failed before any cut (refused, no route, message too long): decided by the tool itself.
-    if (o.durationMs < 0.8 * shorter && !o.timedOut) continue;
+    if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
+    // Stopped before its tool could say anything: no evidence either way, so it runs again.
+    if (o.timedOut) {
+      undecided.push(o.probe);
+      continue;
+    }
+    // Failed before any cut could have ended it: decided by the tool itself.
+    if (o.durationMs < 0.8 * shorter) continue;
     const destination = probeDestination(o.probe);
     const path = evidence.byDestination.get(destination) ?? evidence.scale;
     const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
@@ -174,6 +195,27 @@ export function undecidedProbes(
       undecided.push(o.probe);
   }
   return undecided;
+}
+
+/**
+ * Whether a failed network probe ended the way a cut ends one: its tool waited and heard nothing
+ * (ping: no reply, no ICMP error and no error of its own; a TCP connect or curl: timed out), or it
+ * was stopped before it could say (timedOut, which includes a cut that came before the tool had
+ * set up its own handling of the signal). Anything else (refused, unreachable, an ICMP error, could
+ * not send) is the path's own answer however long the tool took to start on a busy node, so it is
+ * never run again for want of time.
+ */
+export function endedWithoutAnswer(o: ProbeOutput): boolean {
+  if (o.timedOut || o.exitCode === null) return true;
+  if (usesPing(o.probe))
+    // A cut ping prints its statistics on stdout and nothing on stderr; an ICMP error comes back as
+    // a `From <router> icmp_seq=…` line; exit 2 is "could not send".
+    return o.exitCode === 1 && o.stderr.trim() === '' && !/^From \S+ icmp_seq=/m.test(o.stdout);
+  const parsed = o.probe === PROBE.httpsApiServer ? parseHttps(o) : parseTcpConnect(o);
+  if (parsed.status !== 'ok') return true;
+  return 'outcome' in parsed.value
+    ? parsed.value.outcome === 'timeout'
+    : parsed.value.tcpFailure === 'timeout';
 }
 
 /** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */

@@ -151,6 +151,15 @@ describe('parsers: nmcli, ethtool, kernel log', () => {
     );
     assert.ok(denied.status === 'ok' && !denied.value.readable);
     if (denied.status === 'ok') assert.match(denied.value.why ?? '', /Operation not permitted/);
+    const deniedNow = parseKernelLog(
+      out('KERNEL 6.1.0-28-amd64\ndmesg: read kernel buffer failed: Operation not permitted\nDMESG 1\n'),
+    );
+    assert.ok(deniedNow.status === 'ok' && !deniedNow.value.readable);
+    if (deniedNow.status === 'ok')
+      assert.equal(
+        deniedNow.value.why,
+        'dmesg failed (exit 1: dmesg: read kernel buffer failed: Operation not permitted)',
+      );
     const none = parseKernelLog(out('KERNEL 6.1.0\nNODMESG\n'));
     assert.ok(none.status === 'ok' && !none.value.readable);
     assert.equal(parseKernelLog(out('KERNEL 6.1.0\n')).status, 'unknown');

@@ -95,4 +95,29 @@ describe('probe bundle', () => {
     assert.equal(by.hangs?.timedOut, true);
     assert.deepEqual({ err: by.fine?.stderr, rc: by.fine?.exitCode }, { err: 'ok\n', rc: 0 });
   });
+
+  it('a tool the cut stops before it could handle the signal reads as a timeout, not as its answer', () => {
+    // Stand-ins that die of the cut's signal (no handler yet, as a ping or Perl still starting up).
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncbundle-cut-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    for (const tool of ['ping', 'perl']) {
+      writeFileSync(path.join(bin, tool), '#!/bin/sh\nexec sleep 30\n');
+      chmodSync(path.join(bin, tool), 0o755);
+    }
+    const probes = [
+      { key: 'ping', command: sh`ping -c 1 -W 1 198.18.0.10`, timeoutMs: 3000, selfTimed: true },
+      { key: 'tcp', command: sh`perl -e 1 198.18.0.11 10250 2`, timeoutMs: 3000, selfTimed: true },
+    ];
+    const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300 });
+    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    const by = Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    assert.deepEqual(
+      [by.ping?.timedOut, by.ping?.exitCode, by.tcp?.timedOut, by.tcp?.exitCode],
+      [true, 124, true, 124],
+    );
+  });
 });

@@ -200,6 +200,50 @@ describe('probe deadlines from round trips', () => {
     );
   });
 
+  it('an answer that came late on a busy node is still an answer: nothing is run again for it', () => {
+    const waits = { pingMs: 200, connectMs: 200 };
+    // Every tool took longer to start than the wait, and one answered path (600 ms) calls for more.
+    const slowReply = out('ping-node:node-2', 0, 600);
+    const refused = { ...out('tcp-node:node-1', 1, 450, 'tcp-connect ECONNREFUSED\n') };
+    const icmpError = out(
+      'ping-control-plane',
+      1,
+      400,
+      'PING 198.18.0.10 (198.18.0.10) 56(84) bytes of data.\nFrom 198.18.0.1 icmp_seq=1 Destination Host Unreachable\n\n--- 198.18.0.10 ping statistics ---\n1 packets transmitted, 0 received, +1 errors, 100% packet loss, time 0ms\n\n',
+    );
+    const tooBig = {
+      ...out(
+        'overlay-df-ping:10.244.1.0',
+        1,
+        420,
+        'PING 10.244.1.0 (10.244.1.0) 1422(1450) bytes of data.\n',
+      ),
+      stderr: 'ping: local error: message too long, mtu=1400\n',
+    };
+    assert.deepEqual(undecidedProbes([slowReply, refused, icmpError, tooBig], network, waits), []);
+    // The same evidence leaves a silent ping and a connect that timed out undecided.
+    const silent = out('overlay-ping:10.244.1.0', 1, 420, NO_REPLY);
+    const timeout = out('tcp-node:node-2', 1, 430, 'tcp-connect ETIMEDOUT\n');
+    assert.deepEqual(undecidedProbes([slowReply, refused, silent, timeout], network, waits), [
+      'overlay-ping:10.244.1.0',
+      'tcp-node:node-2',
+    ]);
+  });
+
+  it('a probe stopped before its tool could say anything always runs again', () => {
+    const waits = { pingMs: 200, connectMs: 200 };
+    const fast = out('ping-node:node-2', 0, 5);
+    const cutEarly = { ...out('tcp-node:node-1', 124, 210), timedOut: true };
+    assert.deepEqual(undecidedProbes([fast, cutEarly], network, waits), ['tcp-node:node-1']);
+  });
+
+  it('a refused TCP connect is a round trip (the peer answered with a RST)', () => {
+    const evidence = roundTripEvidence([out('tcp-node:node-1', 1, 40, 'tcp-connect ECONNREFUSED\n')]);
+    assert.deepEqual(evidence.byDestination.get('node-1'), { rttMs: 40, toolMs: 40 });
+    const timedOut = roundTripEvidence([out('tcp-node:node-1', 1, 40, 'tcp-connect ETIMEDOUT\n')]);
+    assert.equal(timedOut.scale, undefined);
+  });
+
   it('the API server is waited for as its own round trips (or the control plane’s handshake) call for', () => {
     assert.equal(kubeWait(undefined, undefined), KUBE_CEILING_MS);
     assert.equal(kubeWait(20, 30), DEADLINE_FLOOR_MS, 'after a first answer: the usual floor');

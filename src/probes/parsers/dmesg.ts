@@ -22,8 +22,8 @@ export interface KernelLog {
 
 /**
  * The probe prints `KERNEL <uname -r>`, then either the kernel log lines that matter (filtered on
- * the node, at most the newest few) after `DMESG 0`, or `DMESG <exit code>` and dmesg's first error
- * line, or NODMESG. An unreadable log is a fact (`readable: false`), not a failed probe: the check
+ * the node, at most the newest few) and `DMESG 0`, or dmesg's `dmesg: …` error line and
+ * `DMESG <exit code>`, or NODMESG. An unreadable log is a fact (`readable: false`), not a failed probe: the check
  * falls back on the kernel release.
  */
 export function parseKernelLog(output: ProbeOutput): Parsed<KernelLog> {
@@ -42,13 +42,16 @@ export function parseKernelLog(output: ProbeOutput): Parsed<KernelLog> {
   const status = lines.find((l) => /^DMESG -?\d+/.test(l));
   if (!status) return unknown('the kernel log probe printed no status line');
   const rc = Number(status.split(' ')[1]);
-  if (rc !== 0)
+  if (rc !== 0) {
+    // dmesg's own error line (`dmesg: …`), or the message on the status line (older probe format).
+    const message = lines.find((l) => l.startsWith('dmesg: ')) ?? status.split(' ').slice(2).join(' ');
     return ok({
       release,
       readable: false,
-      why: `dmesg failed (exit ${rc}: ${status.split(' ').slice(2).join(' ') || 'no message'})`,
+      why: `dmesg failed (exit ${rc}: ${message.trim() || 'no message'})`,
       badChecksums: [],
     });
+  }
   const badChecksums: BadChecksum[] = [];
   for (const line of lines) {
     const m = /UDP(?:v6)?: bad checksum\. From (\S+):(\d+) to (\S+):(\d+) ulen \d+/.exec(line);
