@@ -112,6 +112,14 @@ export function buildBundle(
           : sh`run ${i} ${p.key} ${t} ${p.command.text}`,
       ];
     }),
+  ];
+  // The timed network probes first (the overlay loop's route read included); then the shell lowers
+  // its own priority, so the local reads it starts from here on (the firewall dumps are most of a
+  // bundle's work) never hold up a probe whose run decides how long a cut probe waits. Without
+  // renice (bsdutils) they simply run at the same priority.
+  if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
+  parts.push(
+    sh`renice -n 10 -p $$ >/dev/null 2>&1`,
     ...quickLanes(probes).map((lane) =>
       script(
         sh`(`,
@@ -124,8 +132,7 @@ export function buildBundle(
         sh`) &`,
       ),
     ),
-  ];
-  if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
+  );
   parts.push(COLLECT);
   const slowest = Math.max(...probes.map((p) => p.timeoutMs), overlay?.timeoutMs ?? 0);
   return { command: script(...parts), boundary, timeoutMs: slowest + 3000 };

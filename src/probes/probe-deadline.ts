@@ -1,4 +1,5 @@
 import { parseHttps } from './parsers/curl.js';
+import { parseCurlWriteOut } from './parsers/curl-write-out.js';
 import { parseTcpConnect } from './parsers/tcp-connect.js';
 import type { ProbeOutput } from './probe-output.js';
 import { PROBE, splitPeerProbeKey } from './probe-registry.js';
@@ -78,8 +79,9 @@ export function probeDestination(key: string): string {
 
 /**
  * The round trips a bundle's answered network probes show, per destination the fastest answer:
- * its network round trip (ping's own measurement where it printed one; else the run's duration
- * over the round trips the probe needs, tool start included, an upper bound) and its whole run.
+ * its network round trip (ping's own measurement, or curl's TCP handshake time, where the tool
+ * printed one; else the run's duration over the round trips the probe needs, tool start included,
+ * an upper bound) and its whole run.
  * The node's scale is the slowest of those paths. A probe "answered" when its tool succeeded
  * (exit 0: a reply, a connection) or a TCP peer refused (see answered); other failures are no
  * evidence of a round trip.
@@ -101,6 +103,16 @@ function pingRttMs(stdout: string): number | undefined {
   const m = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = [\d.]+\/[\d.]+\/([\d.]+)/.exec(stdout);
   const v = m ? Number(m[1]) : Number.NaN;
   return Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * curl's own TCP handshake time for a request that succeeded (`%{time_connect}`): the path's round
+ * trip without curl's start-up and TLS work, which on a busy node are most of its run.
+ */
+function curlConnectMs(o: ProbeOutput): number | undefined {
+  if (o.probe !== PROBE.httpsApiServer || o.exitCode !== 0) return undefined;
+  const s = parseCurlWriteOut(o.stdout).timeConnectS;
+  return s !== undefined && Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
 }
 
 export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvidence {
@@ -135,7 +147,8 @@ function fastestByDestination(outputs: readonly ProbeOutput[]): Map<string, Roun
   for (const o of outputs) {
     if (!answered(o) || !Number.isFinite(o.durationMs)) continue;
     const dest = probeDestination(o.probe);
-    const rttMs = pingRttMs(o.stdout) ?? o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
+    const rttMs =
+      pingRttMs(o.stdout) ?? curlConnectMs(o) ?? o.durationMs / (ROUND_TRIPS_IN_ANSWER[o.probe] ?? 1);
     const had = byDestination.get(dest);
     byDestination.set(dest, {
       rttMs: Math.min(had?.rttMs ?? Number.POSITIVE_INFINITY, rttMs),

@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseCurlWriteOut } from '../../src/probes/parsers/curl-write-out.js';
 import { parsePing } from '../../src/probes/parsers/ping.js';
 import { parseTcpConnect } from '../../src/probes/parsers/tcp-connect.js';
 import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
@@ -161,6 +162,31 @@ describe('probe deadlines from round trips', () => {
     assert.deepEqual(undecidedProbes(outputs, network, waits), []);
     // Where it is the only answer, it is the evidence there is.
     assert.deepEqual(roundTripEvidence([out('https-apiserver', 0, 450)]).scale, { rttMs: 150, toolMs: 450 });
+  });
+
+  it('curl’s own TCP handshake time is the API server path’s round trip, not its whole TLS run', () => {
+    const https = out('https-apiserver', 0, 520, '200 1 0.000412\n');
+    assert.deepEqual(roundTripEvidence([https]).byDestination.get('control-plane'), {
+      rttMs: 0.412,
+      toolMs: 520,
+    });
+    // A ping to the control plane cut at 300 ms is decided by that round trip and the pings' runs.
+    const waits = { pingMs: 300, connectMs: 300 };
+    const outputs = [out('ping-control-plane', 1, 305, NO_REPLY), https, out('ping-node:node-1', 0, 150)];
+    assert.deepEqual(undecidedProbes(outputs, network, waits), []);
+    // Without the handshake time (a recording from before it was asked for) a third of the run stands.
+    const older = [{ ...outputs[0]! }, out('https-apiserver', 0, 520, '200 1\n'), outputs[2]!];
+    assert.deepEqual(undecidedProbes(older, network, waits), ['ping-control-plane']);
+    assert.deepEqual(parseCurlWriteOut('200 1 0.000412\n'), {
+      httpCode: 200,
+      numConnects: 1,
+      timeConnectS: 0.000412,
+    });
+    assert.deepEqual(parseCurlWriteOut('000 0 0.000000\n'), {
+      httpCode: undefined,
+      numConnects: 0,
+      timeConnectS: 0,
+    });
   });
 
   it('a cut probe that had 1.5 times the slowest answered run of its tool is decided; less is not', () => {
