@@ -20,7 +20,13 @@ export interface NodeFacts {
    * ones, and the probes run again with the fixed waits because the evidence did not decide them.
    * Absent in facts recorded before waits were derived, and when there was no evidence.
    */
-  readonly waits?: { readonly pingMs: number; readonly connectMs: number; readonly rerun: readonly string[] };
+  readonly waits?: {
+    readonly pingMs: number;
+    readonly connectMs: number;
+    readonly rerun: readonly string[];
+    /** The waits the rerun had; absent: today's fixed ones (or nothing ran again). */
+    readonly rerunWaits?: { readonly pingMs: number; readonly connectMs: number };
+  };
 }
 
 /** Everything one probe run learnt. Plain data: it can be stored, recorded as a fixture and replayed. */

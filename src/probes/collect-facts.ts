@@ -7,7 +7,7 @@ import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
-import { kubeWait, type NetworkWaits, networkWaits, undecidedProbes } from './probe-deadline.js';
+import { kubeWait, type NetworkWaits, networkWaits, undecided } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
 import { splitPeerProbeKey } from './probe-registry.js';
@@ -84,17 +84,20 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const started = deps.now();
   let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits);
   let rerun: string[] = [];
+  let rerunWaits: NetworkWaits | undefined;
   const network = new Set<string>(plan.probes.filter((p) => !p.quick).map((p) => p.key));
   const isNetwork = (key: string) => network.has(key) || isOverlayKey(key);
   if (waits && !failure) {
     // The evidence of this very bundle may call for longer waits (a slow but healthy path): the
-    // probes it does not decide run again, together, with today's fixed waits.
-    const again = new Set<string>(undecidedProbes(outputs, isNetwork, waits));
+    // probes it does not decide run again, together, with the waits it calls for (at most today's).
+    const open = undecided(outputs, isNetwork, waits);
+    const again = new Set<string>(open.probes);
     rerun = [...again];
+    rerunWaits = open.waits;
     if (again.size > 0) {
       const overlay = [...again].some(isOverlayKey) ? plan.overlay : undefined;
       const probes = plan.probes.filter((p) => again.has(p.key));
-      const second = await runBundle(deps, target, probes, overlay, undefined);
+      const second = await runBundle(deps, target, probes, overlay, open.waits);
       // The cut answers are replaced, or dropped when the follow-up failed: undecided is not "no answer".
       outputs = [
         ...outputs.filter((o) => !again.has(o.probe) && !(overlay && isOverlayKey(o.probe))),
@@ -110,7 +113,12 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const byKey = Object.fromEntries(outputs.map((o) => [o.probe, o]));
   for (const probe of plan.probes)
     byKey[probe.key] ??= missingOutput(probe, node.name, failure, deps.now() - started);
-  return { ...base, connection, outputs: byKey, ...(waits ? { waits: { ...waits, rerun } } : {}) };
+  return {
+    ...base,
+    connection,
+    outputs: byKey,
+    ...(waits ? { waits: { ...waits, rerun, ...(rerunWaits ? { rerunWaits } : {}) } } : {}),
+  };
 }
 
 const isOverlayKey = (key: string): boolean => {

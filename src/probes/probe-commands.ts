@@ -1,6 +1,17 @@
-import { type RemoteCommand, sh } from '../ssh/remote-command.js';
+import { around, type RemoteCommand, sh } from '../ssh/remote-command.js';
 import { CURL_WRITE_OUT } from './parsers/curl-write-out.js';
 import { TCP_CONNECT_PERL } from './tcp-connect-script.js';
+
+/**
+ * `command` about one network device, or NODEV when the device does not exist. Whether it exists
+ * comes from the JSON list of links (iproute2 would say so only in English, with exit 1 from ip and
+ * 255 from bridge). Not from /sys/class/net: a process that entered a network namespace without
+ * remounting /sys sees the host's devices there. The list is read only when `command` failed, so a
+ * node with the device pays one process, not two; the output is kept only when it succeeded.
+ */
+function onDevice(device: string, command: RemoteCommand): RemoteCommand {
+  return around`o=$(${command} 2>/dev/null) && { printf '%s\\n' "$o"; exit 0; }; l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) ${command};; *) echo NODEV;; esac`;
+}
 
 /** curl's connect and overall budget, and the Perl check's (seconds). */
 const CONNECT_S = 2;
@@ -21,13 +32,9 @@ export const probeCommands = {
    */
   httpsGet: (url: string, host: string, port: number): RemoteCommand =>
     sh`LC_ALL=C curl -sS -k -o /dev/null --connect-timeout ${CONNECT_S} --max-time 3 -w ${CURL_WRITE_OUT} ${url}; rc=$?; if [ "$rc" -eq 7 ] && command -v perl >/dev/null 2>&1; then LC_ALL=C perl -e ${TCP_CONNECT_PERL} ${host} ${port} ${CONNECT_S}; fi; exit "$rc"`,
-  /**
-   * Whether the device exists comes from the JSON list of links (iproute2 would say so only in
-   * English, with exit 1 from ip and 255 from bridge). Not from /sys/class/net: a process that
-   * entered a network namespace without remounting /sys sees the host's devices there.
-   */
+  /** The device's details, or NODEV (see onDevice). */
   linkShow: (device: string): RemoteCommand =>
-    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j -d link show dev ${device};; *) echo NODEV;; esac`,
+    onDevice(device, sh`LC_ALL=C ip -j -d link show dev ${device}`),
   addrShow: (): RemoteCommand => sh`LC_ALL=C ip -j addr show`,
   routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
   cniConfigDir: (): RemoteCommand =>
@@ -38,10 +45,8 @@ export const probeCommands = {
   /** Read by column (the 4th is Local Address:Port), not by wording; -H drops the header. */
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
   routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,
-  fdb: (device: string): RemoteCommand =>
-    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C bridge -j fdb show dev ${device};; *) echo NODEV;; esac`,
-  neigh: (device: string): RemoteCommand =>
-    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) LC_ALL=C ip -j neigh show dev ${device};; *) echo NODEV;; esac`,
+  fdb: (device: string): RemoteCommand => onDevice(device, sh`LC_ALL=C bridge -j fdb show dev ${device}`),
+  neigh: (device: string): RemoteCommand => onDevice(device, sh`LC_ALL=C ip -j neigh show dev ${device}`),
   /**
    * Straight from /proc/sys (procps' sysctl is not on a minimal node), with `cat`: not the shell's
    * `read`, which reads a byte at a time, and many /proc/sys files answer only a read at offset 0
@@ -75,7 +80,7 @@ export const probeCommands = {
     sh`if ! command -v nmcli >/dev/null 2>&1; then echo NONMCLI; exit 0; fi; LC_ALL=C nmcli -t -f DEVICE,STATE dev; echo "NMCLI $?"; for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf /run/NetworkManager/conf.d/*.conf /usr/lib/NetworkManager/conf.d/*.conf; do [ -f "$f" ] && grep -H '^[[:space:]]*unmanaged-devices' "$f" | sed 's/^/CONF /'; done; true`,
   /** Offload features of a device (`ethtool -k`), NODEV without the device, NOETHTOOL without ethtool. */
   ethtoolFeatures: (device: string): RemoteCommand =>
-    sh`l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) if command -v ethtool >/dev/null 2>&1; then LC_ALL=C ethtool -k ${device}; else echo NOETHTOOL; fi;; *) echo NODEV;; esac`,
+    around`if ! command -v ethtool >/dev/null 2>&1; then echo NOETHTOOL; exit 0; fi; ${onDevice(device, sh`LC_ALL=C ethtool -k ${device}`)}`,
   /**
    * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node as it
    * streams by (the ring buffer is large), then `DMESG <exit code>`. dmesg needs CAP_SYSLOG where

@@ -162,15 +162,36 @@ function fastestByDestination(outputs: readonly ProbeOutput[]): Map<string, Roun
  * The network probes of a bundle whose "no answer" the evidence does not decide: each ran until
  * a cut (it waited at least the shorter wait it was given, less a scheduling margin) without an
  * answer, and the answers of the same bundle (to the same destination, else the node's scale)
- * call for a longer wait than it had. These run again with today's fixed waits, so a slow but
- * healthy path is never reported as blocked. When nothing in the bundle answered (a node cut off
- * from every peer), the evidence its waits came from (its SSH handshake, its earlier bundles) stands.
+ * call for a longer wait than it had. These run again with the wait that evidence calls for (see
+ * undecided), so a slow but healthy path is never reported as blocked. When nothing in the bundle
+ * answered (a node cut off from every peer), the evidence its waits came from (its SSH handshake,
+ * its earlier bundles) stands.
  */
 export function undecidedProbes(
   outputs: readonly ProbeOutput[],
   isNetwork: (key: string) => boolean,
   waits: NetworkWaits,
 ): string[] {
+  return undecided(outputs, isNetwork, waits).probes;
+}
+
+/** The undecided probes, and the waits to run them again with (undefined: today's fixed ones). */
+export interface Undecided {
+  readonly probes: string[];
+  readonly waits: NetworkWaits | undefined;
+}
+
+/**
+ * undecidedProbes, with the waits to run them again with: what this bundle's own answers call for
+ * (RTT_FACTOR times the path's round trip, TOOL_FACTOR times the same tool's fastest run), never
+ * above today's fixed waits, which apply where a probe has no evidence at all. The same bundle's
+ * answers are the best evidence there is of how long an answer takes on this node now.
+ */
+export function undecided(
+  outputs: readonly ProbeOutput[],
+  isNetwork: (key: string) => boolean,
+  waits: NetworkWaits,
+): Undecided {
   const network = outputs.filter((o) => isNetwork(o.probe));
   // The path's round trip may come from any tool that reached the same destination; how long a
   // tool takes to start and finish only from the same tool (curl's TLS and start-up say nothing
@@ -181,20 +202,29 @@ export function undecidedProbes(
     other: roundTripEvidence(network.filter((o) => !usesPing(o.probe))),
   };
   const shorter = Math.min(waits.pingMs, waits.connectMs);
-  const undecided: string[] = [];
+  const probes: string[] = [];
+  let need: number | undefined = 0;
   for (const o of network) {
     if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
-    // Stopped before its tool could say anything: no evidence either way, so it runs again.
+    const destination = probeDestination(o.probe);
+    const path = evidence.byDestination.get(destination) ?? evidence.scale;
+    const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
+    // A wait the tool keeps itself (curl's --connect-timeout) starts after the tool has started:
+    // how long tools take to start says nothing about it, only the path's round trip does.
+    const toolMs = cutInsideTool(o) ? 0 : ((same.byDestination.get(destination) ?? same.scale)?.toolMs ?? 0);
+    const needed = path
+      ? probeDeadline(path.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs)
+      : undefined;
+    // Stopped before its tool could say anything: no evidence either way, so it runs again, with
+    // at least twice the wait that was too short for the tool to start.
     if (o.timedOut) {
-      undecided.push(o.probe);
+      probes.push(o.probe);
+      need =
+        needed === undefined || need === undefined ? undefined : Math.max(need, needed, 2 * waits.connectMs);
       continue;
     }
     // Failed before any cut could have ended it: decided by the tool itself.
     if (o.durationMs < 0.8 * shorter) continue;
-    const destination = probeDestination(o.probe);
-    const path = evidence.byDestination.get(destination) ?? evidence.scale;
-    const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
-    const tool = same.byDestination.get(destination) ?? same.scale;
     // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
     if (
       path &&
@@ -202,12 +232,26 @@ export function undecidedProbes(
         path.rttMs,
         CONNECT_CEILING_MS,
         DEADLINE_FLOOR_MS,
-        ((tool?.toolMs ?? 0) * DECIDE_TOOL_FACTOR) / TOOL_FACTOR,
+        (toolMs * DECIDE_TOOL_FACTOR) / TOOL_FACTOR,
       ) > waits.connectMs
-    )
-      undecided.push(o.probe);
+    ) {
+      probes.push(o.probe);
+      need = need === undefined || needed === undefined ? undefined : Math.max(need, needed);
+    }
   }
-  return undecided;
+  return {
+    probes,
+    waits:
+      probes.length === 0 || need === undefined
+        ? undefined
+        : { pingMs: Math.min(PING_CEILING_MS, need), connectMs: Math.min(CONNECT_CEILING_MS, need) },
+  };
+}
+
+/** curl keeps its own connect timeout (the HTTPS check; the TCP check where the node has no Perl). */
+function cutInsideTool(o: ProbeOutput): boolean {
+  if (o.probe === PROBE.httpsApiServer) return true;
+  return splitPeerProbeKey(o.probe)?.kind === 'tcp-node' && !/^tcp-connect /m.test(o.stdout);
 }
 
 /**

@@ -57,6 +57,21 @@ export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Re
   return { text } as RemoteCommand;
 }
 
+/**
+ * A command around other commands (each already built with `sh`), which are inserted as they are:
+ * `around\`o=$(${inner} 2>/dev/null)\``. Values are quoted as by `sh`.
+ */
+export function around(
+  strings: TemplateStringsArray,
+  ...values: readonly (CommandValue | RemoteCommand)[]
+): RemoteCommand {
+  let text = strings[0] ?? '';
+  values.forEach((value, i) => {
+    text += (typeof value === 'object' ? value.text : renderValue(value)) + (strings[i + 1] ?? '');
+  });
+  return { text } as RemoteCommand;
+}
+
 /** Several commands as one script, one per line (each already built with `sh`). */
 export function script(...parts: readonly RemoteCommand[]): RemoteCommand {
   return { text: parts.map((p) => p.text).join('\n') } as RemoteCommand;

@@ -19,6 +19,7 @@ import {
   PING_CEILING_MS,
   probeDeadline,
   roundTripEvidence,
+  undecided,
   undecidedProbes,
 } from '../../src/probes/probe-deadline.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
@@ -141,9 +142,9 @@ describe('probe deadlines from round trips', () => {
       out('ping-node:node-1', 0, 8),
     ];
     assert.deepEqual(undecidedProbes(outputs, network, waits), []);
-    // A failed TCP check is still judged against curl's run (the same kind of tool).
+    // A Perl TCP check cut by its alarm is still judged against curl's run (the same kind of tool).
     const tcp = [
-      out('tcp-node:node-1', 1, 205),
+      out('tcp-node:node-1', 1, 205, 'tcp-connect ETIMEDOUT\n'),
       out('https-apiserver', 0, 150),
       out('ping-node:node-1', 0, 8),
     ];
@@ -254,6 +255,34 @@ describe('probe deadlines from round trips', () => {
       'overlay-ping:10.244.1.0',
       'tcp-node:node-2',
     ]);
+  });
+
+  it('a probe runs again with the wait the same bundle’s answers call for, at most today’s', () => {
+    const waits = { pingMs: 200, connectMs: 200 };
+    const rtt = 'rtt min/avg/max/mdev = 0.050/0.050/0.050/0.000 ms\n';
+    const answers = [out('ping-node:node-1', 0, 150, rtt), out('ping-node:node-2', 0, 170, rtt)];
+    const cut = out('overlay-ping:10.244.1.0', 1, 210, NO_REPLY);
+    // Twice the fastest ping to the slowest peer: 340 ms.
+    assert.deepEqual(undecided([...answers, cut], network, waits), {
+      probes: ['overlay-ping:10.244.1.0'],
+      waits: { pingMs: 340, connectMs: 340 },
+    });
+    // A slow path (300 ms round trips, from ping's own figures) calls for the ceiling.
+    const slow = out(
+      'ping-control-plane',
+      0,
+      320,
+      'rtt min/avg/max/mdev = 300.000/300.000/300.000/0.000 ms\n',
+    );
+    const cutToCp = out('https-apiserver', 28, 230, '000 0 0.000000\n');
+    assert.deepEqual(undecided([slow, cutToCp], network, waits).waits, {
+      pingMs: PING_CEILING_MS,
+      connectMs: 1200,
+    });
+    // curl keeps its own connect timeout: however long curl takes to start (900 ms here, against
+    // a 150 ms ping), only the path's round trip decides.
+    const fastCp = out('ping-control-plane', 0, 150, rtt);
+    assert.deepEqual(undecided([fastCp, { ...cutToCp, durationMs: 900 }], network, waits).probes, []);
   });
 
   it('a probe stopped before its tool could say anything always runs again', () => {
