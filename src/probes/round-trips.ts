@@ -3,8 +3,8 @@ import type { ProbeOutput } from './probe-output.js';
 
 /**
  * What a worker has seen of each node's round trips, in memory: its SSH handshake (at least three
- * round trips, so a third of it bounds one from above) and the slowest path its last bundle's
- * answered network probes showed. Nothing here is persisted: a fresh process starts from the SSH
+ * round trips, so a third of it bounds one from above; whole, the time a fresh node takes to start
+ * a tool) and the slowest path its last bundle's answered network probes showed. Nothing here is persisted: a fresh process starts from the SSH
  * handshake it has to do anyway.
  */
 export class RoundTrips {
@@ -14,8 +14,11 @@ export class RoundTrips {
   estimate(node: string, handshakeMs: number | undefined): RoundTripEstimate | undefined {
     const fromSsh = handshakeMs === undefined ? undefined : handshakeMs / HANDSHAKE_ROUND_TRIPS;
     const learnt = this.learnt.get(node);
-    if (fromSsh === undefined) return learnt;
-    return { rttMs: Math.max(fromSsh, learnt?.rttMs ?? 0), toolMs: learnt?.toolMs ?? 0 };
+    if (fromSsh === undefined || handshakeMs === undefined) return learnt;
+    // Before any of the node's tools has been seen to run, the handshake stands for how long the
+    // node takes to start one now: it had the node start a session (and do the key exchange's
+    // work), which on a busy node is most of a handshake, and most of a ping's run.
+    return { rttMs: Math.max(fromSsh, learnt?.rttMs ?? 0), toolMs: learnt?.toolMs ?? handshakeMs };
   }
 
   /** Keeps the scale of a bundle's answered network probes; a bundle where nothing answered teaches nothing. */

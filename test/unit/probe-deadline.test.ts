@@ -79,6 +79,15 @@ describe('probe deadlines from round trips', () => {
     assert.ok(waits.connectMs >= 3 * 310, `connect waits ${waits.connectMs} ms`);
     // A slow SSH handshake alone says as much: 900 ms is at least three round trips of 300 ms.
     assert.equal(networkWaits(new RoundTrips().estimate('node-3', 900))!.pingMs, PING_CEILING_MS);
+    // Before any tool was seen to run, the handshake is how long the node takes to start one now:
+    // a busy node's 160 ms handshake gives its first probes twice that.
+    assert.deepEqual(new RoundTrips().estimate('node-3', 160), { rttMs: 160 / 3, toolMs: 160 });
+    assert.deepEqual(networkWaits(new RoundTrips().estimate('node-3', 160)), { pingMs: 320, connectMs: 320 });
+    // A LAN handshake (15 ms) keeps the floor.
+    assert.deepEqual(networkWaits(new RoundTrips().estimate('node-3', 15)), {
+      pingMs: DEADLINE_FLOOR_MS,
+      connectMs: DEADLINE_FLOOR_MS,
+    });
   });
 
   it('a fast node learns fast waits; a bundle where nothing answered teaches nothing', () => {
