@@ -45,6 +45,7 @@ const PLACEMENT: Partial<Record<FaultId, { at: string; check: string; expect?: s
 const catalogIdOf = (id: FaultId): string => id.replace(/-(nft|raw|firewalld)$/, '');
 
 const rows: string[] = [];
+const healthyMedian: { warm?: number; cold?: number } = {};
 const ms = (v: number) => v.toFixed(0);
 function row(name: string, samples: number[], target: string, note = ''): void {
   const line = `${name}: median ${ms(quantile(samples, 0.5))} ms, p95 ${ms(quantile(samples, 0.95))} ms (target ${target})${note ? ` ${note}` : ''}`;
@@ -81,16 +82,30 @@ try {
       }
       const right = named.get(expect) ?? 0;
       const names = [...named].map(([id, n]) => `\`${id}\`×${n}`).join(' ');
+      // Faulty nodes against the healthy node of the same run (the machine's own speed cancels out).
+      const kind = cold ? 'cold' : 'warm';
+      const median = quantile(samples, 0.5);
+      if (expect === 'healthy') healthyMedian[kind] = median;
+      const base = healthyMedian[kind];
+      const ratio =
+        expect !== 'healthy' && base ? ` (×${(median / base).toFixed(2)} the healthy node's)` : '';
       row(
-        `${name}, ${cold ? 'cold' : 'warm'}`,
+        `${name}, ${kind}`,
         samples,
         cold ? targets.cold : targets.warm,
-        `— names ${names}${right === RUNS ? ' ✓' : ` ✗ expected \`${expect}\``}`,
+        `— names ${names}${right === RUNS ? ' ✓' : ` ✗ expected \`${expect}\``}${ratio}`,
       );
     }
   }
 
   console.log(`load average at start: ${load()}`);
+  // A diagnosis starts hundreds of short processes on the nodes (here all on this machine), so
+  // what one costs here says how these figures compare with another machine's.
+  const spawnStarted = performance.now();
+  await exec('sh', ['-c', 'i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i + 1)); done']);
+  const spawnLine = `this machine starts a process (fork + exec of /bin/true) in ${((performance.now() - spawnStarted) / 200).toFixed(2)} ms`;
+  rows.push(spawnLine);
+  console.log(spawnLine);
   await series('healthy node-3', 'node-3', 'healthy', { warm: '≤ 250 ms', cold: '≤ 700 ms' });
   for (const id of FAULT_IDS) {
     if (ONLY && !ONLY.includes(id)) continue;

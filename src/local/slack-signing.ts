@@ -5,6 +5,8 @@ export interface SignedRequestOptions {
   readonly timestamp?: number;
   /** Sign with this secret instead (a forgery). */
   readonly signWith?: string;
+  /** How long to wait for the answer (default 10 s). */
+  readonly answerTimeoutMs?: number;
 }
 
 /** Signs a body exactly as Slack does: v0= hex HMAC-SHA256 of "v0:<ts>:<raw body>". */
@@ -61,7 +63,7 @@ export async function postSigned(
       'x-slack-signature': slackSignature(opts.signWith ?? secret, timestamp, body),
     },
     body,
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(opts.answerTimeoutMs ?? 10_000),
   });
   return { status: res.status, body: await res.text() };
 }

@@ -3,7 +3,10 @@ import type { FakeMessage, FakeSlack } from './fake-slack.js';
 /** What a burst needs: a way to send a signed command, and the fake Slack that receives the posts. */
 export interface BurstTarget {
   readonly slack: FakeSlack;
-  command(text: string, opts: { user: string; channel: string }): Promise<{ status: number; body: string }>;
+  command(
+    text: string,
+    opts: { user: string; channel: string; answerTimeoutMs?: number },
+  ): Promise<{ status: number; body: string }>;
 }
 
 export interface BurstResult {
@@ -36,6 +39,8 @@ export async function commandBurst(
       const answer = await h.command(opts.nodes[i % opts.nodes.length]!, {
         user: `U0LOAD${String(i).padStart(3, '0')}`,
         channel: opts.channel,
+        // Every ack is measured, however late (Slack would have given up after 3 s).
+        answerTimeoutMs: opts.timeoutMs,
       });
       answers[i] = answer;
       return performance.now() - t;
