@@ -25,6 +25,21 @@ export interface ExecResult {
   readonly durationMs: number;
 }
 
+/** Exit statuses seen before collectOutput listened (see watchExit). */
+const exits = new WeakMap<ClientChannel, { code: number | null; signal: string | null }>();
+
+/**
+ * To be called in the exec callback, before anything else: ssh2 emits 'exit' as it parses, and a
+ * fast command's exit status can come in the same packet as the exec's confirmation, so it is
+ * emitted before a listener added after an `await` (output is not lost that way: the stream is
+ * paused until read, and 'close' comes only after everything was read).
+ */
+export function watchExit(stream: ClientChannel): void {
+  stream.once('exit', (code: number | null, signal?: string) => {
+    exits.set(stream, { code: typeof code === 'number' ? code : null, signal: signal ?? null });
+  });
+}
+
 /** How long past its remote `timeout` a command may take before the link itself is presumed dead. */
 const LOCAL_DEADLINE_SLACK_MS = 2000;
 
@@ -91,7 +106,10 @@ export function collectOutput(
       exitCode = typeof code === 'number' ? code : null;
       exitSignal = signal ?? null;
     });
-    stream.on('close', () => finish(exitCode, exitSignal));
+    stream.on('close', () => {
+      const early = exits.get(stream);
+      finish(early?.code ?? exitCode, early ? early.signal : exitSignal);
+    });
     if (opts.stdin !== undefined) stream.end(opts.stdin);
   });
 }

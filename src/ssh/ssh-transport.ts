@@ -2,7 +2,7 @@ import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import { type Clock, systemClock } from '../core/clock.js';
 import { classifyChannelError, isChannelRefused, isLinkLost } from './classify-ssh-error.js';
-import { collectOutput, type ExecOptions, type ExecResult } from './collect-output.js';
+import { collectOutput, type ExecOptions, type ExecResult, watchExit } from './collect-output.js';
 import { connectPinned } from './connect-pinned.js';
 import { ConnectionPool, type PooledConnection } from './connection-pool.js';
 import { type KnownHosts, knownHostsName } from './known-hosts.js';
@@ -213,9 +213,11 @@ export class SshTransport {
       }
       // ssh2 throws rather than calls back when the socket is already gone.
       try {
-        client.exec(text, (error: Error | undefined, stream: ClientChannel) =>
-          error ? reject(error) : resolve(stream),
-        );
+        client.exec(text, (error: Error | undefined, stream: ClientChannel) => {
+          if (error) return reject(error);
+          watchExit(stream);
+          resolve(stream);
+        });
       } catch (error) {
         reject(error);
       }
