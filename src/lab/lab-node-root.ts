@@ -14,7 +14,8 @@ const NODE_DIRS =
  * state dir, never on the host), the stand-in binaries on /usr/local/bin, and a sysfs of the
  * node's own network namespace (the script runs in it), so /sys/class/net lists the node's links.
  * root's shell start-up files are Debian's stock ones, as on a node: bash run by sshd reads
- * ~/.bashrc, and a workstation's (pyenv, cargo: half a second here) would be timed as the node's.
+ * ~/.bashrc, and a workstation's (pyenv's init: 0.3 s per SSH command here) would be timed as
+ * the node's.
  */
 const HOST_ROOT = [
   'set -e',

@@ -4,8 +4,8 @@ import type { ProbeOutput } from './probe-output.js';
 /**
  * What a worker has seen of each node's round trips, in memory: its SSH handshake (at least three
  * round trips, so a third of it bounds one from above; whole, the time a fresh node takes to start
- * a tool) and the slowest path its last bundle's answered network probes showed. Nothing here is persisted: a fresh process starts from the SSH
- * handshake it has to do anyway.
+ * a tool) and the slowest path its last bundle's answered network probes showed. Nothing here is
+ * persisted: a fresh process starts from the SSH handshake it has to do anyway.
  */
 export class RoundTrips {
   private readonly learnt = new Map<string, RoundTripEstimate>();
