@@ -7,12 +7,13 @@ import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
 import { buildBundle, parseBundle } from './probe-bundle.js';
-import { kubeWait, type NetworkWaits, networkWaits, undecided } from './probe-deadline.js';
+import { kubeWait, type NetworkWaits, networkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
 import { splitPeerProbeKey } from './probe-registry.js';
 import type { ProbeTransport } from './probe-transport.js';
 import type { RoundTrips } from './round-trips.js';
+import { undecided } from './undecided-probes.js';
 
 export interface CollectDeps {
   readonly transport: ProbeTransport;

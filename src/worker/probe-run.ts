@@ -69,7 +69,7 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
       verdict: report.verdict,
       causes: report.rootCauses.map((c) => c.id),
       ms: Math.round(facts.durationMs),
-      // Per node: connect, the waits its network probes had and what ran again (probe-deadline.ts).
+      // Per node: connect, the waits its network probes had and what ran again (probe-deadline.ts, undecided-probes.ts).
       nodes: Object.values(facts.nodes).map((n) => ({
         node: n.name,
         connectMs: n.connection.ok ? Math.round(n.connection.durationMs) : n.connection.code,

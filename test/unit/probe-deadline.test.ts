@@ -19,11 +19,10 @@ import {
   PING_CEILING_MS,
   probeDeadline,
   roundTripEvidence,
-  undecided,
-  undecidedProbes,
 } from '../../src/probes/probe-deadline.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
+import { undecided, undecidedProbes } from '../../src/probes/undecided-probes.js';
 
 /** A recorded network probe output: what the bundle gives back (the ping text is iputils 20221126's). */
 function out(probe: string, exitCode: number, durationMs: number, stdout = ''): ProbeOutput {

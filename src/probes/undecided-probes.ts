@@ -1,0 +1,141 @@
+import { parseHttps } from './parsers/curl.js';
+import { parseTcpConnect } from './parsers/tcp-connect.js';
+import {
+  CONNECT_CEILING_MS,
+  DEADLINE_FLOOR_MS,
+  DECIDE_TOOL_FACTOR,
+  type NetworkWaits,
+  PING_CEILING_MS,
+  probeDeadline,
+  probeDestination,
+  roundTripEvidence,
+  TOOL_FACTOR,
+} from './probe-deadline.js';
+import type { ProbeOutput } from './probe-output.js';
+import { PROBE, splitPeerProbeKey } from './probe-registry.js';
+
+// Which cut probes run again, and with what waits: decided from the same bundle's answers.
+
+/**
+ * The network probes of a bundle whose "no answer" the evidence does not decide: each ran until
+ * a cut (it waited at least the shorter wait it was given, less a scheduling margin) without an
+ * answer, and the answers of the same bundle (to the same destination, else the node's scale)
+ * call for a longer wait than it had. These run again with the wait that evidence calls for (see
+ * undecided), so a slow but healthy path is never reported as blocked. When nothing in the bundle
+ * answered (a node cut off from every peer), the evidence its waits came from (its SSH handshake,
+ * its earlier bundles) stands.
+ */
+export function undecidedProbes(
+  outputs: readonly ProbeOutput[],
+  isNetwork: (key: string) => boolean,
+  waits: NetworkWaits,
+): string[] {
+  return undecided(outputs, isNetwork, waits).probes;
+}
+
+/** The undecided probes, and the waits to run them again with (undefined: today's fixed ones). */
+export interface Undecided {
+  readonly probes: string[];
+  readonly waits: NetworkWaits | undefined;
+}
+
+/**
+ * undecidedProbes, with the waits to run them again with: what this bundle's own answers call for
+ * (RTT_FACTOR times the path's round trip, TOOL_FACTOR times the same tool's fastest run), never
+ * above today's fixed waits, which apply where a probe has no evidence at all. The same bundle's
+ * answers are the best evidence there is of how long an answer takes on this node now.
+ */
+export function undecided(
+  outputs: readonly ProbeOutput[],
+  isNetwork: (key: string) => boolean,
+  waits: NetworkWaits,
+): Undecided {
+  const network = outputs.filter((o) => isNetwork(o.probe));
+  // The path's round trip may come from any tool that reached the same destination; how long a
+  // tool takes to start and finish only from the same tool (curl's TLS and start-up say nothing
+  // about how long ping needs, and made every cut ping run again on a cold worker).
+  const evidence = roundTripEvidence(network);
+  const byTool = {
+    ping: roundTripEvidence(network.filter((o) => usesPing(o.probe))),
+    other: roundTripEvidence(network.filter((o) => !usesPing(o.probe))),
+  };
+  const shorter = Math.min(waits.pingMs, waits.connectMs);
+  const probes: string[] = [];
+  let need: number | undefined = 0;
+  for (const o of network) {
+    if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
+    const destination = probeDestination(o.probe);
+    const path = evidence.byDestination.get(destination) ?? evidence.scale;
+    const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
+    // A wait the tool keeps itself (curl's --connect-timeout) starts after the tool has started:
+    // how long tools take to start says nothing about it, only the path's round trip does.
+    const toolMs = cutInsideTool(o) ? 0 : ((same.byDestination.get(destination) ?? same.scale)?.toolMs ?? 0);
+    const needed = path
+      ? probeDeadline(path.rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs)
+      : undefined;
+    // Stopped before its tool could say anything: no evidence either way, so it runs again, with
+    // at least twice the wait that was too short for the tool to start.
+    if (o.timedOut) {
+      probes.push(o.probe);
+      need =
+        needed === undefined || need === undefined ? undefined : Math.max(need, needed, 2 * waits.connectMs);
+      continue;
+    }
+    // Failed before any cut could have ended it: decided by the tool itself.
+    if (o.durationMs < 0.8 * shorter) continue;
+    // Both waits come from one estimate (the ping wait is the connect wait, capped at ping's ceiling).
+    if (
+      path &&
+      probeDeadline(
+        path.rttMs,
+        CONNECT_CEILING_MS,
+        DEADLINE_FLOOR_MS,
+        (toolMs * DECIDE_TOOL_FACTOR) / TOOL_FACTOR,
+      ) > waits.connectMs
+    ) {
+      probes.push(o.probe);
+      need = need === undefined || needed === undefined ? undefined : Math.max(need, needed);
+    }
+  }
+  return {
+    probes,
+    waits:
+      probes.length === 0 || need === undefined
+        ? undefined
+        : { pingMs: Math.min(PING_CEILING_MS, need), connectMs: Math.min(CONNECT_CEILING_MS, need) },
+  };
+}
+
+/** curl keeps its own connect timeout (the HTTPS check; the TCP check where the node has no Perl). */
+function cutInsideTool(o: ProbeOutput): boolean {
+  if (o.probe === PROBE.httpsApiServer) return true;
+  return splitPeerProbeKey(o.probe)?.kind === 'tcp-node' && !/^tcp-connect /m.test(o.stdout);
+}
+
+/**
+ * Whether a failed network probe ended the way a cut ends one: its tool waited and heard nothing
+ * (ping: no reply, no ICMP error and no error of its own; a TCP connect or curl: timed out), or it
+ * was stopped before it could say (timedOut, which includes a cut that came before the tool had
+ * set up its own handling of the signal). Anything else (refused, unreachable, an ICMP error, could
+ * not send) is the path's own answer however long the tool took to start on a busy node, so it is
+ * never run again for want of time.
+ */
+export function endedWithoutAnswer(o: ProbeOutput): boolean {
+  if (o.timedOut || o.exitCode === null) return true;
+  if (usesPing(o.probe))
+    // A cut ping prints its statistics on stdout and nothing on stderr; an ICMP error comes back as
+    // a `From <router> icmp_seq=…` line; exit 2 is "could not send".
+    return o.exitCode === 1 && o.stderr.trim() === '' && !/^From \S+ icmp_seq=/m.test(o.stdout);
+  const parsed = o.probe === PROBE.httpsApiServer ? parseHttps(o) : parseTcpConnect(o);
+  if (parsed.status !== 'ok') return true;
+  return 'outcome' in parsed.value
+    ? parsed.value.outcome === 'timeout'
+    : parsed.value.tcpFailure === 'timeout';
+}
+
+/** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */
+function usesPing(key: string): boolean {
+  if (key === PROBE.pingControlPlane) return true;
+  const kind = splitPeerProbeKey(key)?.kind;
+  return kind === 'ping-node' || kind === 'overlay-ping' || kind === 'overlay-df-ping';
+}
