@@ -24,29 +24,40 @@ export type BundledProbe = Omit<PlannedProbe, 'key'> & { readonly key: string };
 export const PROBE_OUTPUT_CAP = 1024 * 1024;
 
 // Variables the runner needs after a probe's own code ran are named `_nc…`, so a probe's
-// variables (a command is shell text, run in the runner's shell by `net`) cannot clobber them.
+// variables (a command is shell text, run in the runner's shell by `net` and `quick`) cannot
+// clobber them; `inline` (below) keeps any command that could from running in the runner's shell.
 // A self-timed probe that died of the cut's own signal (130 SIGINT, 142 SIGALRM: on a busy node the
 // cut can come before ping or Perl has set up its handler) was cut before it could say anything:
 // it reads as a timeout (124), never as an answer.
-const RUNNER = sh`d=$(mktemp -d) || exit 70
-trap 'rm -rf "$d"' EXIT
+//
+// Frames are files named <number>.a (header, or the whole frame), .b (a capped probe's output) and
+// .c (its trailer), numbers of one width, concatenated in name order at the end (LC_ALL=C: a
+// locale's collation may not sort by byte). Output that may grow with the cluster is cut to
+// _nc_cap bytes by one `find` for the whole bundle, not a `head` per probe.
+const RUNNER = sh`_nc_d=\${TMPDIR:-/tmp}/$_nc_B; mkdir -m 700 "$_nc_d" || exit 70
+trap 'rm -rf "$_nc_d"' EXIT
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
-begin() { printf "\\n%s BEGIN %s %s\\n" "$B" "$1" "$2"; }
-end() { printf "\\n%s STDERR\\n" "$B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$B" "$2" "$3"; }
-run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$4"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame" ) & }
-net() { ( _nc_f=$d/$1; _nc_T=$3; exec > "$_nc_f.frame" 2> "$_nc_f.err"; eval "$TOOLS"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
-quick() { { begin "$2" "$3"; now; _nc_s=$_nc_t; ( eval "$3" ) 2> "$d/$1.err"; rc=$?; now; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }
-capped() { now; _nc_s=$_nc_t; ( eval "$3" ) > "$d/$1.out" 2> "$d/$1.err"; rc=$?; now; { begin "$2" "$3"; head -c "$CAP" "$d/$1.out"; end "$d/$1.err" "$rc" "$((_nc_t - _nc_s))"; } > "$d/$1.frame"; }`;
+begin() { printf "\\n%s BEGIN %s %s\\n" "$_nc_B" "$1" "$2"; }
+end() { printf "\\n%s STDERR\\n" "$_nc_B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$_nc_B" "$2" "$3"; }
+run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$_nc_d/$1.o" 2> "$_nc_d/$1.err"; _nc_rc=$?; now; { begin "$2" "$4"; head -c "$_nc_cap" "$_nc_d/$1.o"; end "$_nc_d/$1.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$1.a" ) & }
+net() { ( _nc_f=$_nc_d/$1; _nc_T=$3; exec > "$_nc_f.a" 2> "$_nc_f.err"; eval "$_nc_tools"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
+inline() { eval "$1"; }
+alone() { ( eval "$1" ); }
+quick() { _nc_i=$1; _nc_k=$2; _nc_c=$3; _nc_how=$4; { begin "$_nc_k" "$_nc_c"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } 2> "$_nc_d/$_nc_i.err"; _nc_rc=$?; now; end "$_nc_d/$_nc_i.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$_nc_i.a"; }
+capped() { _nc_i=$1; _nc_k=$2; _nc_c=$3; _nc_how=$4; begin "$_nc_k" "$_nc_c" > "$_nc_d/$_nc_i.a"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } > "$_nc_d/$_nc_i.b" 2> "$_nc_d/$_nc_i.err"; _nc_rc=$?; now; end "$_nc_d/$_nc_i.err" "$_nc_rc" "$((_nc_t - _nc_s))" > "$_nc_d/$_nc_i.c"; }`;
 
 // The overlay peers are the gateways of flannel.1's routes, read from `ip -j` (a JSON key, not
-// the text layout); the probe's MTU from /sys. Each ping's exit code decides, as for pingHost.
+// the text layout; split on commas by the shell, no grep) and kept only when they look like an
+// IPv4 address, since they end up in a command; the probe's MTU from /sys. Each ping's exit code
+// decides, as for pingHost.
 const OVERLAY = sh`mtu=1450; read -r mtu 2>/dev/null < /sys/class/net/flannel.1/mtu
 case "$mtu" in ''|*[!0-9]*) mtu=1450;; esac
 size=$((mtu - 28))
-j=1000
-n=0; seen=' '
-for g in $(ip -j -4 route show dev flannel.1 2>/dev/null | grep -o '"gateway":"[0-9.]*"'); do
-  gw=\${g##*:}; gw=\${gw#?}; gw=\${gw%?}
+j=100000
+n=0; seen=' '; gws=
+IFS=,; for g in $(ip -j -4 route show dev flannel.1 2>/dev/null); do case "$g" in *'"gateway":"'*) g=\${g#*'"gateway":"'}; gws="$gws \${g%%'"'*}";; esac; done; unset IFS
+for gw in $gws; do
+  case "$gw" in *[!0-9.]*|'') continue;; esac
   case "$seen" in *" $gw "*) continue;; esac
   [ "$n" -lt "$MAXPEERS" ] || break
   n=$((n + 1)); seen="$seen$gw "
@@ -54,8 +65,11 @@ for g in $(ip -j -4 route show dev flannel.1 2>/dev/null | grep -o '"gateway":"[
   j=$((j + 1)); net "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
-const COLLECT = sh`wait
-cat "$d"/*.frame && printf "\\n%s DONE\\n" "$B"`;
+const COLLECT = sh`cat "$_nc_d"/*.[abc] && printf "\\n%s DONE\\n" "$_nc_B"`;
+
+/** Cuts each capped output to _nc_cap bytes: one `find` for the bundle, `head` only where needed. */
+const CUT = sh`IFS='
+'; for _nc_f in $(find "$_nc_d" -name '*.b' -size +"$_nc_cap"c 2>/dev/null); do head -c "$_nc_cap" "$_nc_f" > "$_nc_f.t" && mv "$_nc_f.t" "$_nc_f"; done; unset IFS`;
 
 /**
  * The network tools as the self-timed probes see them (shell functions, defined only in their
@@ -93,16 +107,16 @@ export function buildBundle(
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
-    sh`B=${boundary}; CAP=${PROBE_OUTPUT_CAP}; TOOLS=${networkTools(waits)}`,
+    sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; LC_ALL=C`,
     RUNNER,
-    // Every process costs: on a busy node, or a small VM, starting one takes milliseconds, and a
-    // bundle of 30 probes per node on four nodes is hundreds of them. So output is written straight
-    // into its frame (no copy per probe), cut with `head` only where it grows with the cluster, and
-    // stderr is copied only when there is some. Network probes each run in the background: the
-    // self-timed ones (ping, curl, Perl: network-tools above) without a second shell or `timeout`,
-    // any other under its own `timeout`. Quick local reads run one after another in a few
-    // background shells (a few lanes, because the firewall dumps alone take tens of ms each),
-    // bounded by the bundle's deadline.
+    // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
+    // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
+    // written straight into its frame (no copy per probe), capped by one `find` where it grows with
+    // the cluster, and stderr is copied only when there is some. Network probes each run in the
+    // background: the self-timed ones (ping, curl, Perl: network-tools above) without a second
+    // shell, any other under its own `timeout`. Quick local reads run one after another, in the
+    // lane's own shell where the command allows (runsInline), in a few lanes (the firewall dumps
+    // alone take tens of ms each), bounded by the bundle's deadline.
     ...probes.flatMap((p, i) => {
       if (p.quick) return [];
       const t = seconds(p.timeoutMs);
@@ -117,36 +131,50 @@ export function buildBundle(
   // its own priority, so the local reads it starts from here on (the firewall dumps are most of a
   // bundle's work) never hold up a probe whose run decides how long a cut probe waits. Without
   // renice (bsdutils) they simply run at the same priority.
+  const timed = overlay !== undefined || probes.some((p) => !p.quick);
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
+  if (timed) parts.push(sh`renice -n 10 -p $$ >/dev/null 2>&1`);
+  // The last lane runs in the bundle's own shell (one fork fewer). A bundle without network probes
+  // (a peer's) has one lane: nothing runs beside it, and its few reads are not its node's long pole.
+  const lanes = quickLanes(probes, timed ? QUICK_LANES : 1);
   parts.push(
-    sh`renice -n 10 -p $$ >/dev/null 2>&1`,
-    ...quickLanes(probes).map((lane) =>
-      script(
-        sh`(`,
-        ...lane.map(({ p, i }) =>
-          p.capOutput
-            ? sh`capped ${i} ${p.key} ${p.command.text}`
-            : sh`quick ${i} ${p.key} ${p.command.text}`,
-        ),
-        sh`true`,
-        sh`) &`,
-      ),
-    ),
+    ...lanes.map((lane, n) => {
+      const reads = lane.map(({ p, i }) => {
+        const how = runsInline(p.command.text) ? 'inline' : 'alone';
+        return p.capOutput
+          ? sh`capped ${i} ${p.key} ${p.command.text} ${how}`
+          : sh`quick ${i} ${p.key} ${p.command.text} ${how}`;
+      });
+      return n === lanes.length - 1 ? script(...reads) : script(sh`(`, ...reads, sh`true`, sh`) &`);
+    }),
   );
+  parts.push(sh`wait`);
+  if (probes.some((p) => p.quick && p.capOutput)) parts.push(CUT);
   parts.push(COLLECT);
   const slowest = Math.max(...probes.map((p) => p.timeoutMs), overlay?.timeoutMs ?? 0);
   return { command: script(...parts), boundary, timeoutMs: slowest + 3000 };
 }
 
+/**
+ * Whether a quick probe's command may run in its lane's own shell (no subshell: on a small VM a fork
+ * costs a millisecond or more, and a bundle has dozens of quick probes). Only a command that cannot
+ * end or change that shell: no exit, exec, trap, return, shift, cd, set with options, IFS, and none
+ * of the runner's own variables. Any other runs in a subshell of its own, as before. Probes of one
+ * lane share its variables, so each sets what it reads.
+ */
+export function runsInline(text: string): boolean {
+  return !/\b(exit|exec|trap|return|shift|cd|eval|IFS|readonly|unset)\b|\bset\s+[-+][^-]|_nc_/.test(text);
+}
+
 /** Background shells the quick local reads are spread over (round robin, in plan order). */
 export const QUICK_LANES = 3;
 
-function quickLanes(probes: readonly BundledProbe[]): { p: BundledProbe; i: number }[][] {
-  const lanes: { p: BundledProbe; i: number }[][] = Array.from({ length: QUICK_LANES }, () => []);
+function quickLanes(probes: readonly BundledProbe[], count: number): { p: BundledProbe; i: number }[][] {
+  const lanes: { p: BundledProbe; i: number }[][] = Array.from({ length: count }, () => []);
   let next = 0;
   probes.forEach((p, i) => {
     if (!p.quick) return;
-    lanes[next % QUICK_LANES]!.push({ p, i });
+    lanes[next % count]!.push({ p, i });
     next++;
   });
   return lanes.filter((lane) => lane.length > 0);

@@ -7,10 +7,12 @@ import { TCP_CONNECT_PERL } from './tcp-connect-script.js';
  * comes from the JSON list of links (iproute2 would say so only in English, with exit 1 from ip and
  * 255 from bridge). Not from /sys/class/net: a process that entered a network namespace without
  * remounting /sys sees the host's devices there. The list is read only when `command` failed, so a
- * node with the device pays one process, not two; the output is kept only when it succeeded.
+ * node with the device pays one process, not two. These tools print nothing on stdout when they
+ * fail (the device is missing, the feature cannot be read), so the first try's output is not held
+ * back in the shell; the retry gives the failure's own message and code.
  */
 function onDevice(device: string, command: RemoteCommand): RemoteCommand {
-  return around`o=$(${command} 2>/dev/null) && { printf '%s\\n' "$o"; exit 0; }; l=$(LC_ALL=C ip -j link show) || exit; case "$l" in *${`"ifname":"${device}"`}*) ${command};; *) echo NODEV;; esac`;
+  return around`if ${command} 2>/dev/null; then :; elif l=$(LC_ALL=C ip -j link show); then case "$l" in *${`"ifname":"${device}"`}*) ${command};; *) echo NODEV;; esac; else false; fi`;
 }
 
 /** curl's connect and overall budget, and the Perl check's (seconds). */
@@ -39,8 +41,9 @@ export const probeCommands = {
   routeGet: (address: string): RemoteCommand => sh`LC_ALL=C ip -j route get ${address}`,
   cniConfigDir: (): RemoteCommand =>
     sh`if [ -d /etc/cni/net.d ]; then echo 'DIR /etc/cni/net.d'; ls -1A /etc/cni/net.d; else echo 'NODIR /etc/cni/net.d'; fi`,
+  /** Read by the shell (a few short lines), not `cat`: one process fewer on every node. */
   subnetEnv: (): RemoteCommand =>
-    sh`if [ -e /run/flannel/subnet.env ]; then cat /run/flannel/subnet.env; else echo NOFILE; fi`,
+    sh`if [ -e /run/flannel/subnet.env ]; then while read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < /run/flannel/subnet.env; else echo NOFILE; fi`,
   iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
   /** Read by column (the 4th is Local Address:Port), not by wording; -H drops the header. */
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
@@ -48,18 +51,19 @@ export const probeCommands = {
   fdb: (device: string): RemoteCommand => onDevice(device, sh`LC_ALL=C bridge -j fdb show dev ${device}`),
   neigh: (device: string): RemoteCommand => onDevice(device, sh`LC_ALL=C ip -j neigh show dev ${device}`),
   /**
-   * Straight from /proc/sys (procps' sysctl is not on a minimal node), with `cat`: not the shell's
-   * `read`, which reads a byte at a time, and many /proc/sys files answer only a read at offset 0
-   * (nf_conntrack_max 262144 reads as "2"). A key whose file does not exist prints an empty value:
-   * that is the fact (br_netfilter not loaded).
+   * Straight from /proc/sys (procps' sysctl is not on a minimal node), one `grep -H` for both
+   * files: not the shell's `read`, which reads a byte at a time, and many /proc/sys files answer only
+   * a read at offset 0 (nf_conntrack_max 262144 reads as "2"). A key whose file does not exist
+   * prints an empty value: that is the fact (br_netfilter not loaded).
    */
   sysctls: (): RemoteCommand =>
-    sh`printf 'net.ipv4.ip_forward=%s\\nnet.bridge.bridge-nf-call-iptables=%s\\n' "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" "$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)"`,
+    sh`f=; b=; for l in $(grep -H -s '' /proc/sys/net/ipv4/ip_forward /proc/sys/net/bridge/bridge-nf-call-iptables); do case "$l" in /proc/sys/net/ipv4/ip_forward:*) f=\${l#*:};; /proc/sys/net/bridge/bridge-nf-call-iptables:*) b=\${l#*:};; esac; done; printf 'net.ipv4.ip_forward=%s\\nnet.bridge.bridge-nf-call-iptables=%s\\n' "$f" "$b"`,
   /** The Flannel container log on disk: readable when the API server is not. */
   flannelLog: (): RemoteCommand =>
     // Only the newest file: kubelet starts a new N.log per container restart, and lines from a
     // previous run (an error since fixed) must not count as current facts.
-    sh`f=$(ls -1t /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log 2>/dev/null | head -n 1); if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
+    // The newest by the shell's own `-nt` (no ls, no head).
+    sh`f=; for g in /var/log/pods/*_kube-flannel-ds-*/kube-flannel/*.log; do [ -f "$g" ] || continue; if [ -z "$f" ] || [ "$g" -nt "$f" ]; then f=$g; fi; done; if [ -n "$f" ]; then echo "LOG $f"; tail -n 60 "$f"; else echo NOLOG; fi`,
   /**
    * TCP reachability of a peer port: the connect() errno by name from Perl (perl-base is on every
    * Debian/Ubuntu node); where there is no Perl, curl's exit code (7 rejected, 28 timed out).
@@ -77,18 +81,19 @@ export const probeCommands = {
    * config. No nmcli, or nmcli's exit 8 (NetworkManager not running), means it cannot interfere.
    */
   networkManager: (): RemoteCommand =>
-    sh`if ! command -v nmcli >/dev/null 2>&1; then echo NONMCLI; exit 0; fi; LC_ALL=C nmcli -t -f DEVICE,STATE dev; echo "NMCLI $?"; for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf /run/NetworkManager/conf.d/*.conf /usr/lib/NetworkManager/conf.d/*.conf; do [ -f "$f" ] && grep -H '^[[:space:]]*unmanaged-devices' "$f" | sed 's/^/CONF /'; done; true`,
+    sh`if ! command -v nmcli >/dev/null 2>&1; then echo NONMCLI; else LC_ALL=C nmcli -t -f DEVICE,STATE dev; echo "NMCLI $?"; for f in /etc/NetworkManager/NetworkManager.conf /etc/NetworkManager/conf.d/*.conf /run/NetworkManager/conf.d/*.conf /usr/lib/NetworkManager/conf.d/*.conf; do [ -f "$f" ] && grep -H '^[[:space:]]*unmanaged-devices' "$f" | sed 's/^/CONF /'; done; true; fi`,
   /** Offload features of a device (`ethtool -k`), NODEV without the device, NOETHTOOL without ethtool. */
   ethtoolFeatures: (device: string): RemoteCommand =>
-    around`if ! command -v ethtool >/dev/null 2>&1; then echo NOETHTOOL; exit 0; fi; ${onDevice(device, sh`LC_ALL=C ethtool -k ${device}`)}`,
+    around`if ! command -v ethtool >/dev/null 2>&1; then echo NOETHTOOL; else ${onDevice(device, sh`LC_ALL=C ethtool -k ${device}`)}; fi`,
   /**
-   * The kernel release and the kernel log's VXLAN checksum errors, filtered on the node as it
+   * The kernel release (read by the shell: this /proc file answers reads at any offset) and the
+   * kernel log's VXLAN checksum errors, filtered on the node as it
    * streams by (the ring buffer is large), then `DMESG <exit code>`. dmesg needs CAP_SYSLOG where
    * dmesg_restrict=1: its failure (its `dmesg: …` line and the code) is printed, not fatal. Kernel
    * lines carry a `[timestamp]` prefix, so none can pass for the status or the error line.
    */
   kernelLog: (): RemoteCommand =>
-    sh`echo "KERNEL $(uname -r)"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; exit 0; fi; { LC_ALL=C dmesg 2>&1; echo "DMESG $?"; } | grep -E -e 'bad checksum' -e '^dmesg: ' -e '^DMESG -?[0-9]+$' | tail -n 22`,
+    sh`k=; read -r k < /proc/sys/kernel/osrelease; [ -n "$k" ] || k=$(uname -r); echo "KERNEL $k"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; else { LC_ALL=C dmesg 2>&1; echo "DMESG $?"; } | grep -E -e 'bad checksum' -e '^dmesg: ' -e '^DMESG -?[0-9]+$' | tail -n 22; fi`,
   /**
    * The conntrack table's fill from /proc (the count is per network namespace, the max is the
    * node's), and the kernel's last "table full" lines where dmesg may be read (informational):
@@ -96,7 +101,7 @@ export const probeCommands = {
    * only then and reading the whole kernel log is the costliest part of the probe.
    */
   conntrack: (): RemoteCommand =>
-    sh`c=$(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null); m=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null); printf 'COUNT %s\\nMAX %s\\n' "$c" "$m"; case "$c:$m" in *[!0-9:]*|:*|*:) exit 0;; esac; if [ "$((c * 10))" -ge "$((m * 8))" ]; then LC_ALL=C dmesg 2>/dev/null | sed -n '/nf_conntrack: table full/s/^/LOG /p' | tail -n 3; fi; true`,
+    sh`c=; m=; for l in $(grep -H -s '' /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max); do case "$l" in */nf_conntrack_count:*) c=\${l#*:};; */nf_conntrack_max:*) m=\${l#*:};; esac; done; printf 'COUNT %s\\nMAX %s\\n' "$c" "$m"; case "$c:$m" in *[!0-9:]*|:*|*:) ;; *) if [ "$((c * 10))" -ge "$((m * 8))" ]; then LC_ALL=C dmesg 2>/dev/null | sed -n '/nf_conntrack: table full/s/^/LOG /p' | tail -n 3; fi;; esac; true`,
   /** Native nftables, every family (firewalld, ufw, nftables.service and iptables-nft's own tables). */
   nftRuleset: (): RemoteCommand =>
     sh`if command -v nft >/dev/null 2>&1; then LC_ALL=C nft -j list ruleset; else echo NOTOOL; fi`,

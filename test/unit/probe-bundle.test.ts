@@ -4,7 +4,14 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { buildBundle, PROBE_OUTPUT_CAP, parseBundle, QUICK_LANES } from '../../src/probes/probe-bundle.js';
+import {
+  buildBundle,
+  PROBE_OUTPUT_CAP,
+  parseBundle,
+  QUICK_LANES,
+  runsInline,
+} from '../../src/probes/probe-bundle.js';
+import { PROBES } from '../../src/probes/probe-registry.js';
 import { sh } from '../../src/ssh/remote-command.js';
 
 function runLocally(text: string): string {
@@ -71,6 +78,48 @@ describe('probe bundle', () => {
     assert.equal(by.bulky?.stdout.length, PROBE_OUTPUT_CAP);
     assert.equal(by.bulky?.truncated, true);
     assert.deepEqual({ out: by.quiet?.stdout, err: by.quiet?.stderr }, { out: 'x', err: '' });
+  });
+
+  it('quick probes run in the lane shell, and what they set there cannot reach the runner', () => {
+    // Positional parameters, the runner's old variable names, a failing command: the frames after
+    // them (one lane: the bundle has no network probe) still come back whole.
+    const probes = [
+      {
+        key: 'sets',
+        command: sh`set -- x y z; d=/nonexistent; B=x; rc=9; o=1; printf '%s' "$1$3"`,
+        timeoutMs: 3000,
+        quick: true,
+      },
+      { key: 'fails', command: sh`false`, timeoutMs: 3000, quick: true },
+      { key: 'bulky', command: sh`printf big`, timeoutMs: 3000, quick: true, capOutput: true },
+    ];
+    for (const p of probes) assert.equal(runsInline(p.command.text), true, p.key);
+    const bundle = buildBundle(probes, undefined);
+    const by = Object.fromEntries(
+      parseBundle('n1', bundle, probes, runLocally(bundle.command.text)).map((o) => [o.probe, o]),
+    );
+    assert.deepEqual(Object.fromEntries(Object.entries(by).map(([k, o]) => [k, [o.stdout, o.exitCode]])), {
+      sets: ['xz', 0],
+      fails: ['', 1],
+      bulky: ['big', 0],
+    });
+  });
+
+  it('every quick probe of the registry can run without a subshell of its own', () => {
+    // A command that exits, execs or changes the shell (see runsInline) costs a fork per run.
+    const ctx = {
+      controlPlaneHost: '198.18.0.10',
+      apiServerLivez: 'https://198.18.0.10:6443/livez',
+      apiServerHost: '198.18.0.10',
+      apiServerPort: 6443,
+    };
+    const heavy = Object.entries(PROBES)
+      .filter(([, spec]) => spec.quick && !runsInline(spec.command(ctx).text))
+      .map(([key]) => key);
+    assert.deepEqual(heavy, []);
+    assert.equal(runsInline('echo a; exit 0'), false);
+    assert.equal(runsInline('_nc_d=/'), false);
+    assert.equal(runsInline('set -e; true'), false);
   });
 
   it('a self-timed network probe whose tool hangs is still ended by the guard around that tool', () => {
