@@ -210,5 +210,19 @@ export function parseBundle(
       durationMs: Number(m[6]),
     });
   }
-  return outputs;
+  return outputs.map((o) => sameAs(o, outputs));
+}
+
+/**
+ * A probe that found its tool to be the very file another probe of the bundle ran prints only
+ * `SAME <key>` (iptables-save beside iptables-nft-save: probe-commands.ts); it gets that probe's
+ * output, and its command, since that is what ran. Without that output it stays as it is (and
+ * reads as unparsable), never as empty.
+ */
+function sameAs(o: ProbeOutput, all: readonly ProbeOutput[]): ProbeOutput {
+  const key = o.exitCode === 0 ? /^SAME (\S+)\n$/.exec(o.stdout)?.[1] : undefined;
+  const source = key === undefined ? undefined : all.find((x) => x.probe === key && x !== o);
+  if (!source) return o;
+  const { probe, node, durationMs } = o;
+  return { ...source, probe, node, durationMs: Math.max(durationMs, source.durationMs) };
 }

@@ -44,7 +44,15 @@ export const probeCommands = {
   /** Read by the shell (a few short lines), not `cat`: one process fewer on every node. */
   subnetEnv: (): RemoteCommand =>
     sh`if [ -e /run/flannel/subnet.env ]; then while read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < /run/flannel/subnet.env; else echo NOFILE; fi`,
-  iptablesSave: (): RemoteCommand => sh`LC_ALL=C iptables-save`,
+  /**
+   * The rules of the backend plain `iptables` uses. Where `iptables-save` is the very file that
+   * iptables-nft-save or iptables-legacy-save is (alternatives symlinks, as on Debian, Ubuntu and
+   * RHEL; the shell's `-ef`, found along PATH as the shell would), it prints `SAME <that probe>`
+   * instead of dumping the same rules twice, and the bundle's reader copies that probe's output
+   * (probe-bundle.ts). Anything else, a wrapper script say, runs as itself.
+   */
+  iptablesSave: (): RemoteCommand =>
+    sh`s=; n=; g=; p=$PATH:; while [ -n "$p" ]; do x=\${p%%:*}; p=\${p#*:}; [ -n "$s" ] || { [ -x "$x/iptables-save" ] && s=$x/iptables-save; }; [ -n "$n" ] || { [ -x "$x/iptables-nft-save" ] && n=$x/iptables-nft-save; }; [ -n "$g" ] || { [ -x "$x/iptables-legacy-save" ] && g=$x/iptables-legacy-save; }; done; if [ -n "$s" ] && [ -n "$n" ] && [ "$s" -ef "$n" ]; then echo 'SAME iptables-nft-save'; elif [ -n "$s" ] && [ -n "$g" ] && [ "$s" -ef "$g" ] && [ -e /proc/net/ip_tables_names ]; then echo 'SAME iptables-legacy-save'; else LC_ALL=C iptables-save; fi`,
   /** Read by column (the 4th is Local Address:Port), not by wording; -H drops the header. */
   listeningTcp: (): RemoteCommand => sh`LC_ALL=C ss -Hltn`,
   routes: (): RemoteCommand => sh`LC_ALL=C ip -j route show`,

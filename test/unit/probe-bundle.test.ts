@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import {
   QUICK_LANES,
   runsInline,
 } from '../../src/probes/probe-bundle.js';
+import { probeCommands } from '../../src/probes/probe-commands.js';
 import { PROBES } from '../../src/probes/probe-registry.js';
 import { sh } from '../../src/ssh/remote-command.js';
 
@@ -120,6 +121,37 @@ describe('probe bundle', () => {
     assert.equal(runsInline('echo a; exit 0'), false);
     assert.equal(runsInline('_nc_d=/'), false);
     assert.equal(runsInline('set -e; true'), false);
+  });
+
+  it('iptables-save that is the same file as iptables-nft-save is not run twice; a wrapper is', () => {
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncbundle-ipt-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(path.join(bin, 'xtables-nft-multi'), '#!/bin/sh\necho "*filter from $(basename "$0")"\n');
+    chmodSync(path.join(bin, 'xtables-nft-multi'), 0o755);
+    symlinkSync('xtables-nft-multi', path.join(bin, 'iptables-nft-save'));
+    symlinkSync('iptables-nft-save', path.join(bin, 'iptables-save'));
+    const probes = [
+      { key: 'iptables-save', command: probeCommands.iptablesSave(), timeoutMs: 3000, quick: true },
+      { key: 'iptables-nft-save', command: probeCommands.iptablesNftSave(), timeoutMs: 3000, quick: true },
+      { key: 'orphan', command: sh`echo 'SAME nothing-here'`, timeoutMs: 3000, quick: true },
+    ];
+    const run = () => {
+      const bundle = buildBundle(probes, undefined);
+      const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      return Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    };
+    const linked = run();
+    assert.equal(linked['iptables-save']?.stdout, '*filter from iptables-nft-save\n');
+    assert.equal(linked['iptables-save']?.command, probes[1]!.command.text);
+    assert.equal(linked.orphan?.stdout, 'SAME nothing-here\n');
+    // A wrapper of its own (not the same file) runs as itself.
+    rmSync(path.join(bin, 'iptables-save'));
+    writeFileSync(path.join(bin, 'iptables-save'), '#!/bin/sh\necho "*filter from a wrapper"\n');
+    chmodSync(path.join(bin, 'iptables-save'), 0o755);
+    assert.equal(run()['iptables-save']?.stdout, '*filter from a wrapper\n');
   });
 
   it('a self-timed network probe whose tool hangs is still ended by the guard around that tool', () => {
