@@ -48,9 +48,7 @@ class SharedTls implements SecurityAuthentication {
     if (!(made instanceof Agent) || made.constructor !== Agent) return;
     const o = made.options;
     const key = createHash('sha256')
-      .update(
-        JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername]),
-      )
+      .update(JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername]))
       .digest('hex');
     if (this.shared?.key !== key) {
       this.shared?.agent.destroy();
