@@ -134,18 +134,20 @@ export function buildBundle(
   const timed = overlay !== undefined || probes.some((p) => !p.quick);
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
   if (timed) parts.push(sh`renice -n 10 -p $$ >/dev/null 2>&1`);
-  // The last lane runs in the bundle's own shell (one fork fewer). A bundle without network probes
-  // (a peer's) has one lane: nothing runs beside it, and its few reads are not its node's long pole.
+  // A bundle without network probes (a peer's) has one lane: nothing runs beside it, and its few
+  // reads are not its node's long pole. Every lane is a shell of its own, even the only one: a
+  // command the shell cannot parse ends the shell that evals it, and the bundle's own shell must
+  // live to send back every frame.
   const lanes = quickLanes(probes, timed ? QUICK_LANES : 1);
   parts.push(
-    ...lanes.map((lane, n) => {
+    ...lanes.map((lane) => {
       const reads = lane.map(({ p, i }) => {
         const how = runsInline(p.command.text) ? 'inline' : 'alone';
         return p.capOutput
           ? sh`capped ${i} ${p.key} ${p.command.text} ${how}`
           : sh`quick ${i} ${p.key} ${p.command.text} ${how}`;
       });
-      return n === lanes.length - 1 ? script(...reads) : script(sh`(`, ...reads, sh`true`, sh`) &`);
+      return script(sh`(`, ...reads, sh`true`, sh`) &`);
     }),
   );
   parts.push(sh`wait`);

@@ -106,6 +106,17 @@ describe('probe bundle', () => {
     });
   });
 
+  it('a command the shell cannot parse never costs the bundle its other frames', () => {
+    const probes = [
+      { key: 'broken', command: sh`if true; then echo x; fi; case`, timeoutMs: 3000, quick: true },
+      { key: 'fine', command: sh`echo fine`, timeoutMs: 3000, quick: true },
+    ];
+    const bundle = buildBundle(probes, undefined);
+    const stdout = runLocally(bundle.command.text);
+    // The lane that evals it may die with it (dash does); the bundle's shell still sends what came back.
+    assert.ok(stdout.includes(`${bundle.boundary} DONE`), 'the bundle ran to its end');
+  });
+
   it('every quick probe of the registry can run without a subshell of its own', () => {
     // A command that exits, execs or changes the shell (see runsInline) costs a fork per run.
     const ctx = {
