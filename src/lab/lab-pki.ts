@@ -3,12 +3,14 @@ import path from 'node:path';
 import { run } from './lab-exec.js';
 import type { LabState } from './lab-state.js';
 
-/** A lab CA and a serving certificate for the API stand-in on the control plane's address. */
-export async function makeCertificates(state: LabState): Promise<void> {
-  const pki = path.join(state.stateDir, 'pki');
-  await mkdir(pki, { recursive: true });
-  const cp = state.specs[0]!;
-  await run([
+/** The openssl command for a self-signed P-256 certificate and its key (`extra`: say, an -addext). */
+export function selfSignedCertCommand(
+  subject: string,
+  files: { key: string; cert: string },
+  days: number,
+  extra: readonly string[] = [],
+): string[] {
+  return [
     'openssl',
     'req',
     '-x509',
@@ -18,14 +20,29 @@ export async function makeCertificates(state: LabState): Promise<void> {
     'ec_paramgen_curve:prime256v1',
     '-nodes',
     '-days',
-    '30',
+    String(days),
     '-subj',
-    `/CN=netcheck-lab-${state.labId}-ca`,
+    subject,
     '-keyout',
-    path.join(pki, 'ca.key'),
+    files.key,
     '-out',
-    state.caPath,
-  ]);
+    files.cert,
+    ...extra,
+  ];
+}
+
+/** A lab CA and a serving certificate for the API stand-in on the control plane's address. */
+export async function makeCertificates(state: LabState): Promise<void> {
+  const pki = path.join(state.stateDir, 'pki');
+  await mkdir(pki, { recursive: true });
+  const cp = state.specs[0]!;
+  await run(
+    selfSignedCertCommand(
+      `/CN=netcheck-lab-${state.labId}-ca`,
+      { key: path.join(pki, 'ca.key'), cert: state.caPath },
+      30,
+    ),
+  );
   await run([
     'openssl',
     'req',

@@ -8,40 +8,22 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import { coreClient } from '../../src/kube/kube-client.js';
+import { selfSignedCertCommand } from '../../src/lab/lab-pki.js';
 
 describe('Kubernetes client', () => {
   it('opens a new connection per call but resumes the TLS session instead of a full handshake', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nckube-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=apiserver',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const [command, ...args] = selfSignedCertCommand('/CN=apiserver', { key, cert }, 1, [
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    execFileSync(command!, args, { stdio: 'ignore' });
     const connections: boolean[] = [];
-    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [] }));
-      void req;
     });
     server.on('secureConnection', (socket: TLSSocket) => connections.push(socket.isSessionReused()));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
