@@ -17,6 +17,11 @@ export interface PlannedProbe {
   readonly selfTimed?: boolean;
   /** Output that grows with the cluster (rules, routes, addresses, FDB): cut at PROBE_OUTPUT_CAP on the node. */
   readonly capOutput?: boolean;
+  /**
+   * Probes of the same bundle whose output this one may stand for with a `SAME <key>` line (its tool
+   * is the very file theirs is: probe-bundle.ts's sameAs). Any other `SAME` line is output as it is.
+   */
+  readonly sameAs?: readonly string[];
 }
 
 export interface OverlayPingSpec {

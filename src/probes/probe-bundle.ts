@@ -31,9 +31,10 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // it reads as a timeout (124), never as an answer.
 //
 // Frames are files named <number>.a (header, or the whole frame), .b (a capped probe's output) and
-// .c (its trailer), numbers of one width, concatenated in name order at the end (LC_ALL=C: a
-// locale's collation may not sort by byte). Output that may grow with the cluster is cut to
-// _nc_cap bytes by one `find` for the whole bundle, not a `head` per probe.
+// .c (its trailer), concatenated in name order at the end: under LC_ALL=C, byte order, which keeps
+// each probe's three together whatever the numbers' widths ('.' sorts before any digit; a locale's
+// collation may ignore it). Output that may grow with the cluster is cut to _nc_cap bytes by one
+// `find` for the whole bundle, not a `head` per probe.
 const RUNNER = sh`_nc_d=\${TMPDIR:-/tmp}/$_nc_B; mkdir -m 700 "$_nc_d" || exit 70
 trap 'rm -rf "$_nc_d"' EXIT
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
@@ -212,18 +213,21 @@ export function parseBundle(
       durationMs: Number(m[6]),
     });
   }
-  return outputs.map((o) => sameAs(o, outputs));
+  const allowed = new Map(probes.map((p) => [p.key, p.sameAs ?? []]));
+  return outputs.map((o) => sameAs(o, outputs, allowed.get(o.probe) ?? []));
 }
 
 /**
  * A probe that found its tool to be the very file another probe of the bundle ran prints only
  * `SAME <key>` (iptables-save beside iptables-nft-save: probe-commands.ts); it gets that probe's
- * output, and its command, since that is what ran. Without that output it stays as it is (and
- * reads as unparsable), never as empty.
+ * output, and its command, since that is what ran. Only the probes its plan names (`sameAs`): from
+ * any other probe, or naming any other, the line is output like any other. Without that output it
+ * stays as it is (and reads as unparsable), never as empty.
  */
-function sameAs(o: ProbeOutput, all: readonly ProbeOutput[]): ProbeOutput {
+function sameAs(o: ProbeOutput, all: readonly ProbeOutput[], allowed: readonly string[]): ProbeOutput {
   const key = o.exitCode === 0 ? /^SAME (\S+)\n$/.exec(o.stdout)?.[1] : undefined;
-  const source = key === undefined ? undefined : all.find((x) => x.probe === key && x !== o);
+  const source =
+    key === undefined || !allowed.includes(key) ? undefined : all.find((x) => x.probe === key && x !== o);
   if (!source) return o;
   const { probe, node, durationMs } = o;
   return { ...source, probe, node, durationMs: Math.max(durationMs, source.durationMs) };

@@ -101,7 +101,7 @@ export const probeCommands = {
    * lines carry a `[timestamp]` prefix, so none can pass for the status or the error line.
    */
   kernelLog: (): RemoteCommand =>
-    sh`k=; read -r k < /proc/sys/kernel/osrelease; [ -n "$k" ] || k=$(uname -r); echo "KERNEL $k"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; else { LC_ALL=C dmesg 2>&1; echo "DMESG $?"; } | grep -E -e 'bad checksum' -e '^dmesg: ' -e '^DMESG -?[0-9]+$' | tail -n 22; fi`,
+    sh`k=; read -r k 2>/dev/null < /proc/sys/kernel/osrelease; [ -n "$k" ] || k=$(uname -r); echo "KERNEL $k"; if ! command -v dmesg >/dev/null 2>&1; then echo NODMESG; else { LC_ALL=C dmesg 2>&1; echo "DMESG $?"; } | grep -E -e 'bad checksum' -e '^dmesg: ' -e '^DMESG -?[0-9]+$' | tail -n 22; fi`,
   /**
    * The conntrack table's fill from /proc (the count is per network namespace, the max is the
    * node's), and the kernel's last "table full" lines where dmesg may be read (informational):

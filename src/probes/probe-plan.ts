@@ -21,6 +21,7 @@ function planned(sites: readonly ProbeSite[], ctx: ProbeContext): PlannedProbe[]
     quick: spec.quick,
     ...('selfTimed' in spec ? { selfTimed: spec.selfTimed } : {}),
     ...('capOutput' in spec ? { capOutput: spec.capOutput } : {}),
+    ...('sameAs' in spec ? { sameAs: spec.sameAs } : {}),
   }));
 }
 

@@ -53,6 +53,8 @@ export interface ProbeSpec<T> {
   readonly selfTimed?: boolean;
   /** Output that grows with the cluster: cut on the node (node-plan.ts). */
   readonly capOutput?: boolean;
+  /** Probes whose output this one may stand for with `SAME <key>` (node-plan.ts). */
+  readonly sameAs?: readonly ProbeKey[];
 }
 
 /** Probe keys (stable: recorded fixtures and diagnosis refer to them). */
@@ -162,6 +164,7 @@ export const PROBES = {
     parse: parseIptablesSave,
     runsOn: EVERY_NODE,
     ...bulky(5000),
+    sameAs: [PROBE.iptablesNftSave, PROBE.iptablesLegacySave],
   },
   [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local() },
   [PROBE.listening]: {

@@ -19,7 +19,7 @@
 export const TCP_CONNECT_PERL = [
   'use Errno; my ($s, $addr);',
   '$SIG{ALRM} = sub { print "tcp-connect ETIMEDOUT", chr 10; exit 1 };',
-  'if ($ARGV[0] =~ /^([0-9]+)[.]([0-9]+)[.]([0-9]+)[.]([0-9]+)$/ and socket($s, 2, 1, 6)) {',
+  'if ($ARGV[0] =~ /^([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})[.]([0-9]{1,3})$/ and !grep({ $_ > 255 } $1, $2, $3, $4) and socket($s, 2, 1, 6)) {',
   '$addr = pack("S n C4 x8", 2, $ARGV[1], $1, $2, $3, $4) } else {',
   'require Socket; my ($err, $ai) = Socket::getaddrinfo($ARGV[0], $ARGV[1], { socktype => Socket::SOCK_STREAM() });',
   'if ($err or !$ai) { print "tcp-connect unresolved", chr 10; exit 2 }',

@@ -142,9 +142,23 @@ describe('probe bundle', () => {
     symlinkSync('xtables-nft-multi', path.join(bin, 'iptables-nft-save'));
     symlinkSync('iptables-nft-save', path.join(bin, 'iptables-save'));
     const probes = [
-      { key: 'iptables-save', command: probeCommands.iptablesSave(), timeoutMs: 3000, quick: true },
+      {
+        key: 'iptables-save',
+        command: probeCommands.iptablesSave(),
+        timeoutMs: 3000,
+        quick: true,
+        sameAs: ['iptables-nft-save'],
+      },
       { key: 'iptables-nft-save', command: probeCommands.iptablesNftSave(), timeoutMs: 3000, quick: true },
-      { key: 'orphan', command: sh`echo 'SAME nothing-here'`, timeoutMs: 3000, quick: true },
+      {
+        key: 'orphan',
+        command: sh`echo 'SAME nothing-here'`,
+        timeoutMs: 3000,
+        quick: true,
+        sameAs: ['nothing-here'],
+      },
+      // A probe that may not stand for another (a node's tool printing the line) is output as it is.
+      { key: 'forged', command: sh`echo 'SAME iptables-nft-save'`, timeoutMs: 3000, quick: true },
     ];
     const run = () => {
       const bundle = buildBundle(probes, undefined);
@@ -158,6 +172,7 @@ describe('probe bundle', () => {
     assert.equal(linked['iptables-save']?.stdout, '*filter from iptables-nft-save\n');
     assert.equal(linked['iptables-save']?.command, probes[1]!.command.text);
     assert.equal(linked.orphan?.stdout, 'SAME nothing-here\n');
+    assert.equal(linked.forged?.stdout, 'SAME iptables-nft-save\n');
     // A wrapper of its own (not the same file) runs as itself.
     rmSync(path.join(bin, 'iptables-save'));
     writeFileSync(path.join(bin, 'iptables-save'), '#!/bin/sh\necho "*filter from a wrapper"\n');
