@@ -12,9 +12,9 @@ export class RoundTrips {
 
   /** The round trip (and answered probe run) to expect from `node`, or undefined when nothing has been seen. */
   estimate(node: string, handshakeMs: number | undefined): RoundTripEstimate | undefined {
-    const fromSsh = handshakeMs === undefined ? undefined : handshakeMs / HANDSHAKE_ROUND_TRIPS;
     const learnt = this.learnt.get(node);
-    if (fromSsh === undefined || handshakeMs === undefined) return learnt;
+    if (handshakeMs === undefined) return learnt;
+    const fromSsh = handshakeMs / HANDSHAKE_ROUND_TRIPS;
     // Before any of the node's tools has been seen to run, the handshake stands for how long the
     // node takes to start one now: it had the node start a session (and do the key exchange's
     // work), which on a busy node is most of a handshake, and most of a ping's run.

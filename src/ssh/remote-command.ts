@@ -59,7 +59,7 @@ export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Re
 
 /**
  * A command around other commands (each already built with `sh`), which are inserted as they are:
- * `around\`o=$(${inner} 2>/dev/null)\``. Values are quoted as by `sh`.
+ * `around\`if ${inner} 2>/dev/null; then :; else echo NODEV; fi\``. Values are quoted as by `sh`.
  */
 export function around(
   strings: TemplateStringsArray,
