@@ -30,13 +30,18 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // cut can come before ping or Perl has set up its handler) was cut before it could say anything:
 // it reads as a timeout (124), never as an answer.
 //
+// The temporary directory goes whatever ends the bundle: its end, the outer \`timeout\`'s TERM (sent
+// to the whole group: the lanes die with it), a closed channel (HUP, or PIPE at the first write).
+// A shell killed by a signal it does not trap runs no EXIT trap, and every cut bundle would leave
+// its directory behind in the node's /tmp. Subshells reset these traps: only this shell removes it.
+//
 // Frames are files named <number>.a (header, or the whole frame), .b (a capped probe's output) and
 // .c (its trailer), concatenated in name order at the end: under LC_ALL=C, byte order, which keeps
 // each probe's three together whatever the numbers' widths ('.' sorts before any digit; a locale's
 // collation may ignore it). Output that may grow with the cluster is cut to _nc_cap bytes by one
 // `find` for the whole bundle, not a `head` per probe.
 const RUNNER = sh`_nc_d=\${TMPDIR:-/tmp}/$_nc_B; mkdir -m 700 "$_nc_d" || exit 70
-trap 'rm -rf "$_nc_d"' EXIT
+trap 'rm -rf "$_nc_d"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
 begin() { printf "\\n%s BEGIN %s %s\\n" "$_nc_B" "$1" "$2"; }
 end() { printf "\\n%s STDERR\\n" "$_nc_B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$_nc_B" "$2" "$3"; }

@@ -157,9 +157,11 @@ export const remedyCommands = {
   /**
    * Run on the joining node with a JoinConfiguration on stdin: the token goes through a 0600 file
    * that is removed on exit, never through a command line (which every user can read in /proc).
+   * Removed also when the transport's `timeout` ends a hung join (TERM to the group) or the session
+   * goes (HUP): a shell killed by a signal it does not trap runs no EXIT trap.
    */
   joinWithConfigOnStdin: (): RemoteCommand =>
-    sh`umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && cat > "$f" && kubeadm join --config "$f"`,
+    sh`umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && trap 'exit 129' HUP && trap 'exit 130' INT && trap 'exit 143' TERM && cat > "$f" && kubeadm join --config "$f"`,
   /** A token id is public (only its secret half is not): deleting by id keeps the secret off the line. */
   deleteJoinToken: (tokenId: string): RemoteCommand => sh`kubeadm token delete ${tokenId}`,
   kubeletConfPresent: (): RemoteCommand => sh`test -e /etc/kubernetes/kubelet.conf`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -226,5 +226,33 @@ describe('probe bundle', () => {
       [by.ping?.timedOut, by.ping?.exitCode, by.tcp?.timedOut, by.tcp?.exitCode],
       [true, 124, true, 124],
     );
+  });
+
+  it('a bundle cut from outside (the transport timeout, a hang-up) leaves no directory behind', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ncbundle-tmp-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const probes = [
+      { key: 'hangs', command: sh`sleep 30`, timeoutMs: 30_000 },
+      { key: 'read', command: sh`echo hi`, timeoutMs: 1000, quick: true },
+    ];
+    // As SshTransport.exec wraps it (TERM to the group), and as a closed session ends it (HUP).
+    for (const cut of [
+      ['timeout', '--kill-after=5', '1'],
+      ['timeout', '-s', 'HUP', '--kill-after=5', '1'],
+    ]) {
+      const bundle = buildBundle(probes, undefined);
+      const started = Date.now();
+      assert.throws(
+        () =>
+          execFileSync(cut[0]!, [...cut.slice(1), 'sh', '-c', bundle.command.text], {
+            env: { ...process.env, TMPDIR: dir },
+            timeout: 20_000,
+          }),
+        (error: { status?: number }) => error.status === 124,
+      );
+      // Ended by the signal itself, not by the SIGKILL that follows it, which no shell outlives.
+      assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(readdirSync(dir), [], `left behind after ${cut.join(' ')}`);
+    }
   });
 });

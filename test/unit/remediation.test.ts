@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { DiagnosisReport } from '../../src/diagnosis/diagnosis-report.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
@@ -8,6 +12,7 @@ import type { Plan } from '../../src/remediation/plan.js';
 import { planHash } from '../../src/remediation/plan-hash.js';
 import { PLAN_TRANSITIONS } from '../../src/remediation/plan-state.js';
 import type { PlanStep } from '../../src/remediation/plan-step.js';
+import { remedyCommands } from '../../src/remediation/remedy-commands.js';
 import { planFor, rollbackPlanFor } from '../../src/remediation/runbooks.js';
 import { stepText } from '../../src/remediation/step-text.js';
 import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
@@ -90,7 +95,7 @@ describe('step kinds', () => {
         '# on cp-1 (its output, the token, stays on the worker):',
         'kubeadm token create --ttl 10m --print-join-command',
         '# on node-3, with a JoinConfiguration for that token on stdin:',
-        `umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && cat > "$f" && kubeadm join --config "$f"`,
+        `umask 077 && f=$(mktemp /run/netcheck-join.XXXXXX) && trap 'rm -f "$f"' EXIT && trap 'exit 129' HUP && trap 'exit 130' INT && trap 'exit 143' TERM && cat > "$f" && kubeadm join --config "$f"`,
         '# on cp-1, afterwards, whether the join worked or not:',
         'kubeadm token delete <id of that token>',
       ].join('\n'),
@@ -108,6 +113,26 @@ describe('step kinds', () => {
     assert.deepEqual(from('running'), ['approved']);
     for (const end of ['rejected', 'expired', 'done', 'failed', 'interrupted'] as const)
       assert.deepEqual(PLAN_TRANSITIONS[end], []);
+  });
+});
+
+describe('join command', () => {
+  it('the token file goes even when a hung join is ended by the transport timeout', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ncjoin-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    // A kubeadm stand-in that says where its config is and hangs; the file goes to a test directory.
+    writeFileSync(path.join(dir, 'kubeadm'), '#!/bin/sh\necho "$3"; exec sleep 30\n');
+    chmodSync(path.join(dir, 'kubeadm'), 0o755);
+    const text = remedyCommands.joinWithConfigOnStdin().text.replace('/run/', `${dir}/`);
+    const run = spawnSync('timeout', ['--kill-after=5', '1', 'sh', '-c', text], {
+      input: 'secret: abcdef.0123456789abcdef\n',
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 124);
+    assert.match(run.stdout, /netcheck-join\./, 'kubeadm ran with the file');
+    assert.deepEqual(readdirSync(dir), ['kubeadm']);
   });
 });
 
