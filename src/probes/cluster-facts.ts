@@ -23,6 +23,8 @@ export interface NodeFacts {
   readonly waits?: {
     readonly pingMs: number;
     readonly connectMs: number;
+    /** The node's ping kept its own wait (pingMs counts from the request sent: ping-flavor.ts). */
+    readonly pingInTool?: true;
     readonly rerun: readonly string[];
     /** The waits the rerun had; absent: today's fixed ones (or nothing ran again). */
     readonly rerunWaits?: { readonly pingMs: number; readonly connectMs: number };

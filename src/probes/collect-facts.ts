@@ -6,11 +6,12 @@ import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
-import { buildBundle, parseBundle } from './probe-bundle.js';
+import { PING_VERSION_PROBE } from './ping-flavor.js';
+import { type BundledProbe, buildBundle, parseBundle } from './probe-bundle.js';
 import { kubeWait, type NetworkWaits, networkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
-import { splitPeerProbeKey } from './probe-registry.js';
+import { PROBE, splitPeerProbeKey } from './probe-registry.js';
 import type { ProbeTransport } from './probe-transport.js';
 import type { RoundTrips } from './round-trips.js';
 import { undecided } from './undecided-probes.js';
@@ -80,10 +81,28 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const base = { name: node.name, role: node.role, host: node.host };
   const connection = await connectAsFact(deps.transport, target, deps.now);
   if (!connection.ok) return { ...base, connection, outputs: {} };
-  // The waits its network probes get, from the round trips seen so far (probe-deadline.ts).
-  const waits = networkWaits(deps.roundTrips?.estimate(node.name, deps.transport.handshakeMs?.(target)));
+  // The waits its network probes get, from the round trips seen so far (probe-deadline.ts), and
+  // whether its ping keeps its own (asked once per connection where the node pings: ping-flavor.ts).
+  const handshakeMs = deps.transport.handshakeMs?.(target);
+  const pingInTool = deps.roundTrips?.pingInTool(node.name, handshakeMs);
+  const askPing = deps.roundTrips !== undefined && pingInTool === undefined && pingsFrom(plan);
+  const waits = networkWaits(deps.roundTrips?.estimate(node.name, handshakeMs), pingInTool === true);
   const started = deps.now();
-  let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits);
+  let { outputs, failure } = await runBundle(
+    deps,
+    target,
+    askPing ? [...plan.probes, PING_VERSION_PROBE] : plan.probes,
+    plan.overlay,
+    waits,
+  );
+  if (askPing) {
+    deps.roundTrips?.learnPing(
+      node.name,
+      outputs.find((o) => o.probe === PING_VERSION_PROBE.key),
+      handshakeMs,
+    );
+    outputs = outputs.filter((o) => o.probe !== PING_VERSION_PROBE.key);
+  }
   let rerun: string[] = [];
   let rerunWaits: NetworkWaits | undefined;
   const network = new Set<string>(plan.probes.filter((p) => !p.quick).map((p) => p.key));
@@ -122,6 +141,11 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   };
 }
 
+/** Whether the plan has the node ping anything (its overlay peers, its peers, the control plane). */
+const pingsFrom = (plan: NodePlan): boolean =>
+  plan.overlay !== undefined ||
+  plan.probes.some((p) => p.key === PROBE.pingControlPlane || splitPeerProbeKey(p.key)?.kind === 'ping-node');
+
 const isOverlayKey = (key: string): boolean => {
   const kind = splitPeerProbeKey(key)?.kind;
   return kind === 'overlay-ping' || kind === 'overlay-df-ping';
@@ -131,7 +155,7 @@ const isOverlayKey = (key: string): boolean => {
 async function runBundle(
   deps: CollectDeps,
   target: SshTarget,
-  probes: NodePlan['probes'],
+  probes: readonly BundledProbe[],
   overlay: NodePlan['overlay'],
   waits: NetworkWaits | undefined,
 ): Promise<{ outputs: ProbeOutput[]; failure: string }> {

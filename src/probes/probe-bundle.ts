@@ -87,7 +87,9 @@ const CUT = sh`IFS='
  * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
  * SIGINT (its Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl
  * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
- * shorter --connect-timeout (exit 28, a timeout).
+ * shorter --connect-timeout (exit 28, a timeout). A ping known to keep a wait of a fraction of a
+ * second itself (ping-flavor.ts) is given that wait instead: it counts from the request sent, so
+ * the time a busy node takes to start ping is not part of it.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  */
@@ -98,8 +100,14 @@ export function networkTools(waits: NetworkWaits | undefined): string {
       'ping() { timeout --kill-after=1 "$_nc_T" ping "$@"; };',
       'if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi',
     ].join(' ');
+  // A ping that keeps its own wait (waits.pingInTool) gets it as its `-W`: the probe's `-W 1` is
+  // replaced word for word by the shell (no process), or the wait goes first where there is none.
+  // `timeout` stays around it as the guard against a ping that hangs anyway.
+  const ping = waits.pingInTool
+    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; timeout --kill-after=1 "$_nc_T" ping "$@"; };`
+    : `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`;
   return [
-    `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`,
+    ping,
     `if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');

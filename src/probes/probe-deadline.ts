@@ -23,6 +23,13 @@ export const TOOL_FACTOR = 2;
 export const DECIDE_TOOL_FACTOR = 1.5;
 /** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
 export const DEADLINE_FLOOR_MS = 200;
+/**
+ * Below this a ping that keeps its own wait (`pingInTool`) is never cut. That wait starts when ping
+ * has sent its request, after the tool started, and a reply that reached the socket before it
+ * ends is counted however late ping is scheduled: only the network and the kernel's handling are
+ * in it. 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
+ */
+export const PING_IN_TOOL_FLOOR_MS = 100;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
 export const PING_CEILING_MS = 1000;
 export const CONNECT_CEILING_MS = 2000;
@@ -46,22 +53,46 @@ export function probeDeadline(
 export interface NetworkWaits {
   readonly pingMs: number;
   readonly connectMs: number;
+  /**
+   * The node's ping ends its own wait at a fraction of a second (`-W 0.150`: iputils 20210202 and
+   * later, ping-flavor.ts): pingMs then counts from the request sent, not from the tool's start.
+   */
+  readonly pingInTool?: true;
 }
 
 /** What the round trips seen say: the slowest network round trip, and the slowest answered probe run. */
 export interface RoundTripEstimate {
   readonly rttMs: number;
   readonly toolMs: number;
+  /**
+   * The slowest path's round trip as the node's tools measured it (ping's own figure, curl's TCP
+   * handshake), where one did: no tool start-up and no SSH key exchange in it. A ping that keeps
+   * its own wait needs only this (measuredRoundTrips).
+   */
+  readonly measuredRttMs?: number;
 }
 
-/** Both waits from one estimate; undefined when there is no evidence (fixed waits). */
-export function networkWaits(seen: number | RoundTripEstimate | undefined): NetworkWaits | undefined {
+/**
+ * Both waits from one estimate; undefined when there is no evidence (fixed waits). Where ping keeps
+ * its own wait (pingInTool), how long tools take to start does not count for it: only the round trip.
+ */
+export function networkWaits(
+  seen: number | RoundTripEstimate | undefined,
+  pingInTool = false,
+): NetworkWaits | undefined {
   if (seen === undefined) return undefined;
   const { rttMs, toolMs } = typeof seen === 'number' ? { rttMs: seen, toolMs: 0 } : seen;
-  return {
-    pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
-    connectMs: probeDeadline(rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs),
-  };
+  const connectMs = probeDeadline(rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs);
+  if (pingInTool) {
+    const measured = typeof seen === 'number' ? undefined : seen.measuredRttMs;
+    return { pingMs: pingInToolWait(measured ?? rttMs), connectMs, pingInTool };
+  }
+  return { pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs), connectMs };
+}
+
+/** The wait of a ping that keeps its own: RTT_FACTOR round trips, between its floor and ping's ceiling. */
+export function pingInToolWait(rttMs: number): number {
+  return probeDeadline(rttMs, PING_CEILING_MS, PING_IN_TOOL_FLOOR_MS);
 }
 
 /** An SSH handshake is at least three round trips (version, key exchange, authentication). */
@@ -126,6 +157,16 @@ export function roundTripEvidence(outputs: readonly ProbeOutput[]): RoundTripEvi
       ? { rttMs: Math.max(...all.map((e) => e.rttMs)), toolMs: Math.max(...all.map((e) => e.toolMs)) }
       : undefined;
   return { byDestination, scale };
+}
+
+/**
+ * roundTripEvidence of the answers whose tool measured the round trip itself (ping's summary, curl's
+ * TCP handshake): an upper bound that counts a tool's start-up (a Perl check's run) is left out.
+ */
+export function measuredRoundTrips(outputs: readonly ProbeOutput[]): RoundTripEvidence {
+  return roundTripEvidence(
+    outputs.filter((o) => pingRttMs(o.stdout) !== undefined || curlConnectMs(o) !== undefined),
+  );
 }
 
 /**

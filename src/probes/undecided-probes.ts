@@ -4,8 +4,10 @@ import {
   CONNECT_CEILING_MS,
   DEADLINE_FLOOR_MS,
   DECIDE_TOOL_FACTOR,
+  measuredRoundTrips,
   type NetworkWaits,
   PING_CEILING_MS,
+  pingInToolWait,
   probeDeadline,
   probeDestination,
   roundTripEvidence,
@@ -55,17 +57,37 @@ export function undecided(
   // tool takes to start and finish only from the same tool (curl's TLS and start-up say nothing
   // about how long ping needs, and made every cut ping run again on a cold worker).
   const evidence = roundTripEvidence(network);
+  // A ping that keeps its own wait needs only the path's round trip as a tool measured it.
+  const measured = measuredRoundTrips(network);
   const byTool = {
     ping: roundTripEvidence(network.filter((o) => usesPing(o.probe))),
     other: roundTripEvidence(network.filter((o) => !usesPing(o.probe))),
   };
   const shorter = Math.min(waits.pingMs, waits.connectMs);
   const probes: string[] = [];
+  // What the probes run again need: `need` for those cut from outside (or by curl), `needPing` for
+  // pings that keep their own wait (waits.pingInTool), which only the path's round trip sets.
   let need: number | undefined = 0;
+  let needPing: number | undefined = 0;
+  const most = (a: number | undefined, ...b: (number | undefined)[]) =>
+    a === undefined || b.some((v) => v === undefined) ? undefined : Math.max(a, ...(b as number[]));
   for (const o of network) {
     if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
     const destination = probeDestination(o.probe);
     const path = evidence.byDestination.get(destination) ?? evidence.scale;
+    if (waits.pingInTool && usesPing(o.probe)) {
+      const trip = measured.byDestination.get(destination) ?? measured.scale;
+      const needed = trip ? pingInToolWait(trip.rttMs) : undefined;
+      // Stopped by the guard (a ping that hung): no evidence either way, so it runs again.
+      if (o.timedOut) {
+        probes.push(o.probe);
+        needPing = most(needPing, needed, 2 * waits.pingMs);
+      } else if (o.durationMs >= 0.8 * waits.pingMs && needed !== undefined && needed > waits.pingMs) {
+        probes.push(o.probe);
+        needPing = most(needPing, needed);
+      }
+      continue;
+    }
     const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
     // A wait the tool keeps itself (curl's --connect-timeout) starts after the tool has started:
     // how long tools take to start says nothing about it, only the path's round trip does.
@@ -77,8 +99,7 @@ export function undecided(
     // at least twice the wait that was too short for the tool to start.
     if (o.timedOut) {
       probes.push(o.probe);
-      need =
-        needed === undefined || need === undefined ? undefined : Math.max(need, needed, 2 * waits.connectMs);
+      need = most(need, needed, 2 * waits.connectMs);
       continue;
     }
     // Failed before any cut could have ended it: decided by the tool itself.
@@ -94,15 +115,23 @@ export function undecided(
       ) > waits.connectMs
     ) {
       probes.push(o.probe);
-      need = need === undefined || needed === undefined ? undefined : Math.max(need, needed);
+      need = most(need, needed);
     }
   }
+  if (probes.length === 0 || need === undefined || needPing === undefined)
+    return { probes, waits: undefined };
+  if (!waits.pingInTool)
+    return {
+      probes,
+      waits: { pingMs: Math.min(PING_CEILING_MS, need), connectMs: Math.min(CONNECT_CEILING_MS, need) },
+    };
   return {
     probes,
-    waits:
-      probes.length === 0 || need === undefined
-        ? undefined
-        : { pingMs: Math.min(PING_CEILING_MS, need), connectMs: Math.min(CONNECT_CEILING_MS, need) },
+    waits: {
+      pingMs: Math.min(PING_CEILING_MS, Math.max(needPing, waits.pingMs)),
+      connectMs: Math.min(CONNECT_CEILING_MS, Math.max(need, waits.connectMs)),
+      pingInTool: true,
+    },
   };
 }
 

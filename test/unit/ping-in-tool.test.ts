@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { PING_VERSION_PROBE, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
+import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
+import { networkWaits, PING_CEILING_MS, PING_IN_TOOL_FLOOR_MS } from '../../src/probes/probe-deadline.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import { RoundTrips } from '../../src/probes/round-trips.js';
+import { undecided } from '../../src/probes/undecided-probes.js';
+import { sh } from '../../src/ssh/remote-command.js';
+
+function out(
+  probe: string,
+  exitCode: number | null,
+  durationMs: number,
+  stdout = '',
+  stderr = '',
+): ProbeOutput {
+  return {
+    probe,
+    node: 'node-3',
+    command: '',
+    exitCode,
+    stdout,
+    stderr,
+    timedOut: false,
+    truncated: false,
+    durationMs,
+  };
+}
+/** iputils 20221126's output for one request: a reply after `ms`, or none. */
+const reply = (ms: number) =>
+  `PING 198.18.0.11 (198.18.0.11) 56(84) bytes of data.\n64 bytes from 198.18.0.11: icmp_seq=1 ttl=64 time=${ms} ms\n\n--- 198.18.0.11 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = ${ms}/${ms}/${ms}/0.000 ms\n`;
+const NO_REPLY =
+  'PING 198.18.0.10 (198.18.0.10) 56(84) bytes of data.\n\n--- 198.18.0.10 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n';
+const network = () => true;
+
+describe('which ping keeps a wait of a fraction of a second itself', () => {
+  const version = (stdout: string, exitCode: number | null = 0) =>
+    pingWaitsInTool(out(PING_VERSION_PROBE.key, exitCode, 5, stdout));
+
+  it('iputils from 20210202 on; older iputils, busybox and a missing ping are cut from outside', () => {
+    assert.equal(version('ping from iputils 20221126\nlibcap: yes, IDN: yes\n'), true);
+    assert.equal(version('ping from iputils 20210202\n'), true);
+    assert.equal(version('ping from iputils 20240905\n'), true);
+    assert.equal(version('ping from iputils s20200821\n'), false);
+    assert.equal(version('ping from iputils s20190709\n'), false);
+    assert.equal(version('', 1), false, 'busybox: usage on stderr, exit 1');
+    assert.equal(version('', 127), false, 'no ping at all');
+    // A line that only looks like it, not at the start of a line, is another ping.
+    assert.equal(version('fake: ping from iputils 20221126\n'), false);
+  });
+
+  it('an answer that says nothing either way is asked again (cut, or not back)', () => {
+    assert.equal(pingWaitsInTool(undefined), undefined);
+    assert.equal(pingWaitsInTool({ ...out(PING_VERSION_PROBE.key, 124, 2000), timedOut: true }), undefined);
+    assert.equal(version('ping from iputils 20221126\n', null), undefined);
+  });
+
+  it('is kept per node and connection: a new SSH connection asks again', () => {
+    const trips = new RoundTrips();
+    assert.equal(trips.pingInTool('node-3', 42), undefined);
+    trips.learnPing('node-3', out(PING_VERSION_PROBE.key, 0, 5, 'ping from iputils 20221126\n'), 42);
+    assert.equal(trips.pingInTool('node-3', 42), true);
+    assert.equal(trips.pingInTool('node-3', 57), undefined, 'another handshake: another connection');
+    assert.equal(trips.pingInTool('node-1', 42), undefined);
+    trips.learnPing('node-1', { ...out(PING_VERSION_PROBE.key, 124, 2000), timedOut: true }, 42);
+    assert.equal(trips.pingInTool('node-1', 42), undefined);
+  });
+});
+
+describe('a ping that keeps its own wait', () => {
+  it('waits what the measured round trip calls for, not the tool start-up or the SSH handshake', () => {
+    const trips = new RoundTrips();
+    // A busy node: answered pings took 150 ms to run, their round trip was 0.2 ms.
+    trips.learn('node-3', [out('ping-node:node-1', 0, 150, reply(0.2)), out('tcp-node:node-1', 1, 160)]);
+    const estimate = trips.estimate('node-3', 300);
+    assert.equal(estimate?.measuredRttMs, 0.2);
+    // A 300 ms handshake bounds a round trip by 100 ms: the connect wait keeps four of those.
+    assert.deepEqual(networkWaits(estimate, true), {
+      pingMs: PING_IN_TOOL_FLOOR_MS,
+      connectMs: 400,
+      pingInTool: true,
+    });
+    // Cut from outside, the same evidence gives ping what the connect wait gets.
+    assert.deepEqual(networkWaits(estimate), { pingMs: 400, connectMs: 400 });
+    // A slow path (60 ms measured) gets four round trips; nothing measured: the handshake's bound.
+    trips.learn('node-3', [out('ping-node:node-1', 0, 150, reply(60))]);
+    assert.equal(networkWaits(trips.estimate('node-3', 30), true)?.pingMs, 240);
+    assert.equal(networkWaits(new RoundTrips().estimate('node-3', 900), true)?.pingMs, PING_CEILING_MS);
+  });
+
+  it('a cut ping is decided by the measured round trips of the same bundle, not by a Perl run', () => {
+    const waits = { pingMs: 100, connectMs: 300, pingInTool: true } as const;
+    // ICMP dropped: the Perl check's answer (refused, after a 150 ms run) bounds the round trip
+    // with its start-up in it; the overlay ping measured 0.3 ms. Decided: nothing runs again.
+    const blocked = [
+      out('ping-node:node-1', 1, 160, NO_REPLY),
+      out('tcp-node:node-1', 1, 150, 'tcp-connect ECONNREFUSED\n'),
+      out('overlay-ping:10.244.1.0', 0, 140, reply(0.3)),
+    ];
+    assert.deepEqual(undecided(blocked, network, waits), { probes: [], waits: undefined });
+    // A slow but healthy path: another ping of the bundle took 40 ms, so 100 ms was too short
+    // to call a missing reply blocked; it runs again with four of those round trips.
+    const slow = [out('ping-node:node-1', 1, 160, NO_REPLY), out('ping-node:node-2', 0, 150, reply(40))];
+    assert.deepEqual(undecided(slow, network, waits), {
+      probes: ['ping-node:node-1'],
+      waits: { pingMs: 160, connectMs: 300, pingInTool: true },
+    });
+    // Stopped by the guard (a ping that hung): runs again, with at least twice its wait.
+    const hung = [
+      { ...out('ping-node:node-1', 124, 3000), timedOut: true },
+      out('ping-node:node-2', 0, 50, reply(0.2)),
+    ];
+    assert.deepEqual(undecided(hung, network, waits).waits?.pingMs, 200);
+  });
+
+  it('gets its wait as its own -W, the probe’s word replaced or put first; the guard still ends a hang', () => {
+    // Stand-in pings: one prints the arguments it got, one ignores its wait and hangs.
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncping-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(
+      path.join(bin, 'ping'),
+      '#!/bin/sh\ncase "$*" in *198.18.0.99*) exec sleep 30;; esac\necho "$*"\n',
+    );
+    chmodSync(path.join(bin, 'ping'), 0o755);
+    const probes = [
+      { key: 'with-w', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
+      { key: 'without-w', command: sh`ping -n -c 1 198.18.0.12`, timeoutMs: 1000, selfTimed: true },
+      { key: 'odd', command: sh`ping -n -c 1 -W 1 ${'a b'} -W`, timeoutMs: 1000, selfTimed: true },
+      { key: 'hangs', command: sh`ping -n -c 1 -W 1 198.18.0.99`, timeoutMs: 1000, selfTimed: true },
+    ];
+    const bundle = buildBundle(probes, undefined, { pingMs: 150, connectMs: 300, pingInTool: true });
+    const started = Date.now();
+    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    const by = Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    assert.equal(by['with-w']?.stdout, '-n -c 1 -W 0.150 198.18.0.11\n');
+    assert.equal(by['without-w']?.stdout, '-W 0.150 -n -c 1 198.18.0.12\n');
+    assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\n');
+    assert.equal(by.hangs?.timedOut, true);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+});
