@@ -89,7 +89,8 @@ const CUT = sh`IFS='
  * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
  * shorter --connect-timeout (exit 28, a timeout). A ping known to keep a wait of a fraction of a
  * second itself (ping-flavor.ts) is given that wait instead: it counts from the request sent, so
- * the time a busy node takes to start ping is not part of it.
+ * the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
+ * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  */
@@ -108,7 +109,9 @@ export function networkTools(waits: NetworkWaits | undefined): string {
     : `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`;
   return [
     ping,
-    `if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`,
+    waits.tcpMs === undefined
+      ? `if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
+      : `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT=${s(waits.tcpMs)} timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');
 }

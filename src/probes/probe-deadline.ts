@@ -24,12 +24,13 @@ export const DECIDE_TOOL_FACTOR = 1.5;
 /** Below this a probe is never cut: process start and scheduling on a loaded node, not the network. */
 export const DEADLINE_FLOOR_MS = 200;
 /**
- * Below this a ping that keeps its own wait (`pingInTool`) is never cut. That wait starts when ping
- * has sent its request, after the tool started, and a reply that reached the socket before it
- * ends is counted however late ping is scheduled: only the network and the kernel's handling are
- * in it. 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
+ * Below this a tool that keeps its own wait (a recent iputils ping: `pingInTool`; the Perl TCP
+ * check: `tcpMs`) is never cut. That wait starts once the tool has started (ping: its request
+ * sent; Perl: its connect begun), and an answer that reached the socket before it ends is counted
+ * however late the tool gets the CPU: only the network and the kernel's handling are in it.
+ * 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
  */
-export const PING_IN_TOOL_FLOOR_MS = 100;
+export const IN_TOOL_FLOOR_MS = 100;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
 export const PING_CEILING_MS = 1000;
 export const CONNECT_CEILING_MS = 2000;
@@ -58,6 +59,12 @@ export interface NetworkWaits {
    * later, ping-flavor.ts): pingMs then counts from the request sent, not from the tool's start.
    */
   readonly pingInTool?: true;
+  /**
+   * The Perl TCP check's own wait (it waits with select() once started: tcp-connect-script.ts),
+   * from the round trip the node's tools measured; absent without such a measurement (the check
+   * is then cut from outside at connectMs, as curl's connect phase, TLS included, always is).
+   */
+  readonly tcpMs?: number;
 }
 
 /** What the round trips seen say: the slowest network round trip, and the slowest answered probe run. */
@@ -83,16 +90,20 @@ export function networkWaits(
   if (seen === undefined) return undefined;
   const { rttMs, toolMs } = typeof seen === 'number' ? { rttMs: seen, toolMs: 0 } : seen;
   const connectMs = probeDeadline(rttMs, CONNECT_CEILING_MS, DEADLINE_FLOOR_MS, toolMs);
-  if (pingInTool) {
-    const measured = typeof seen === 'number' ? undefined : seen.measuredRttMs;
-    return { pingMs: pingInToolWait(measured ?? rttMs), connectMs, pingInTool };
-  }
-  return { pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs), connectMs };
+  const measured = typeof seen === 'number' ? undefined : seen.measuredRttMs;
+  const tcp = measured === undefined ? {} : { tcpMs: tcpInToolWait(measured) };
+  if (pingInTool) return { pingMs: pingInToolWait(measured ?? rttMs), connectMs, pingInTool, ...tcp };
+  return { pingMs: probeDeadline(rttMs, PING_CEILING_MS, DEADLINE_FLOOR_MS, toolMs), connectMs, ...tcp };
 }
 
 /** The wait of a ping that keeps its own: RTT_FACTOR round trips, between its floor and ping's ceiling. */
 export function pingInToolWait(rttMs: number): number {
-  return probeDeadline(rttMs, PING_CEILING_MS, PING_IN_TOOL_FLOOR_MS);
+  return probeDeadline(rttMs, PING_CEILING_MS, IN_TOOL_FLOOR_MS);
+}
+
+/** The Perl TCP check's own wait: RTT_FACTOR round trips, between the floor and the connect ceiling. */
+export function tcpInToolWait(rttMs: number): number {
+  return probeDeadline(rttMs, CONNECT_CEILING_MS, IN_TOOL_FLOOR_MS);
 }
 
 /** An SSH handshake is at least three round trips (version, key exchange, authentication). */

@@ -12,6 +12,7 @@ import {
   probeDestination,
   roundTripEvidence,
   TOOL_FACTOR,
+  tcpInToolWait,
 } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { PROBE, splitPeerProbeKey } from './probe-registry.js';
@@ -57,7 +58,7 @@ export function undecided(
   // tool takes to start and finish only from the same tool (curl's TLS and start-up say nothing
   // about how long ping needs, and made every cut ping run again on a cold worker).
   const evidence = roundTripEvidence(network);
-  // A ping that keeps its own wait needs only the path's round trip as a tool measured it.
+  // A tool that keeps its own wait needs only the path's round trip as a tool measured it.
   const measured = measuredRoundTrips(network);
   const byTool = {
     ping: roundTripEvidence(network.filter((o) => usesPing(o.probe))),
@@ -65,26 +66,27 @@ export function undecided(
   };
   const shorter = Math.min(waits.pingMs, waits.connectMs);
   const probes: string[] = [];
-  // What the probes run again need: `need` for those cut from outside (or by curl), `needPing` for
-  // pings that keep their own wait (waits.pingInTool), which only the path's round trip sets.
+  // What the probes run again need: `need` for those cut from outside (or by curl); `own` for the
+  // tools that keep their own wait (ownWait), which only the path's measured round trip sets.
   let need: number | undefined = 0;
-  let needPing: number | undefined = 0;
+  const own: Record<OwnWait['kind'], number | undefined> = { ping: 0, tcp: 0 };
   const most = (a: number | undefined, ...b: (number | undefined)[]) =>
     a === undefined || b.some((v) => v === undefined) ? undefined : Math.max(a, ...(b as number[]));
   for (const o of network) {
     if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
     const destination = probeDestination(o.probe);
     const path = evidence.byDestination.get(destination) ?? evidence.scale;
-    if (waits.pingInTool && usesPing(o.probe)) {
+    const kept = ownWait(o, waits);
+    if (kept) {
       const trip = measured.byDestination.get(destination) ?? measured.scale;
-      const needed = trip ? pingInToolWait(trip.rttMs) : undefined;
-      // Stopped by the guard (a ping that hung): no evidence either way, so it runs again.
+      const needed = trip ? kept.wait(trip.rttMs) : undefined;
+      // Stopped by the guard (a tool that hung): no evidence either way, so it runs again.
       if (o.timedOut) {
         probes.push(o.probe);
-        needPing = most(needPing, needed, 2 * waits.pingMs);
-      } else if (o.durationMs >= 0.8 * waits.pingMs && needed !== undefined && needed > waits.pingMs) {
+        own[kept.kind] = most(own[kept.kind], needed, 2 * kept.ms);
+      } else if (o.durationMs >= 0.8 * kept.ms && needed !== undefined && needed > kept.ms) {
         probes.push(o.probe);
-        needPing = most(needPing, needed);
+        own[kept.kind] = most(own[kept.kind], needed);
       }
       continue;
     }
@@ -118,9 +120,9 @@ export function undecided(
       need = most(need, needed);
     }
   }
-  if (probes.length === 0 || need === undefined || needPing === undefined)
+  if (probes.length === 0 || need === undefined || own.ping === undefined || own.tcp === undefined)
     return { probes, waits: undefined };
-  if (!waits.pingInTool)
+  if (!waits.pingInTool && waits.tcpMs === undefined)
     return {
       probes,
       waits: { pingMs: Math.min(PING_CEILING_MS, need), connectMs: Math.min(CONNECT_CEILING_MS, need) },
@@ -128,11 +130,38 @@ export function undecided(
   return {
     probes,
     waits: {
-      pingMs: Math.min(PING_CEILING_MS, Math.max(needPing, waits.pingMs)),
+      pingMs: Math.min(PING_CEILING_MS, Math.max(waits.pingInTool ? own.ping : need, waits.pingMs)),
       connectMs: Math.min(CONNECT_CEILING_MS, Math.max(need, waits.connectMs)),
-      pingInTool: true,
+      ...(waits.pingInTool ? { pingInTool: true } : {}),
+      ...(waits.tcpMs === undefined
+        ? {}
+        : { tcpMs: Math.min(CONNECT_CEILING_MS, Math.max(own.tcp, waits.tcpMs)) }),
     },
   };
+}
+
+interface OwnWait {
+  readonly kind: 'ping' | 'tcp';
+  /** The wait it had. */
+  readonly ms: number;
+  /** The wait a measured round trip calls for. */
+  readonly wait: (rttMs: number) => number;
+}
+
+/**
+ * The wait a probe's tool kept itself, counted from its request (not from its start): a ping that
+ * takes a fraction of a second (waits.pingInTool), the Perl TCP check given its wait (waits.tcpMs:
+ * its `tcp-connect` line says Perl ran, not curl); undefined for a tool cut from outside.
+ */
+function ownWait(o: ProbeOutput, waits: NetworkWaits): OwnWait | undefined {
+  if (waits.pingInTool && usesPing(o.probe)) return { kind: 'ping', ms: waits.pingMs, wait: pingInToolWait };
+  if (
+    waits.tcpMs !== undefined &&
+    splitPeerProbeKey(o.probe)?.kind === 'tcp-node' &&
+    (/^tcp-connect /m.test(o.stdout) || o.timedOut)
+  )
+    return { kind: 'tcp', ms: waits.tcpMs, wait: tcpInToolWait };
+  return undefined;
 }
 
 /** curl keeps its own connect timeout (the HTTPS check; the TCP check where the node has no Perl). */

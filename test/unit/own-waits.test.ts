@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PING_VERSION_PROBE, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
 import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
-import { networkWaits, PING_CEILING_MS, PING_IN_TOOL_FLOOR_MS } from '../../src/probes/probe-deadline.js';
+import { IN_TOOL_FLOOR_MS, networkWaits, PING_CEILING_MS } from '../../src/probes/probe-deadline.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
+import { TCP_CONNECT_PERL } from '../../src/probes/tcp-connect-script.js';
 import { undecided } from '../../src/probes/undecided-probes.js';
 import { sh } from '../../src/ssh/remote-command.js';
 
@@ -80,13 +82,17 @@ describe('a ping that keeps its own wait', () => {
     const estimate = trips.estimate('node-3', 300);
     assert.equal(estimate?.measuredRttMs, 0.2);
     // A 300 ms handshake bounds a round trip by 100 ms: the connect wait keeps four of those.
+    // The Perl check keeps its own wait too (tcpMs); curl's connect phase (TLS in it) keeps connectMs.
     assert.deepEqual(networkWaits(estimate, true), {
-      pingMs: PING_IN_TOOL_FLOOR_MS,
+      pingMs: IN_TOOL_FLOOR_MS,
       connectMs: 400,
       pingInTool: true,
+      tcpMs: IN_TOOL_FLOOR_MS,
     });
     // Cut from outside, the same evidence gives ping what the connect wait gets.
-    assert.deepEqual(networkWaits(estimate), { pingMs: 400, connectMs: 400 });
+    assert.deepEqual(networkWaits(estimate), { pingMs: 400, connectMs: 400, tcpMs: IN_TOOL_FLOOR_MS });
+    // Nothing measured yet (a first bundle, or only Perl answered): no wait of its own for Perl.
+    assert.equal(networkWaits(new RoundTrips().estimate('node-3', 30))?.tcpMs, undefined);
     // A slow path (60 ms measured) gets four round trips; nothing measured: the handshake's bound.
     trips.learn('node-3', [out('ping-node:node-1', 0, 150, reply(60))]);
     assert.equal(networkWaits(trips.estimate('node-3', 30), true)?.pingMs, 240);
@@ -109,6 +115,17 @@ describe('a ping that keeps its own wait', () => {
     assert.deepEqual(undecided(slow, network, waits), {
       probes: ['ping-node:node-1'],
       waits: { pingMs: 160, connectMs: 300, pingInTool: true },
+    });
+    // The Perl check kept its own wait (tcpMs): decided the same way, by measured round trips.
+    const tcpWaits = { pingMs: 300, connectMs: 300, tcpMs: 100 };
+    const perlCut = out('tcp-node:node-1', 1, 130, 'tcp-connect ETIMEDOUT\n');
+    assert.deepEqual(undecided([perlCut, out('ping-node:node-1', 0, 150, reply(0.3))], network, tcpWaits), {
+      probes: [],
+      waits: undefined,
+    });
+    assert.deepEqual(undecided([perlCut, out('ping-node:node-1', 0, 150, reply(40))], network, tcpWaits), {
+      probes: ['tcp-node:node-1'],
+      waits: { pingMs: 300, connectMs: 300, tcpMs: 160 },
     });
     // Stopped by the guard (a ping that hung): runs again, with at least twice its wait.
     const hung = [
@@ -146,5 +163,60 @@ describe('a ping that keeps its own wait', () => {
     assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\n');
     assert.equal(by.hangs?.timedOut, true);
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
+  it('the Perl check gets its wait through _NC_WAIT and waits it once started, fractions included', () => {
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncperl-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    writeFileSync(path.join(bin, 'perl'), '#!/bin/sh\necho "wait=$_NC_WAIT"\n');
+    chmodSync(path.join(bin, 'perl'), 0o755);
+    const probes = [
+      { key: 'tcp', command: sh`perl -e 1 198.18.0.11 10250 2`, timeoutMs: 3000, selfTimed: true },
+    ];
+    const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300, tcpMs: 120 });
+    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    assert.equal(parseBundle('n1', bundle, probes, stdout)[0]?.stdout, 'wait=0.120\n');
+  });
+});
+
+describe('the Perl TCP check, for real on loopback', () => {
+  const check = (host: string, port: number, wait?: string) => {
+    const started = Date.now();
+    const r = spawnSync('perl', ['-e', TCP_CONNECT_PERL, host, String(port), '2'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...(wait === undefined ? {} : { _NC_WAIT: wait }) },
+      timeout: 10_000,
+    });
+    return { line: r.stdout.trim(), status: r.status, ms: Date.now() - started };
+  };
+
+  it('connected, refused, and a timeout after the fraction of a second it was given', async () => {
+    // A listener with a backlog of 0 that never accepts: the first connect fills its queue, and
+    // the kernel drops the SYNs of the next ones (nothing answers them, as a firewall's DROP).
+    const listener = spawn(
+      'perl',
+      [
+        '-e',
+        'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen($s, 0) or die; my ($p) = unpack_sockaddr_in(getsockname($s)); $| = 1; print "$p\n"; sleep 60',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    after(() => listener.kill());
+    const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
+    const port = Number(chunk.toString().trim());
+    assert.deepEqual(check('127.0.0.1', port, '0.5').line, 'tcp-connect ok');
+    const cut = check('127.0.0.1', port, '0.300');
+    assert.deepEqual([cut.line, cut.status], ['tcp-connect ETIMEDOUT', 1]);
+    assert.ok(cut.ms >= 300 && cut.ms < 1500, `waited ${cut.ms} ms for a 0.3 s wait`);
+    // A wait that is not a plain number is ignored: the argument's whole seconds apply.
+    const junk = check('127.0.0.1', port, '1e9');
+    assert.ok(junk.ms >= 1900, `waited ${junk.ms} ms, the argument says 2 s`);
+    // Closed port: refused at once; a host name goes through Socket (the blocking path).
+    const closed = check('127.0.0.1', 1, '0.2');
+    assert.deepEqual([closed.line, closed.status], ['tcp-connect ECONNREFUSED', 1]);
+    assert.equal(check('localhost', 1, '0.2').line, 'tcp-connect ECONNREFUSED');
   });
 });
