@@ -72,6 +72,8 @@ export function undecided(
   const own: Record<OwnWait['kind'], number | undefined> = { ping: 0, tcp: 0 };
   const most = (a: number | undefined, ...b: (number | undefined)[]) =>
     a === undefined || b.some((v) => v === undefined) ? undefined : Math.max(a, ...(b as number[]));
+  const cutOverlay: string[] = [];
+  let slowNode = false;
   for (const o of network) {
     if (o.exitCode === 0 || !endedWithoutAnswer(o)) continue;
     const destination = probeDestination(o.probe);
@@ -84,7 +86,19 @@ export function undecided(
       if (o.timedOut) {
         probes.push(o.probe);
         own[kept.kind] = most(own[kept.kind], needed, 2 * kept.ms);
-      } else if (o.durationMs >= 0.8 * kept.ms && needed !== undefined && needed > kept.ms) {
+      } else if (o.durationMs < 0.8 * kept.ms) {
+        // Ended before its wait could: decided by the tool itself.
+      } else if (isOverlay(o.probe) && !(needed !== undefined && needed > kept.ms)) {
+        cutOverlay.push(o.probe);
+      } else if (!evidence.byDestination.has(destination) && kept.ms < waits.connectMs) {
+        // Nothing of this bundle reached this node: a node whose every reply is slow looks like
+        // one that drops them all. It runs again with the wait tools cut from outside get, and so
+        // do the cut overlay pings (their packets cross the same underlay; their gateways are pod
+        // subnets, not nodes, so they are not judged alone).
+        probes.push(o.probe);
+        slowNode = true;
+        own[kept.kind] = most(own[kept.kind], needed, waits.connectMs);
+      } else if (needed !== undefined && needed > kept.ms) {
         probes.push(o.probe);
         own[kept.kind] = most(own[kept.kind], needed);
       }
@@ -119,6 +133,10 @@ export function undecided(
       probes.push(o.probe);
       need = most(need, needed);
     }
+  }
+  if (slowNode) {
+    probes.push(...cutOverlay);
+    own.ping = most(own.ping, waits.connectMs);
   }
   if (probes.length === 0 || need === undefined || own.ping === undefined || own.tcp === undefined)
     return { probes, waits: undefined };
@@ -189,6 +207,12 @@ export function endedWithoutAnswer(o: ProbeOutput): boolean {
   return 'outcome' in parsed.value
     ? parsed.value.outcome === 'timeout'
     : parsed.value.tcpFailure === 'timeout';
+}
+
+/** The overlay pings, whose destinations are pod subnets' gateways rather than nodes. */
+function isOverlay(key: string): boolean {
+  const kind = splitPeerProbeKey(key)?.kind;
+  return kind === 'overlay-ping' || kind === 'overlay-df-ping';
 }
 
 /** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */

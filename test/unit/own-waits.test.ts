@@ -109,12 +109,37 @@ describe('a ping that keeps its own wait', () => {
       out('overlay-ping:10.244.1.0', 0, 140, reply(0.3)),
     ];
     assert.deepEqual(undecided(blocked, network, waits), { probes: [], waits: undefined });
+    // Overlay pings cut where every node answered (VXLAN dropped): decided, nothing runs again.
+    const vxlan = [
+      out('overlay-ping:10.244.1.0', 1, 150, NO_REPLY),
+      out('overlay-df-ping:10.244.1.0', 1, 150, NO_REPLY),
+      out('ping-node:node-1', 0, 140, reply(0.2)),
+    ];
+    assert.deepEqual(undecided(vxlan, network, waits), { probes: [], waits: undefined });
     // A slow but healthy path: another ping of the bundle took 40 ms, so 100 ms was too short
     // to call a missing reply blocked; it runs again with four of those round trips.
-    const slow = [out('ping-node:node-1', 1, 160, NO_REPLY), out('ping-node:node-2', 0, 150, reply(40))];
+    const slow = [
+      out('ping-node:node-1', 1, 160, NO_REPLY),
+      out('tcp-node:node-1', 1, 150, 'tcp-connect ECONNREFUSED\n'),
+      out('ping-node:node-2', 0, 150, reply(40)),
+    ];
     assert.deepEqual(undecided(slow, network, waits), {
       probes: ['ping-node:node-1'],
       waits: { pingMs: 160, connectMs: 300, pingInTool: true },
+    });
+    // A peer whose every reply is slow: nothing of the bundle reached it, the others answered at
+    // once. Its cut pings and TCP check run again with the connect wait, not called blocked.
+    const slowPeer = [
+      out('ping-node:node-1', 1, 160, NO_REPLY),
+      out('tcp-node:node-1', 1, 150, 'tcp-connect ETIMEDOUT\n'),
+      out('ping-node:node-2', 0, 150, reply(0.2)),
+      out('tcp-node:node-2', 1, 140, 'tcp-connect ECONNREFUSED\n'),
+      out('overlay-ping:10.244.1.0', 1, 150, NO_REPLY),
+      out('overlay-ping:10.244.2.0', 0, 150, reply(0.3)),
+    ];
+    assert.deepEqual(undecided(slowPeer, network, { ...waits, tcpMs: 100 }), {
+      probes: ['ping-node:node-1', 'tcp-node:node-1', 'overlay-ping:10.244.1.0'],
+      waits: { pingMs: 300, connectMs: 300, pingInTool: true, tcpMs: 300 },
     });
     // The Perl check kept its own wait (tcpMs): decided the same way, by measured round trips.
     const tcpWaits = { pingMs: 300, connectMs: 300, tcpMs: 100 };
