@@ -6,7 +6,7 @@ import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
-import { PING_VERSION_PROBE } from './ping-flavor.js';
+import { PING_VERSION, pingWaitsInTool } from './ping-flavor.js';
 import { type BundledProbe, buildBundle, parseBundle } from './probe-bundle.js';
 import { kubeWait, type NetworkWaits, networkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
@@ -86,22 +86,17 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   const handshakeMs = deps.transport.handshakeMs?.(target);
   const pingInTool = deps.roundTrips?.pingInTool(node.name, handshakeMs);
   const askPing = deps.roundTrips !== undefined && pingInTool === undefined && pingsFrom(plan);
-  const waits = networkWaits(deps.roundTrips?.estimate(node.name, handshakeMs), pingInTool === true);
+  const estimate = deps.roundTrips?.estimate(node.name, handshakeMs, deps.transport.connectRttMs?.(target));
+  let waits = networkWaits(estimate, pingInTool === true);
   const started = deps.now();
-  let { outputs, failure } = await runBundle(
-    deps,
-    target,
-    askPing ? [...plan.probes, PING_VERSION_PROBE] : plan.probes,
-    plan.overlay,
-    waits,
-  );
-  if (askPing) {
-    deps.roundTrips?.learnPing(
-      node.name,
-      outputs.find((o) => o.probe === PING_VERSION_PROBE.key),
-      handshakeMs,
-    );
-    outputs = outputs.filter((o) => o.probe !== PING_VERSION_PROBE.key);
+  const ask = askPing ? networkWaits(estimate, true) : undefined;
+  let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits, ask);
+  if (ask) {
+    // The bundle's shell asked the node's ping and chose the pings' waits by the answer.
+    const answer = outputs.find((o) => o.probe === PING_VERSION.key);
+    deps.roundTrips?.learnPing(node.name, answer, handshakeMs);
+    if (pingWaitsInTool(answer)) waits = ask;
+    outputs = outputs.filter((o) => o.probe !== PING_VERSION.key);
   }
   let rerun: string[] = [];
   let rerunWaits: NetworkWaits | undefined;
@@ -158,9 +153,10 @@ async function runBundle(
   probes: readonly BundledProbe[],
   overlay: NodePlan['overlay'],
   waits: NetworkWaits | undefined,
+  askPing?: NetworkWaits,
 ): Promise<{ outputs: ProbeOutput[]; failure: string }> {
   // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
-  const bundle = buildBundle(probes, overlay, waits);
+  const bundle = buildBundle(probes, overlay, waits, askPing);
   let outputs: ProbeOutput[] = [];
   let failure = '';
   try {

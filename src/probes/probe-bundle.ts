@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type RemoteCommand, script, sh } from '../ssh/remote-command.js';
 import type { OverlayPingSpec, PlannedProbe } from './node-plan.js';
+import { askPingInShell } from './ping-flavor.js';
 import type { NetworkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 
@@ -120,12 +121,15 @@ export function buildBundle(
   probes: readonly BundledProbe[],
   overlay: OverlayPingSpec | undefined,
   waits?: NetworkWaits,
+  /** The node's ping is not known yet: the waits to use where it keeps its own (ping-flavor.ts). */
+  askPing?: NetworkWaits,
 ): ProbeBundle {
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
     sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; LC_ALL=C`,
     RUNNER,
+    ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
     // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
     // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
     // written straight into its frame (no copy per probe), capped by one `find` where it grows with

@@ -15,6 +15,8 @@ export interface ProbeTransport {
   connect(target: SshTarget): Promise<void>;
   /** How long the SSH handshake of the current connection to `target` took (ms), if known. */
   handshakeMs?(target: SshTarget): number | undefined;
+  /** How long the TCP connect of that connection took (ms): one round trip to the node, if known. */
+  connectRttMs?(target: SshTarget): number | undefined;
   exec(
     target: SshTarget,
     command: RemoteCommand,

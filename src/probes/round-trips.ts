@@ -19,9 +19,14 @@ export class RoundTrips {
   private readonly pings = new Map<string, { inTool: boolean; handshakeMs: number | undefined }>();
 
   /** The round trip (and answered probe run) to expect from `node`, or undefined when nothing has been seen. */
-  estimate(node: string, handshakeMs: number | undefined): RoundTripEstimate | undefined {
+  estimate(
+    node: string,
+    handshakeMs: number | undefined,
+    connectRttMs?: number,
+  ): RoundTripEstimate | undefined {
     const learnt = this.learnt.get(node);
     if (handshakeMs === undefined) return learnt;
+    const measured = learnt?.measuredRttMs ?? connectRttMs;
     const fromSsh = handshakeMs / HANDSHAKE_ROUND_TRIPS;
     // Before any of the node's tools has been seen to run, the handshake stands for how long the
     // node takes to start one now: it had the node start a session (and do the key exchange's
@@ -29,7 +34,10 @@ export class RoundTrips {
     return {
       rttMs: Math.max(fromSsh, learnt?.rttMs ?? 0),
       toolMs: learnt?.toolMs ?? handshakeMs,
-      ...(learnt?.measuredRttMs === undefined ? {} : { measuredRttMs: learnt.measuredRttMs }),
+      // Measured by the node's tools, else the TCP connect of the SSH connection: a round trip
+      // to the node from here, as the kernels saw it (the path to its peers is usually the same
+      // network; a bundle's own answers correct it, undecided-probes.ts).
+      ...(measured === undefined ? {} : { measuredRttMs: measured }),
     };
   }
 

@@ -23,11 +23,25 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
+/** An open connection, and how long its TCP connect took. */
+export interface PinnedConnection {
+  readonly ssh: NodeSSH;
+  /**
+   * From the connect call to the socket's connection (ssh2's `connect` event): one round trip to
+   * the node as the kernels saw it, plus this process's event-loop delay (an upper bound). No
+   * key exchange and no process start on the node is in it, unlike the whole handshake.
+   */
+  readonly tcpConnectMs: number | undefined;
+}
+
 /**
  * Opens one SSH connection that is accepted only if the host offers a pinned, unrevoked key. A host
  * with no pinned key is refused before any packet is sent. Failures come back as coded SshErrors.
  */
-export async function connectPinned(target: SshTarget, opts: ConnectPinnedOptions): Promise<NodeSSH> {
+export async function connectPinned(
+  target: SshTarget,
+  opts: ConnectPinnedOptions,
+): Promise<PinnedConnection> {
   const { pinned, revoked } = opts.knownHosts.lookup(target.host, target.port);
   if (pinned.length === 0) {
     throw new SshError(
@@ -40,8 +54,10 @@ export async function connectPinned(target: SshTarget, opts: ConnectPinnedOption
   const accepted = (key: Buffer) =>
     !revoked.some((r) => r.key.equals(key)) && pinned.some((p: PinnedKey) => p.key.equals(key));
   const ssh = new NodeSSH();
+  let tcpConnectMs: number | undefined;
   try {
-    await ssh.connect({
+    const started = performance.now();
+    const connecting = ssh.connect({
       host: target.host,
       port: target.port,
       username: opts.user,
@@ -58,6 +74,11 @@ export async function connectPinned(target: SshTarget, opts: ConnectPinnedOption
         return accepted(key);
       },
     });
+    // node-ssh has made its ssh2 Client and called connect() by now; the socket connects later.
+    ssh.connection?.once('connect', () => {
+      tcpConnectMs = performance.now() - started;
+    });
+    await connecting;
   } catch (error) {
     ssh.dispose();
     throw classifyConnectError(
@@ -67,5 +88,5 @@ export async function connectPinned(target: SshTarget, opts: ConnectPinnedOption
       opts.connectTimeoutMs,
     );
   }
-  return ssh;
+  return { ssh, tcpConnectMs };
 }

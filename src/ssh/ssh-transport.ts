@@ -57,6 +57,8 @@ export class SshTransport {
   private readonly clock: Pick<Clock, 'monotonicMs'>;
   /** Handshake time of each node's current connection: evidence of its round trip (probes/probe-deadline.ts). */
   private readonly handshakes = new Map<string, number>();
+  /** TCP connect time of each node's current connection: one round trip to it (connect-pinned.ts). */
+  private readonly connects = new Map<string, number>();
 
   constructor(private readonly opts: SshTransportOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -71,7 +73,7 @@ export class SshTransport {
 
   private async open(target: SshTarget, lost: () => void): Promise<NodeSSH> {
     const started = this.clock.monotonicMs();
-    const ssh = await connectPinned(target, {
+    const { ssh, tcpConnectMs } = await connectPinned(target, {
       user: this.opts.user,
       privateKey: this.opts.privateKey,
       knownHosts: this.opts.knownHosts,
@@ -86,6 +88,8 @@ export class SshTransport {
     });
     ssh.connection?.on('close', lost);
     this.handshakes.set(this.keyOf(target), this.clock.monotonicMs() - started);
+    if (tcpConnectMs === undefined) this.connects.delete(this.keyOf(target));
+    else this.connects.set(this.keyOf(target), tcpConnectMs);
     return ssh;
   }
 
@@ -96,6 +100,11 @@ export class SshTransport {
   /** How long the handshake of the latest connection to `target` took, if there was one. */
   handshakeMs(target: SshTarget): number | undefined {
     return this.handshakes.get(this.keyOf(target));
+  }
+
+  /** How long the TCP connect of the latest connection to `target` took, if there was one. */
+  connectRttMs(target: SshTarget): number | undefined {
+    return this.connects.get(this.keyOf(target));
   }
 
   /** Opens (or reuses) the connection to `target` without running anything. */

@@ -36,6 +36,10 @@ describe('SSH transport against a real sshd', () => {
       { code: r.exitCode, out: r.stdout, err: r.stderr, timedOut: r.timedOut },
       { code: 3, out: 'out\n', err: 'err\n', timedOut: false },
     );
+    // The connection's TCP connect (one round trip) is known, and is a part of its handshake.
+    const connect = transport.connectRttMs(target());
+    const handshake = transport.handshakeMs(target());
+    assert.ok(connect !== undefined && handshake !== undefined && connect >= 0 && connect <= handshake);
   });
 
   it('passes quotes and $() through literally (no second interpretation)', async () => {

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PING_VERSION_PROBE, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
+import { PING_VERSION, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
 import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
 import { IN_TOOL_FLOOR_MS, networkWaits, PING_CEILING_MS } from '../../src/probes/probe-deadline.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
@@ -42,7 +42,7 @@ const network = () => true;
 
 describe('which ping keeps a wait of a fraction of a second itself', () => {
   const version = (stdout: string, exitCode: number | null = 0) =>
-    pingWaitsInTool(out(PING_VERSION_PROBE.key, exitCode, 5, stdout));
+    pingWaitsInTool(out(PING_VERSION.key, exitCode, 5, stdout));
 
   it('iputils from 20210202 on; older iputils, busybox and a missing ping are cut from outside', () => {
     assert.equal(version('ping from iputils 20221126\nlibcap: yes, IDN: yes\n'), true);
@@ -58,18 +58,51 @@ describe('which ping keeps a wait of a fraction of a second itself', () => {
 
   it('an answer that says nothing either way is asked again (cut, or not back)', () => {
     assert.equal(pingWaitsInTool(undefined), undefined);
-    assert.equal(pingWaitsInTool({ ...out(PING_VERSION_PROBE.key, 124, 2000), timedOut: true }), undefined);
+    assert.equal(pingWaitsInTool({ ...out(PING_VERSION.key, 124, 2000), timedOut: true }), undefined);
     assert.equal(version('ping from iputils 20221126\n', null), undefined);
+  });
+
+  it('a bundle asks the node’s ping itself before any probe, and says which waits the pings had', () => {
+    const bin = mkdtempSync(path.join(tmpdir(), 'ncpingv-'));
+    after(() => rmSync(bin, { recursive: true, force: true }));
+    const probes = [
+      { key: 'p', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
+    ];
+    const outside = { pingMs: 300, connectMs: 300 };
+    const inside = { pingMs: 150, connectMs: 300, pingInTool: true } as const;
+    const run = (version: string) => {
+      // A stand-in ping: `-V` prints the version given, anything else its arguments.
+      writeFileSync(
+        path.join(bin, 'ping'),
+        `#!/bin/sh
+if [ "$1" = -V ]; then printf '%s\n' '${version}'; exit 0; fi
+echo "$*"
+`,
+      );
+      chmodSync(path.join(bin, 'ping'), 0o755);
+      const bundle = buildBundle(probes, undefined, outside, inside);
+      const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      return Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    };
+    const recent = run('ping from iputils 20240905');
+    assert.equal(recent.p?.stdout, '-n -c 1 -W 0.150 198.18.0.11\n');
+    assert.equal(pingWaitsInTool(recent[PING_VERSION.key]), true);
+    const old = run('ping from iputils s20190709');
+    assert.equal(old.p?.stdout, '-n -c 1 -W 1 198.18.0.11\n', 'cut from outside: its own -W untouched');
+    assert.equal(pingWaitsInTool(old[PING_VERSION.key]), false);
   });
 
   it('is kept per node and connection: a new SSH connection asks again', () => {
     const trips = new RoundTrips();
     assert.equal(trips.pingInTool('node-3', 42), undefined);
-    trips.learnPing('node-3', out(PING_VERSION_PROBE.key, 0, 5, 'ping from iputils 20221126\n'), 42);
+    trips.learnPing('node-3', out(PING_VERSION.key, 0, 5, 'ping from iputils 20221126\n'), 42);
     assert.equal(trips.pingInTool('node-3', 42), true);
     assert.equal(trips.pingInTool('node-3', 57), undefined, 'another handshake: another connection');
     assert.equal(trips.pingInTool('node-1', 42), undefined);
-    trips.learnPing('node-1', { ...out(PING_VERSION_PROBE.key, 124, 2000), timedOut: true }, 42);
+    trips.learnPing('node-1', { ...out(PING_VERSION.key, 124, 2000), timedOut: true }, 42);
     assert.equal(trips.pingInTool('node-1', 42), undefined);
   });
 });
@@ -91,6 +124,10 @@ describe('a ping that keeps its own wait', () => {
     });
     // Cut from outside, the same evidence gives ping what the connect wait gets.
     assert.deepEqual(networkWaits(estimate), { pingMs: 400, connectMs: 400, tcpMs: IN_TOOL_FLOOR_MS });
+    // A fresh connection's TCP connect is a measured round trip too, until the node's tools measure one.
+    assert.equal(new RoundTrips().estimate('node-3', 300, 0.4)?.measuredRttMs, 0.4);
+    assert.equal(networkWaits(new RoundTrips().estimate('node-3', 300, 0.4))?.tcpMs, IN_TOOL_FLOOR_MS);
+    assert.equal(trips.estimate('node-3', 300, 50)?.measuredRttMs, 0.2, 'the tools’ measurement first');
     // Nothing measured yet (a first bundle, or only Perl answered): no wait of its own for Perl.
     assert.equal(networkWaits(new RoundTrips().estimate('node-3', 30))?.tcpMs, undefined);
     // A slow path (60 ms measured) gets four round trips; nothing measured: the handshake's bound.
