@@ -90,14 +90,19 @@ export function undecided(
         // Ended before its wait could: decided by the tool itself.
       } else if (isOverlay(o.probe) && !(needed !== undefined && needed > kept.ms)) {
         cutOverlay.push(o.probe);
-      } else if (!evidence.byDestination.has(destination) && kept.ms < waits.connectMs) {
-        // Nothing of this bundle reached this node: a node whose every reply is slow looks like
-        // one that drops them all. It runs again with the wait tools cut from outside get, and so
-        // do the cut overlay pings (their packets cross the same underlay; their gateways are pod
-        // subnets, not nodes, so they are not judged alone).
+      } else if (
+        evidence.scale !== undefined &&
+        !evidence.byDestination.has(destination) &&
+        kept.ms < waits.connectMs
+      ) {
+        // Other nodes answered, nothing of this bundle reached this one: a node whose every reply
+        // is slow looks like one that drops them all. It runs again with the wait tools cut from
+        // outside get, and so do the cut overlay pings (their packets cross the same underlay;
+        // their gateways are pod subnets, not nodes, so they are not judged alone). Where nothing
+        // answered at all, the evidence the waits came from stands, as for any probe.
         probes.push(o.probe);
         slowNode = true;
-        own[kept.kind] = most(own[kept.kind], needed, waits.connectMs);
+        own[kept.kind] = most(own[kept.kind], needed ?? waits.connectMs, waits.connectMs);
       } else if (needed !== undefined && needed > kept.ms) {
         probes.push(o.probe);
         own[kept.kind] = most(own[kept.kind], needed);

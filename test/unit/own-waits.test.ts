@@ -178,6 +178,22 @@ describe('a ping that keeps its own wait', () => {
       probes: ['ping-node:node-1', 'tcp-node:node-1', 'overlay-ping:10.244.1.0'],
       waits: { pingMs: 300, connectMs: 300, pingInTool: true, tcpMs: 300 },
     });
+    // Nothing answered at all (a node cut off from every peer): the evidence its waits came from stands.
+    const cutOff = [
+      out('ping-node:node-1', 1, 160, NO_REPLY),
+      out('tcp-node:node-1', 1, 150, 'tcp-connect ETIMEDOUT\n'),
+      out('overlay-ping:10.244.1.0', 1, 150, NO_REPLY),
+    ];
+    assert.deepEqual(undecided(cutOff, network, { ...waits, tcpMs: 100 }), { probes: [], waits: undefined });
+    // Only a Perl check answered elsewhere (no measured round trip): the slow node's probes still
+    // run again, with the connect wait.
+    const perlOnly = [...cutOff, out('tcp-node:node-2', 1, 140, 'tcp-connect ECONNREFUSED\n')];
+    assert.deepEqual(undecided(perlOnly, network, { ...waits, tcpMs: 100 }).waits, {
+      pingMs: 300,
+      connectMs: 300,
+      pingInTool: true,
+      tcpMs: 300,
+    });
     // The Perl check kept its own wait (tcpMs): decided the same way, by measured round trips.
     const tcpWaits = { pingMs: 300, connectMs: 300, tcpMs: 100 };
     const perlCut = out('tcp-node:node-1', 1, 130, 'tcp-connect ETIMEDOUT\n');
