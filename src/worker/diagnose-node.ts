@@ -40,7 +40,10 @@ export interface NodeDiagnoser {
    * The same, but joins a run of the same node that is still in flight and started at most
    * `coalesceWindowMs` ago: 50 people typing `/netcheck node-3` during an incident need one look
    * at node-3, not 50 (each still gets its own report, plan and audit trail from the caller).
-   * A run that started earlier than the window is not joined, so no report is older than that.
+   * A run that started earlier than the window is not joined, so no report is older than that:
+   * the request gets the node's next run, which starts as soon as that one ends and which every
+   * request arriving meanwhile shares. So a node has at most one run in flight and one waiting,
+   * however many requests come: under a burst, overlapping runs of one node only slow each other.
    */
   diagnoseShared(node: InventoryNode): Promise<NodeDiagnosis>;
   /** `resolve` then `diagnose`. */
@@ -65,21 +68,40 @@ export function createNodeDiagnoser(deps: DiagnoseNodeDeps): NodeDiagnoser {
     return { facts, report: deps.diagnose(facts) };
   };
   const inFlight = new Map<string, { startedMs: number; run: Promise<NodeDiagnosis> }>();
+  /** Per node, the run that starts when the one in flight ends (requests too late to join it). */
+  const waiting = new Map<string, Promise<NodeDiagnosis>>();
   const windowMs = deps.coalesceWindowMs ?? COALESCE_WINDOW_MS;
-  const diagnoseShared = (node: InventoryNode): Promise<NodeDiagnosis> => {
-    const now = deps.monotonicMs;
-    if (!now) return diagnose(node);
-    const started = now();
-    const current = inFlight.get(node.name);
-    if (current && started - current.startedMs <= windowMs) return current.run;
+  const start = (node: InventoryNode, startedMs: number): Promise<NodeDiagnosis> => {
     const run = diagnose(node);
-    inFlight.set(node.name, { startedMs: started, run });
+    inFlight.set(node.name, { startedMs, run });
     const forget = () => {
       if (inFlight.get(node.name)?.run === run) inFlight.delete(node.name);
     };
     // Every caller awaits `run` itself and sees its error; this only cleans up.
     run.then(forget, forget);
     return run;
+  };
+  const diagnoseShared = (node: InventoryNode): Promise<NodeDiagnosis> => {
+    const now = deps.monotonicMs;
+    if (!now) return diagnose(node);
+    const current = inFlight.get(node.name);
+    if (!current) return start(node, now());
+    if (now() - current.startedMs <= windowMs) return current.run;
+    let next = waiting.get(node.name);
+    if (!next) {
+      // Starts once the run in flight has settled (and forgotten itself), whatever its outcome.
+      next = current.run
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          waiting.delete(node.name);
+          return start(node, now());
+        });
+      waiting.set(node.name, next);
+    }
+    return next;
   };
   return { resolve, diagnose, diagnoseShared, diagnoseByName: async (name) => diagnose(resolve(name)) };
 }

@@ -73,9 +73,14 @@ describe('identical concurrent probe runs of one node share one collection', () 
     clock.advance(COALESCE_WINDOW_MS + 1);
     const late = nodes.diagnoseShared(node3);
     const own = nodes.diagnose(node3); // the executor's check after a fix: never an earlier look
-    assert.deepEqual(c.started, ['node-3', 'node-3', 'node-3']);
+    // The late request gets the next run, which starts when the one in flight ends.
+    assert.deepEqual(c.started, ['node-3', 'node-3']);
     for (const p of c.pending.splice(0)) p.finish(clusterFacts());
-    await Promise.all([first, late, own]);
+    await Promise.all([first, own]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(c.started.length, 3);
+    c.pending.splice(0)[0]!.finish(clusterFacts());
+    await late;
     const again = nodes.diagnoseShared(node3);
     assert.equal(c.started.length, 4, 'a finished run is not reused');
     c.pending[0]!.finish(clusterFacts());
@@ -100,5 +105,36 @@ describe('identical concurrent probe runs of one node share one collection', () 
     assert.equal(c.started.length, 2);
     c.pending[1]!.finish(clusterFacts());
     assert.equal((await next).report.node, 'node-3');
+  });
+
+  it('under a burst a node has one run in flight and one waiting, shared by every late request', async () => {
+    const clock = fixedClock(0);
+    const c = gatedCollector();
+    const nodes = createNodeDiagnoser({
+      inventory,
+      collect: c.collect,
+      diagnose,
+      monotonicMs: clock.monotonicMs,
+    });
+    const first = nodes.diagnoseShared(node3);
+    const late: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock.advance(COALESCE_WINDOW_MS + 1);
+      late.push(nodes.diagnoseShared(node3));
+    }
+    assert.deepEqual(c.started, ['node-3'], 'nothing else starts while the first is in flight');
+    const facts = clusterFacts();
+    c.pending.splice(0)[0]!.finish(facts);
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(c.started, ['node-3', 'node-3'], 'one run for the five late requests');
+    // Within the window of that run, a request joins it; it is not older than the request.
+    clock.advance(COALESCE_WINDOW_MS - 1);
+    late.push(nodes.diagnoseShared(node3));
+    const second = clusterFacts();
+    c.pending.splice(0)[0]!.finish(second);
+    const results = (await Promise.all(late)) as { facts: ClusterFacts }[];
+    assert.ok(results.every((r) => r.facts === second));
+    assert.equal(c.started.length, 2);
   });
 });

@@ -1,38 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PING_VERSION, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
-import { buildBundle, parseBundle } from '../../src/probes/probe-bundle.js';
+import { buildBundle } from '../../src/probes/probe-bundle.js';
 import { IN_TOOL_FLOOR_MS, networkWaits, PING_CEILING_MS } from '../../src/probes/probe-deadline.js';
-import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
 import { TCP_CONNECT_PERL } from '../../src/probes/tcp-connect-script.js';
 import { undecided } from '../../src/probes/undecided-probes.js';
 import { sh } from '../../src/ssh/remote-command.js';
+import { networkOutput, runBundleLocally, standInTools } from '../support/bundle-run.js';
 
-function out(
-  probe: string,
-  exitCode: number | null,
-  durationMs: number,
-  stdout = '',
-  stderr = '',
-): ProbeOutput {
-  return {
-    probe,
-    node: 'node-3',
-    command: '',
-    exitCode,
-    stdout,
-    stderr,
-    timedOut: false,
-    truncated: false,
-    durationMs,
-  };
-}
+const out = networkOutput;
 /** iputils 20221126's output for one request: a reply after `ms`, or none. */
 const reply = (ms: number) =>
   `PING 198.18.0.11 (198.18.0.11) 56(84) bytes of data.\n64 bytes from 198.18.0.11: icmp_seq=1 ttl=64 time=${ms} ms\n\n--- 198.18.0.11 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\nrtt min/avg/max/mdev = ${ms}/${ms}/${ms}/0.000 ms\n`;
@@ -63,30 +42,18 @@ describe('which ping keeps a wait of a fraction of a second itself', () => {
   });
 
   it('a bundle asks the node’s ping itself before any probe, and says which waits the pings had', () => {
-    const bin = mkdtempSync(path.join(tmpdir(), 'ncpingv-'));
-    after(() => rmSync(bin, { recursive: true, force: true }));
     const probes = [
       { key: 'p', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
     ];
     const outside = { pingMs: 300, connectMs: 300 };
     const inside = { pingMs: 150, connectMs: 300, pingInTool: true } as const;
-    const run = (version: string) => {
-      // A stand-in ping: `-V` prints the version given, anything else its arguments.
-      writeFileSync(
-        path.join(bin, 'ping'),
-        `#!/bin/sh
-if [ "$1" = -V ]; then printf '%s\n' '${version}'; exit 0; fi
-echo "$*"
-`,
+    // A stand-in ping: `-V` prints the version given, anything else its arguments.
+    const run = (version: string) =>
+      runBundleLocally(
+        buildBundle(probes, undefined, outside, inside),
+        probes,
+        standInTools({ ping: `if [ "$1" = -V ]; then echo '${version}'; exit 0; fi\necho "$*"` }),
       );
-      chmodSync(path.join(bin, 'ping'), 0o755);
-      const bundle = buildBundle(probes, undefined, outside, inside);
-      const stdout = execFileSync('sh', ['-c', bundle.command.text], {
-        encoding: 'utf8',
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-      });
-      return Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
-    };
     const recent = run('ping from iputils 20240905');
     assert.equal(recent.p?.stdout, '-n -c 1 -W 0.150 198.18.0.11\n');
     assert.equal(pingWaitsInTool(recent[PING_VERSION.key]), true);
@@ -215,27 +182,19 @@ describe('a ping that keeps its own wait', () => {
 
   it('gets its wait as its own -W, the probe’s word replaced or put first; the guard still ends a hang', () => {
     // Stand-in pings: one prints the arguments it got, one ignores its wait and hangs.
-    const bin = mkdtempSync(path.join(tmpdir(), 'ncping-'));
-    after(() => rmSync(bin, { recursive: true, force: true }));
-    writeFileSync(
-      path.join(bin, 'ping'),
-      '#!/bin/sh\ncase "$*" in *198.18.0.99*) exec sleep 30;; esac\necho "$*"\n',
-    );
-    chmodSync(path.join(bin, 'ping'), 0o755);
+    const bin = standInTools({ ping: 'case "$*" in *198.18.0.99*) exec sleep 30;; esac\necho "$*"' });
     const probes = [
       { key: 'with-w', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
       { key: 'without-w', command: sh`ping -n -c 1 198.18.0.12`, timeoutMs: 1000, selfTimed: true },
       { key: 'odd', command: sh`ping -n -c 1 -W 1 ${'a b'} -W`, timeoutMs: 1000, selfTimed: true },
       { key: 'hangs', command: sh`ping -n -c 1 -W 1 198.18.0.99`, timeoutMs: 1000, selfTimed: true },
     ];
-    const bundle = buildBundle(probes, undefined, { pingMs: 150, connectMs: 300, pingInTool: true });
     const started = Date.now();
-    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
-    const by = Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+    const by = runBundleLocally(
+      buildBundle(probes, undefined, { pingMs: 150, connectMs: 300, pingInTool: true }),
+      probes,
+      bin,
+    );
     assert.equal(by['with-w']?.stdout, '-n -c 1 -W 0.150 198.18.0.11\n');
     assert.equal(by['without-w']?.stdout, '-W 0.150 -n -c 1 198.18.0.12\n');
     assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\n');
@@ -244,19 +203,12 @@ describe('a ping that keeps its own wait', () => {
   });
 
   it('the Perl check gets its wait through _NC_WAIT and waits it once started, fractions included', () => {
-    const bin = mkdtempSync(path.join(tmpdir(), 'ncperl-'));
-    after(() => rmSync(bin, { recursive: true, force: true }));
-    writeFileSync(path.join(bin, 'perl'), '#!/bin/sh\necho "wait=$_NC_WAIT"\n');
-    chmodSync(path.join(bin, 'perl'), 0o755);
+    const bin = standInTools({ perl: 'echo "wait=$_NC_WAIT"' });
     const probes = [
       { key: 'tcp', command: sh`perl -e 1 198.18.0.11 10250 2`, timeoutMs: 3000, selfTimed: true },
     ];
     const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300, tcpMs: 120 });
-    const stdout = execFileSync('sh', ['-c', bundle.command.text], {
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-    });
-    assert.equal(parseBundle('n1', bundle, probes, stdout)[0]?.stdout, 'wait=0.120\n');
+    assert.equal(runBundleLocally(bundle, probes, bin).tcp?.stdout, 'wait=0.120\n');
   });
 });
 
