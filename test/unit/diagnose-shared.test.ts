@@ -35,19 +35,25 @@ function gatedCollector() {
   return { started, pending, collect };
 }
 
+/** A diagnoser with a clock the test moves and a collector it finishes by hand. */
+function sharedDiagnoser() {
+  const clock = fixedClock(0);
+  const c = gatedCollector();
+  const nodes = createNodeDiagnoser({
+    inventory,
+    collect: c.collect,
+    diagnose,
+    monotonicMs: clock.monotonicMs,
+  });
+  return { clock, c, nodes };
+}
+
 describe('identical concurrent probe runs of one node share one collection', () => {
   const node3 = inventory.nodes[1]!;
   const cp1 = inventory.nodes[0]!;
 
   it('runs that start within the window join the one in flight; each gets the same facts', async () => {
-    const clock = fixedClock(0);
-    const c = gatedCollector();
-    const nodes = createNodeDiagnoser({
-      inventory,
-      collect: c.collect,
-      diagnose,
-      monotonicMs: clock.monotonicMs,
-    });
+    const { clock, c, nodes } = sharedDiagnoser();
     const a = nodes.diagnoseShared(node3);
     clock.advance(COALESCE_WINDOW_MS - 1);
     const b = nodes.diagnoseShared(node3);
@@ -61,14 +67,7 @@ describe('identical concurrent probe runs of one node share one collection', () 
   });
 
   it('a run older than the window, a finished run and the unshared path each start a new collection', async () => {
-    const clock = fixedClock(0);
-    const c = gatedCollector();
-    const nodes = createNodeDiagnoser({
-      inventory,
-      collect: c.collect,
-      diagnose,
-      monotonicMs: clock.monotonicMs,
-    });
+    const { clock, c, nodes } = sharedDiagnoser();
     const first = nodes.diagnoseShared(node3);
     clock.advance(COALESCE_WINDOW_MS + 1);
     const late = nodes.diagnoseShared(node3);
@@ -88,14 +87,7 @@ describe('identical concurrent probe runs of one node share one collection', () 
   });
 
   it('a failed run fails every caller that joined it, and the next run starts afresh', async () => {
-    const clock = fixedClock(0);
-    const c = gatedCollector();
-    const nodes = createNodeDiagnoser({
-      inventory,
-      collect: c.collect,
-      diagnose,
-      monotonicMs: clock.monotonicMs,
-    });
+    const { clock, c, nodes } = sharedDiagnoser();
     const a = nodes.diagnoseShared(node3);
     const b = nodes.diagnoseShared(node3);
     c.pending[0]!.finish(new Error('bug'));
@@ -108,14 +100,7 @@ describe('identical concurrent probe runs of one node share one collection', () 
   });
 
   it('under a burst a node has one run in flight and one waiting, shared by every late request', async () => {
-    const clock = fixedClock(0);
-    const c = gatedCollector();
-    const nodes = createNodeDiagnoser({
-      inventory,
-      collect: c.collect,
-      diagnose,
-      monotonicMs: clock.monotonicMs,
-    });
+    const { clock, c, nodes } = sharedDiagnoser();
     const first = nodes.diagnoseShared(node3);
     const late: Promise<unknown>[] = [];
     for (let i = 0; i < 5; i++) {

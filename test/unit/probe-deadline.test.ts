@@ -23,21 +23,11 @@ import {
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
 import { undecided, undecidedProbes } from '../../src/probes/undecided-probes.js';
+import { networkOutput } from '../support/bundle-run.js';
 
 /** A recorded network probe output: what the bundle gives back (the ping text is iputils 20221126's). */
-function out(probe: string, exitCode: number, durationMs: number, stdout = ''): ProbeOutput {
-  return {
-    probe,
-    node: 'node-3',
-    command: '',
-    exitCode,
-    stdout,
-    stderr: '',
-    timedOut: false,
-    truncated: false,
-    durationMs,
-  };
-}
+const out = (probe: string, exitCode: number, durationMs: number, stdout = ''): ProbeOutput =>
+  networkOutput(probe, exitCode, durationMs, stdout);
 const NO_REPLY =
   'PING 198.18.0.10 (198.18.0.10) 56(84) bytes of data.\n\n--- 198.18.0.10 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n\n';
 const network = (key: string) => !['addresses', 'routes'].includes(key);
