@@ -87,7 +87,7 @@ describe('identical concurrent probe runs of one node share one collection', () 
   });
 
   it('a failed run fails every caller that joined it, and the next run starts afresh', async () => {
-    const { clock, c, nodes } = sharedDiagnoser();
+    const { c, nodes } = sharedDiagnoser();
     const a = nodes.diagnoseShared(node3);
     const b = nodes.diagnoseShared(node3);
     c.pending[0]!.finish(new Error('bug'));
