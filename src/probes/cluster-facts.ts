@@ -25,9 +25,16 @@ export interface NodeFacts {
     readonly connectMs: number;
     /** The node's ping kept its own wait (pingMs counts from the request sent: ping-flavor.ts). */
     readonly pingInTool?: true;
+    /** The Perl TCP check's own wait, where a measured round trip gave one (probe-deadline.ts). */
+    readonly tcpMs?: number;
     readonly rerun: readonly string[];
     /** The waits the rerun had; absent: today's fixed ones (or nothing ran again). */
-    readonly rerunWaits?: { readonly pingMs: number; readonly connectMs: number };
+    readonly rerunWaits?: {
+      readonly pingMs: number;
+      readonly connectMs: number;
+      readonly pingInTool?: true;
+      readonly tcpMs?: number;
+    };
   };
 }
 
