@@ -94,13 +94,14 @@ const CUT = sh`IFS='
  * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
+ * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
  */
 export function networkTools(waits: NetworkWaits | undefined): string {
   const s = (ms: number) => (ms / 1000).toFixed(3);
   if (!waits)
     return [
       'ping() { timeout --kill-after=1 "$_nc_T" ping "$@"; };',
-      'if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi',
+      'if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi',
     ].join(' ');
   // A ping that keeps its own wait (waits.pingInTool) gets it as its `-W`: the probe's `-W 1` is
   // replaced word for word by the shell (no process), or the wait goes first where there is none.
@@ -111,7 +112,7 @@ export function networkTools(waits: NetworkWaits | undefined): string {
   return [
     ping,
     waits.tcpMs === undefined
-      ? `if command -v perl >/dev/null 2>&1; then perl() { timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
+      ? `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
       : `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT=${s(waits.tcpMs)} timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');

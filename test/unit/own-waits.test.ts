@@ -209,6 +209,16 @@ describe('a ping that keeps its own wait', () => {
     ];
     const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300, tcpMs: 120 });
     assert.equal(runBundleLocally(bundle, probes, bin).tcp?.stdout, 'wait=0.120\n');
+    // Without a wait of its own, a _NC_WAIT the node's environment may hold is not passed on.
+    process.env._NC_WAIT = '0.001';
+    try {
+      for (const waits of [undefined, { pingMs: 300, connectMs: 300 }]) {
+        const cut = buildBundle(probes, undefined, waits);
+        assert.equal(runBundleLocally(cut, probes, bin).tcp?.stdout, 'wait=\n');
+      }
+    } finally {
+      delete process.env._NC_WAIT;
+    }
   });
 });
 
