@@ -11,7 +11,7 @@ import { type BundledProbe, buildBundle, parseBundle } from './probe-bundle.js';
 import { kubeWait, type NetworkWaits, networkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
-import { PROBE, splitPeerProbeKey } from './probe-registry.js';
+import { isOverlayProbeKey, isPingProbeKey } from './probe-registry.js';
 import type { ProbeTransport } from './probe-transport.js';
 import type { RoundTrips } from './round-trips.js';
 import { undecided } from './undecided-probes.js';
@@ -101,7 +101,7 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   let rerun: string[] = [];
   let rerunWaits: NetworkWaits | undefined;
   const network = new Set<string>(plan.probes.filter((p) => !p.quick).map((p) => p.key));
-  const isNetwork = (key: string) => network.has(key) || isOverlayKey(key);
+  const isNetwork = (key: string) => network.has(key) || isOverlayProbeKey(key);
   if (waits && !failure) {
     // The evidence of this very bundle may call for longer waits (a slow but healthy path): the
     // probes it does not decide run again, together, with the waits it calls for (at most today's).
@@ -110,12 +110,12 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     rerun = [...again];
     rerunWaits = open.waits;
     if (again.size > 0) {
-      const overlay = [...again].some(isOverlayKey) ? plan.overlay : undefined;
+      const overlay = [...again].some(isOverlayProbeKey) ? plan.overlay : undefined;
       const probes = plan.probes.filter((p) => again.has(p.key));
       const second = await runBundle(deps, target, probes, overlay, open.waits);
       // The cut answers are replaced, or dropped when the follow-up failed: undecided is not "no answer".
       outputs = [
-        ...outputs.filter((o) => !again.has(o.probe) && !(overlay && isOverlayKey(o.probe))),
+        ...outputs.filter((o) => !again.has(o.probe) && !(overlay && isOverlayProbeKey(o.probe))),
         ...second.outputs,
       ];
       failure = second.failure;
@@ -138,13 +138,7 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
 
 /** Whether the plan has the node ping anything (its overlay peers, its peers, the control plane). */
 const pingsFrom = (plan: NodePlan): boolean =>
-  plan.overlay !== undefined ||
-  plan.probes.some((p) => p.key === PROBE.pingControlPlane || splitPeerProbeKey(p.key)?.kind === 'ping-node');
-
-const isOverlayKey = (key: string): boolean => {
-  const kind = splitPeerProbeKey(key)?.kind;
-  return kind === 'overlay-ping' || kind === 'overlay-df-ping';
-};
+  plan.overlay !== undefined || plan.probes.some((p) => isPingProbeKey(p.key));
 
 /** One bundle over the node's pooled connection; what did not come back is left out, with why. */
 async function runBundle(

@@ -255,3 +255,16 @@ export function splitPeerProbeKey(key: string): { kind: PeerProbeKind; peer: str
   if (!Object.hasOwn(PEER_PROBES, kind)) return undefined;
   return { kind: kind as PeerProbeKind, peer: key.slice(colon + 1).split(':')[0] ?? '' };
 }
+
+/** The overlay pings (plain and don't-fragment), whose destinations are pod subnets' gateways. */
+export function isOverlayProbeKey(key: string): boolean {
+  const kind = splitPeerProbeKey(key)?.kind;
+  return kind === 'overlay-ping' || kind === 'overlay-df-ping';
+}
+
+/** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */
+export function isPingProbeKey(key: string): boolean {
+  return (
+    key === PROBE.pingControlPlane || splitPeerProbeKey(key)?.kind === 'ping-node' || isOverlayProbeKey(key)
+  );
+}

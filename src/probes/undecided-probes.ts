@@ -15,7 +15,7 @@ import {
   tcpInToolWait,
 } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
-import { PROBE, splitPeerProbeKey } from './probe-registry.js';
+import { isOverlayProbeKey, isPingProbeKey, PROBE, splitPeerProbeKey } from './probe-registry.js';
 
 // Which cut probes run again, and with what waits: decided from the same bundle's answers.
 
@@ -61,8 +61,8 @@ export function undecided(
   // A tool that keeps its own wait needs only the path's round trip as a tool measured it.
   const measured = measuredRoundTrips(network);
   const byTool = {
-    ping: roundTripEvidence(network.filter((o) => usesPing(o.probe))),
-    other: roundTripEvidence(network.filter((o) => !usesPing(o.probe))),
+    ping: roundTripEvidence(network.filter((o) => isPingProbeKey(o.probe))),
+    other: roundTripEvidence(network.filter((o) => !isPingProbeKey(o.probe))),
   };
   const shorter = Math.min(waits.pingMs, waits.connectMs);
   const probes: string[] = [];
@@ -88,7 +88,7 @@ export function undecided(
         own[kept.kind] = most(own[kept.kind], needed, 2 * kept.ms);
       } else if (o.durationMs < 0.8 * kept.ms) {
         // Ended before its wait could: decided by the tool itself.
-      } else if (isOverlay(o.probe) && !(needed !== undefined && needed > kept.ms)) {
+      } else if (isOverlayProbeKey(o.probe) && !(needed !== undefined && needed > kept.ms)) {
         cutOverlay.push(o.probe);
       } else if (
         evidence.scale !== undefined &&
@@ -109,7 +109,7 @@ export function undecided(
       }
       continue;
     }
-    const same = byTool[usesPing(o.probe) ? 'ping' : 'other'];
+    const same = byTool[isPingProbeKey(o.probe) ? 'ping' : 'other'];
     // A wait the tool keeps itself (curl's --connect-timeout) starts after the tool has started:
     // how long tools take to start says nothing about it, only the path's round trip does.
     const toolMs = cutInsideTool(o) ? 0 : ((same.byDestination.get(destination) ?? same.scale)?.toolMs ?? 0);
@@ -177,7 +177,8 @@ interface OwnWait {
  * its `tcp-connect` line says Perl ran, not curl); undefined for a tool cut from outside.
  */
 function ownWait(o: ProbeOutput, waits: NetworkWaits): OwnWait | undefined {
-  if (waits.pingInTool && usesPing(o.probe)) return { kind: 'ping', ms: waits.pingMs, wait: pingInToolWait };
+  if (waits.pingInTool && isPingProbeKey(o.probe))
+    return { kind: 'ping', ms: waits.pingMs, wait: pingInToolWait };
   if (
     waits.tcpMs !== undefined &&
     splitPeerProbeKey(o.probe)?.kind === 'tcp-node' &&
@@ -203,7 +204,7 @@ function cutInsideTool(o: ProbeOutput): boolean {
  */
 export function endedWithoutAnswer(o: ProbeOutput): boolean {
   if (o.timedOut || o.exitCode === null) return true;
-  if (usesPing(o.probe))
+  if (isPingProbeKey(o.probe))
     // A cut ping prints its statistics on stdout and nothing on stderr; an ICMP error comes back as
     // a `From <router> icmp_seq=…` line; exit 2 is "could not send".
     return o.exitCode === 1 && o.stderr.trim() === '' && !/^From \S+ icmp_seq=/m.test(o.stdout);
@@ -212,17 +213,4 @@ export function endedWithoutAnswer(o: ProbeOutput): boolean {
   return 'outcome' in parsed.value
     ? parsed.value.outcome === 'timeout'
     : parsed.value.tcpFailure === 'timeout';
-}
-
-/** The overlay pings, whose destinations are pod subnets' gateways rather than nodes. */
-function isOverlay(key: string): boolean {
-  const kind = splitPeerProbeKey(key)?.kind;
-  return kind === 'overlay-ping' || kind === 'overlay-df-ping';
-}
-
-/** Probes whose tool is ping (the control plane's, a peer's, the overlay's), as opposed to a TCP or HTTPS client. */
-function usesPing(key: string): boolean {
-  if (key === PROBE.pingControlPlane) return true;
-  const kind = splitPeerProbeKey(key)?.kind;
-  return kind === 'ping-node' || kind === 'overlay-ping' || kind === 'overlay-df-ping';
 }
