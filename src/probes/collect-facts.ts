@@ -1,6 +1,7 @@
 import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
+import type { SharedRuns } from '../core/shared-runs.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
@@ -29,6 +30,12 @@ export interface CollectDeps {
   readonly kubeRoundTrip?: () => number | undefined;
   /** Round trips seen so far; without it every network probe keeps its fixed wait. */
   readonly roundTrips?: RoundTrips;
+  /**
+   * Where a node's collection may be shared with other runs that plan the very same probes of it
+   * (a peer's bundle is the same whatever the target): keyed by the plan (`planKey`). Without it
+   * every collection is this run's own, as the executor's check after a fix needs.
+   */
+  readonly shared?: SharedRuns<NodeFacts>;
 }
 
 /**
@@ -48,7 +55,11 @@ export async function collectFacts(
   });
   const kubeStarted = deps.now();
   const kubeFacts = deps.kube(target.name, deps.roundTrips ? overdue : undefined);
-  const nodes = await Promise.all(plans.map((plan) => collectNode(deps, plan)));
+  const nodes = await Promise.all(
+    plans.map((plan) =>
+      deps.shared ? deps.shared.run(planKey(plan), () => collectNode(deps, plan)) : collectNode(deps, plan),
+    ),
+  );
   // The SSH facts are in; the API server's answer is waited for only as long as the round trips
   // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
   const cp = controlPlaneNode(inventory);
@@ -134,6 +145,12 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
     outputs: byKey,
     ...(waits ? { waits: { ...waits, rerun, ...(rerunWaits ? { rerunWaits } : {}) } } : {}),
   };
+}
+
+/** What makes two plans of a node the same: the node's address and every probe as it would run. */
+export function planKey(plan: NodePlan): string {
+  const { name, host, port } = plan.node;
+  return JSON.stringify([name, host, port, plan.overlay ?? null, plan.probes]);
 }
 
 /** Whether the plan has the node ping anything (its overlay peers, its peers, the control plane). */

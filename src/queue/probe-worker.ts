@@ -6,12 +6,15 @@ import { type ProbeJobData, QUEUE_NAMES } from './job-types.js';
 import type { Queues } from './queues.js';
 
 /**
- * Probe jobs run at once per worker. A job mostly waits (on SSH, on Redis), and identical jobs
- * for one node share one probe run (worker/diagnose-node.ts), so during an incident's burst of
- * commands many jobs in flight cost little; what bounds the load on a node is its connection's
- * channel slots (ssh/channel-slots.ts), not this number. With 8, a burst of 50 ran in rounds of 8.
+ * Probe jobs run at once per worker. A job mostly waits (on SSH, on Redis), identical jobs for one
+ * node share one probe run, and runs of different targets share their peers' probes
+ * (worker/diagnose-node.ts), so during an incident's burst of commands many jobs in flight cost
+ * little; what bounds the load on a node is its connection's channel slots (ssh/channel-slots.ts),
+ * not this number. It only has to let a burst's jobs in together: a job still waiting in Redis
+ * when the run it could have joined is past its window starts another run of the same node later.
+ * With 8, a burst of 50 ran in rounds of 8; with 32, its last 18 jobs made a third run per node.
  */
-export const PROBE_CONCURRENCY = 32;
+export const PROBE_CONCURRENCY = 100;
 
 export type ProbeHandler = (data: ProbeJobData) => Promise<NodeReport>;
 

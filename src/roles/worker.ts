@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { findNode } from '../config/inventory.js';
 import { withDeadline } from '../core/deadline.js';
+import { sharedRuns } from '../core/shared-runs.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
+import type { NodeFacts } from '../probes/cluster-facts.js';
 import { collectFacts } from '../probes/collect-facts.js';
 import { collectPreflight } from '../probes/collect-preflight.js';
 import { RoundTrips } from '../probes/round-trips.js';
@@ -22,7 +24,7 @@ import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
-import { createNodeDiagnoser } from '../worker/diagnose-node.js';
+import { COALESCE_WINDOW_MS, createNodeDiagnoser } from '../worker/diagnose-node.js';
 import { MESH_CHUNK_CONCURRENCY, planMesh } from '../worker/mesh-plan.js';
 import { probeMeshChunk } from '../worker/mesh-probe.js';
 import { reportMesh } from '../worker/mesh-report.js';
@@ -103,9 +105,12 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     now: clock.monotonicMs,
     isoNow: clock.isoNow,
   };
+  // A node's collection shared by the runs of several targets that plan the same probes of it.
+  const sharedNodes = sharedRuns<NodeFacts>({ windowMs: COALESCE_WINDOW_MS, monotonicMs: clock.monotonicMs });
   const nodes = createNodeDiagnoser({
     inventory,
-    collect: (target) => collectFacts(collectDeps, inventory, target),
+    collect: (target, { fresh }) =>
+      collectFacts(fresh ? collectDeps : { ...collectDeps, shared: sharedNodes }, inventory, target),
     diagnose,
     monotonicMs: clock.monotonicMs,
   });

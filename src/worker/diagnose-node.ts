@@ -1,5 +1,6 @@
 import { findNode, type Inventory } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
+import { sharedRuns } from '../core/shared-runs.js';
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
 import type { ClusterFacts } from '../probes/cluster-facts.js';
 
@@ -7,7 +8,7 @@ export interface DiagnoseNodeDeps {
   /** This worker's inventory: the only nodes it may probe. */
   readonly inventory: Inventory;
   /** Runs the probes for the target node and its peers; a failed SSH connection is a fact, not an error. */
-  readonly collect: (target: InventoryNode) => Promise<ClusterFacts>;
+  readonly collect: (target: InventoryNode, opts: CollectOptions) => Promise<ClusterFacts>;
   readonly diagnose: (facts: ClusterFacts) => DiagnosisReport;
   /**
    * A monotonic clock (ms). With it, identical probe runs of one node that start within
@@ -15,6 +16,15 @@ export interface DiagnoseNodeDeps {
    */
   readonly monotonicMs?: () => number;
   readonly coalesceWindowMs?: number;
+}
+
+export interface CollectOptions {
+  /**
+   * Every node's probes run for this look alone (the executor's check after a fix: what it sees
+   * must come after the fix). Otherwise a node's collection may be shared with other targets' runs
+   * that need the very same probes of it (a peer's bundle), on the same terms as `diagnoseShared`.
+   */
+  readonly fresh: boolean;
 }
 
 /** How long after a run of a node started a new request for the same node may still join it. */
@@ -34,7 +44,10 @@ export interface NodeDiagnosis {
 export interface NodeDiagnoser {
   /** The node's inventory entry; throws `unknown-node` when this worker's inventory lacks it. */
   resolve(name: string): InventoryNode;
-  /** Probes the node and diagnoses it: always a run of its own (the executor's check after a fix). */
+  /**
+   * Probes the node and diagnoses it: always a run of its own, on every node it probes (the
+   * executor's check after a fix).
+   */
   diagnose(node: InventoryNode): Promise<NodeDiagnosis>;
   /**
    * The same, but joins a run of the same node that is still in flight and started at most
@@ -42,8 +55,10 @@ export interface NodeDiagnoser {
    * at node-3, not 50 (each still gets its own report, plan and audit trail from the caller).
    * A run that started earlier than the window is not joined, so no report is older than that:
    * the request gets the node's next run, which starts as soon as that one ends and which every
-   * request arriving meanwhile shares. So a node has at most one run in flight and one waiting,
-   * however many requests come: under a burst, overlapping runs of one node only slow each other.
+   * request arriving meanwhile shares (core/shared-runs.ts). So a node has at most one run in
+   * flight and one waiting, however many requests come: under a burst, overlapping runs of one node
+   * only slow each other. Its peers' probes, the same for every target, are shared on the same terms
+   * with the runs of other targets (`CollectOptions`).
    */
   diagnoseShared(node: InventoryNode): Promise<NodeDiagnosis>;
   /** `resolve` then `diagnose`. */
@@ -63,45 +78,16 @@ export function createNodeDiagnoser(deps: DiagnoseNodeDeps): NodeDiagnoser {
       );
     return node;
   };
-  const diagnose = async (node: InventoryNode): Promise<NodeDiagnosis> => {
-    const facts = await deps.collect(node);
+  const look = async (node: InventoryNode, opts: CollectOptions): Promise<NodeDiagnosis> => {
+    const facts = await deps.collect(node, opts);
     return { facts, report: deps.diagnose(facts) };
   };
-  const inFlight = new Map<string, { startedMs: number; run: Promise<NodeDiagnosis> }>();
-  /** Per node, the run that starts when the one in flight ends (requests too late to join it). */
-  const waiting = new Map<string, Promise<NodeDiagnosis>>();
-  const windowMs = deps.coalesceWindowMs ?? COALESCE_WINDOW_MS;
-  const start = (node: InventoryNode, startedMs: number): Promise<NodeDiagnosis> => {
-    const run = diagnose(node);
-    inFlight.set(node.name, { startedMs, run });
-    const forget = () => {
-      if (inFlight.get(node.name)?.run === run) inFlight.delete(node.name);
-    };
-    // Every caller awaits `run` itself and sees its error; this only cleans up.
-    run.then(forget, forget);
-    return run;
-  };
-  const diagnoseShared = (node: InventoryNode): Promise<NodeDiagnosis> => {
-    const now = deps.monotonicMs;
-    if (!now) return diagnose(node);
-    const current = inFlight.get(node.name);
-    if (!current) return start(node, now());
-    if (now() - current.startedMs <= windowMs) return current.run;
-    let next = waiting.get(node.name);
-    if (!next) {
-      // Starts once the run in flight has settled (and forgotten itself), whatever its outcome.
-      next = current.run
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .then(() => {
-          waiting.delete(node.name);
-          return start(node, now());
-        });
-      waiting.set(node.name, next);
-    }
-    return next;
-  };
+  const diagnose = (node: InventoryNode) => look(node, { fresh: true });
+  const now = deps.monotonicMs;
+  const shared = now
+    ? sharedRuns<NodeDiagnosis>({ windowMs: deps.coalesceWindowMs ?? COALESCE_WINDOW_MS, monotonicMs: now })
+    : undefined;
+  const diagnoseShared = (node: InventoryNode): Promise<NodeDiagnosis> =>
+    shared ? shared.run(node.name, () => look(node, { fresh: false })) : diagnose(node);
   return { resolve, diagnose, diagnoseShared, diagnoseByName: async (name) => diagnose(resolve(name)) };
 }

@@ -79,7 +79,8 @@ export async function runSweep(deps: SweepDeps, sweepId: string): Promise<SweepS
   });
   const swept: SweptNode[] = await mapBounded(deps.names, deps.concurrency, async (node) => {
     try {
-      return { node, report: (await deps.nodes.diagnoseByName(node)).report };
+      // Shared: the zone's nodes are each other's peers, and a sweep's diagnoses run side by side.
+      return { node, report: (await deps.nodes.diagnoseShared(deps.nodes.resolve(node))).report };
     } catch (error) {
       // Not a fact about the node (a bug, Redis gone): its problems are neither seen nor cleared.
       deps.logger.warn({ err: error, node, sweepId }, 'sweep could not diagnose a node');
