@@ -25,18 +25,25 @@ export interface OutboxWorkerOptions {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * Messages delivered at once by one bot. During an incident's burst, fifty threads' parents and
+ * reports queue here together; one at a time, the last report waited for a hundred posts before it.
+ */
+export const OUTBOX_CONCURRENCY = 4;
 
 /**
  * Delivers queued Slack messages. Because the message lives in Redis until Slack confirms it, a bot
  * restart or a Slack outage delays it but does not lose it; `deliver` makes a re-run safe.
  */
 export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessage> {
+  const inTurn = runsInTurn();
   return new Worker<OutboxMessage>(
     QUEUE_NAMES.outbox,
     async (job: Job<OutboxMessage>, token?: string) => {
       let outcome: DeliveryOutcome;
       try {
-        outcome = await opts.deliver(job.data, outboxMessageId(job.data));
+        // A thread's messages (progress of a fix above all) arrive in the order they were queued.
+        outcome = await inTurn(job.data.runId, () => opts.deliver(job.data, outboxMessageId(job.data)));
       } catch (error) {
         if (error instanceof PermanentDeliveryError) {
           opts.logger.error({ err: error, jobId: job.id }, 'outbox message cannot be delivered; giving up');
@@ -57,12 +64,33 @@ export function startOutboxWorker(opts: OutboxWorkerOptions): Worker<OutboxMessa
     {
       connection: opts.connection,
       prefix: KEY_PREFIX,
-      // One at a time: a thread's messages (progress of a fix above all) must arrive in order.
-      concurrency: opts.concurrency ?? 1,
+      concurrency: opts.concurrency ?? OUTBOX_CONCURRENCY,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.max(0, attemptsMade - 1)),
       },
     },
   );
+}
+
+/**
+ * Calls of one key run one after another, in the order they were made; calls of different keys run
+ * side by side. The worker takes jobs in queue order, so one run's messages are delivered in order.
+ */
+function runsInTurn(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const last = new Map<string, Promise<unknown>>();
+  return (key, fn) => {
+    const before = last.get(key) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    last.set(key, settled);
+    // Forgotten once nothing else is queued behind it.
+    void settled.then(() => {
+      if (last.get(key) === settled) last.delete(key);
+    });
+    return mine;
+  };
 }
