@@ -1,4 +1,5 @@
 import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { SharedRuns } from '../core/shared-runs.js';
 import { coreClient, kubeCall } from './kube-client.js';
 import type { KubeFacts, KubeFlannelPod, KubeNode } from './kube-facts.js';
 
@@ -42,11 +43,19 @@ export class KubeGateway {
    * its value as the reason: the caller has evidence that an answer would have come by now. Once
    * the API server answered that call, the rest waits its normal deadline.
    */
-  async fetch(targetNode: string, giveUp?: Promise<string>): Promise<KubeFacts> {
+  async fetch(
+    targetNode: string,
+    giveUp?: Promise<string>,
+    shared?: SharedRuns<unknown>,
+  ): Promise<KubeFacts> {
+    // With `shared`, each call joins the same call of other diagnoses made at most a window ago
+    // (core/shared-runs.ts): fifty commands during an incident ask a struggling API server a few
+    // times, not two hundred. Each caller still gives up on its own evidence.
+    const once = <T>(key: string, call: () => Promise<T>): Promise<T> =>
+      shared ? (shared.run(key, call) as Promise<T>) : call();
     let nodes: KubeNode[];
     try {
-      const started = this.monotonicMs?.();
-      const call = this.core.listNode();
+      const call = once('nodes', () => this.listNodesTimed());
       const first = giveUp
         ? Promise.race([
             call,
@@ -55,17 +64,31 @@ export class KubeGateway {
             }),
           ])
         : call;
-      const list = await this.deadline('GET /api/v1/nodes', first);
-      if (started !== undefined && this.monotonicMs) this.lastNodeListMs = this.monotonicMs() - started;
-      nodes = list.items.map(toKubeNode);
-      await this.cache.save(nodes, this.isoNow());
+      nodes = await first;
     } catch (error) {
       return { status: 'unreachable', error: describe(error), cached: await this.cache.load() };
     }
-    const [netConfNetwork, pods] = await Promise.all([this.netConf(), this.flannelPods()]);
+    const [netConfNetwork, pods] = await Promise.all([
+      once('net-conf', () => this.netConf()),
+      once('flannel-pods', () => this.flannelPods()),
+    ]);
     const podOnTarget = pods.find((p) => p.pod.node === targetNode);
-    const flannelLog = podOnTarget ? await this.podLog(podOnTarget.namespace, podOnTarget.pod.name) : [];
+    const flannelLog = podOnTarget
+      ? await once(`log ${podOnTarget.namespace}/${podOnTarget.pod.name}`, () =>
+          this.podLog(podOnTarget.namespace, podOnTarget.pod.name),
+        )
+      : [];
     return { status: 'reachable', nodes, netConfNetwork, flannelPods: pods.map((p) => p.pod), flannelLog };
+  }
+
+  /** The node list, timed (the API server's round trip) and saved as the last list seen. */
+  private async listNodesTimed(): Promise<KubeNode[]> {
+    const started = this.monotonicMs?.();
+    const list = await this.deadline('GET /api/v1/nodes', this.core.listNode());
+    if (started !== undefined && this.monotonicMs) this.lastNodeListMs = this.monotonicMs() - started;
+    const nodes = list.items.map(toKubeNode);
+    await this.cache.save(nodes, this.isoNow());
+    return nodes;
   }
 
   /**

@@ -2,16 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { findNode } from '../config/inventory.js';
 import { withDeadline } from '../core/deadline.js';
-import { sharedRuns } from '../core/shared-runs.js';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { evaluatePreflight } from '../diagnosis/evaluate-preflight.js';
-import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { KubeNodeWriter } from '../kube/kube-node-writer.js';
-import type { NodeFacts } from '../probes/cluster-facts.js';
-import { collectFacts } from '../probes/collect-facts.js';
 import { collectPreflight } from '../probes/collect-preflight.js';
-import { RoundTrips } from '../probes/round-trips.js';
 import type { OutboxMessage } from '../queue/job-types.js';
 import { QUEUE_NAMES } from '../queue/job-types.js';
 import { type MeshHandlers, startMeshWorker } from '../queue/mesh-worker.js';
@@ -24,13 +18,13 @@ import { planFor } from '../remediation/runbooks.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import { KubeNodeCache } from '../store/kube-node-cache.js';
 import { ZONE_HEARTBEAT_EVERY_MS, ZoneLiveness } from '../store/zone-liveness.js';
-import { COALESCE_WINDOW_MS, createNodeDiagnoser } from '../worker/diagnose-node.js';
 import { MESH_CHUNK_CONCURRENCY, planMesh } from '../worker/mesh-plan.js';
 import { probeMeshChunk } from '../worker/mesh-probe.js';
 import { reportMesh } from '../worker/mesh-report.js';
 import { runPreflight } from '../worker/preflight-run.js';
 import { runProbe } from '../worker/probe-run.js';
 import type { RoleContext } from './role-context.js';
+import { workerDiagnoser } from './worker-collect.js';
 import { startWorkerSweeps } from './worker-sweeps.js';
 
 /** Every Kubernetes API call's deadline: a hung API server must not hold a diagnosis. */
@@ -94,26 +88,7 @@ export async function startWorkerRole(ctx: RoleContext): Promise<void> {
     );
     writer = new nodeWriter.KubeNodeWriter(config.kubeconfigPath);
   }
-  const collectDeps = {
-    transport,
-    kube: (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
-      kube ? kube.fetch(node, giveUp) : Promise.resolve({ status: 'disabled' }),
-    kubeRoundTrip: () => kube?.nodeListMs(),
-    // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
-    roundTrips: new RoundTrips(),
-    // Durations only: a monotonic reading, never compared with the wall clock.
-    now: clock.monotonicMs,
-    isoNow: clock.isoNow,
-  };
-  // A node's collection shared by the runs of several targets that plan the same probes of it.
-  const sharedNodes = sharedRuns<NodeFacts>({ windowMs: COALESCE_WINDOW_MS, monotonicMs: clock.monotonicMs });
-  const nodes = createNodeDiagnoser({
-    inventory,
-    collect: (target, { fresh }) =>
-      collectFacts(fresh ? collectDeps : { ...collectDeps, shared: sharedNodes }, inventory, target),
-    diagnose,
-    monotonicMs: clock.monotonicMs,
-  });
+  const { collectDeps, nodes } = workerDiagnoser({ inventory, transport, kube, clock });
 
   // The zones this worker serves (NETCHECK_ZONE); [undefined]: the default queue (nodes without a
   // zone). A worker never takes another zone's jobs: a zone with no worker is reported, not served
