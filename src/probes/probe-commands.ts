@@ -118,8 +118,11 @@ export const probeCommands = {
     sh`if command -v iptables-nft-save >/dev/null 2>&1; then LC_ALL=C iptables-nft-save; else echo NOTOOL; fi`,
   /**
    * Legacy iptables' rules, every table. Without x_tables loaded no legacy rule can exist, and the
-   * tool would load the module: NOTABLES says so instead.
+   * tool would load the module: NOTABLES says so instead. The tool dumps the tables its network
+   * namespace lists in /proc/net/ip_tables_names; where that list is empty (x_tables loaded, no
+   * legacy table here: a node on the nft backend) it prints nothing, and so does the shell, which
+   * reads the list itself (a seq_file: the shell's byte-at-a-time read is fine) and starts no process.
    */
   iptablesLegacySave: (): RemoteCommand =>
-    sh`if ! command -v iptables-legacy-save >/dev/null 2>&1; then echo NOTOOL; elif [ ! -e /proc/net/ip_tables_names ]; then echo NOTABLES; else LC_ALL=C iptables-legacy-save; fi`,
+    sh`if ! command -v iptables-legacy-save >/dev/null 2>&1; then echo NOTOOL; elif [ ! -e /proc/net/ip_tables_names ]; then echo NOTABLES; else t=; read -r t 2>/dev/null < /proc/net/ip_tables_names; if [ -n "$t" ]; then LC_ALL=C iptables-legacy-save; fi; fi`,
 } as const;
