@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Inventory } from '../../src/config/inventory.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { ClusterFacts } from '../../src/probes/cluster-facts.js';
 import { COALESCE_WINDOW_MS, createNodeDiagnoser } from '../../src/worker/diagnose-node.js';
 import { clusterFacts } from '../support/facts-builder.js';
+import { testInventory } from '../support/test-inventory.js';
 
-const inventory: Inventory = {
-  sourcePath: '/etc/netcheck/inventory.yaml',
-  ssh: { user: 'netcheck', privateKeyPath: '/k', knownHostsPath: '/kh' },
-  cluster: {
-    podNetworkCidr: '10.244.0.0/16',
-    apiServer: { url: 'https://198.18.0.10:6443', host: '198.18.0.10', port: 6443 },
-  },
-  nodes: [
-    { name: 'cp-1', host: '198.18.0.10', port: 22, role: 'control-plane' },
-    { name: 'node-3', host: '198.18.0.13', port: 22, role: 'worker' },
-  ],
-};
+const inventory = testInventory();
 
 /** A collector whose runs the test finishes by hand, counting how many were started per node. */
 function gatedCollector() {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
-import type { Inventory } from '../../src/config/inventory.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { sequentialIds } from '../../src/core/ids.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
@@ -14,21 +13,11 @@ import { planFor } from '../../src/remediation/runbooks.js';
 import { createNodeDiagnoser } from '../../src/worker/diagnose-node.js';
 import { runProbe } from '../../src/worker/probe-run.js';
 import { clusterFacts, fixture } from '../support/facts-builder.js';
+import { testInventory } from '../support/test-inventory.js';
 
 const T0 = Date.parse('2026-11-24T03:00:00.000Z');
 
-const inventory: Inventory = {
-  sourcePath: '/etc/netcheck/inventory.yaml',
-  ssh: { user: 'netcheck', privateKeyPath: '/k', knownHostsPath: '/kh' },
-  cluster: {
-    podNetworkCidr: '10.244.0.0/16',
-    apiServer: { url: 'https://198.18.0.10:6443', host: '198.18.0.10', port: 6443 },
-  },
-  nodes: [
-    { name: 'cp-1', host: '198.18.0.10', port: 22, role: 'control-plane' },
-    { name: 'node-3', host: '198.18.0.13', port: 22, role: 'worker' },
-  ],
-};
+const inventory = testInventory();
 
 const job: ProbeJobData = {
   runId: 'run-1',

@@ -9,20 +9,9 @@ import { type CollectDeps, collectFacts, planKey } from '../../src/probes/collec
 import { planProbes } from '../../src/probes/probe-plan.js';
 import type { ProbeTransport } from '../../src/probes/probe-transport.js';
 import { COALESCE_WINDOW_MS, createNodeDiagnoser } from '../../src/worker/diagnose-node.js';
+import { testInventory } from '../support/test-inventory.js';
 
-const inventory: Inventory = {
-  sourcePath: '/etc/netcheck/inventory.yaml',
-  ssh: { user: 'netcheck', privateKeyPath: '/k', knownHostsPath: '/kh' },
-  cluster: {
-    podNetworkCidr: '10.244.0.0/16',
-    apiServer: { url: 'https://198.18.0.10:6443', host: '198.18.0.10', port: 6443 },
-  },
-  nodes: [
-    { name: 'cp-1', host: '198.18.0.10', port: 22, role: 'control-plane' },
-    { name: 'node-1', host: '198.18.0.11', port: 22, role: 'worker' },
-    { name: 'node-3', host: '198.18.0.13', port: 22, role: 'worker' },
-  ],
-};
+const inventory = testInventory(['node-1', 'node-3']);
 const [cp1, node1, node3] = inventory.nodes as [
   Inventory['nodes'][number],
   Inventory['nodes'][number],
@@ -62,6 +51,14 @@ function deps(transport: ProbeTransport, clock = fixedClock(0)) {
   return { clock, base, sharing: { ...base, shared } };
 }
 
+/** Collects for node-3 and node-1 at once; the bundles finish once both runs have started them. */
+async function bothAtOnce(t: ReturnType<typeof gatedTransport>, collect: CollectDeps) {
+  const runs = [collectFacts(collect, inventory, node3), collectFacts(collect, inventory, node1)];
+  await new Promise((resolve) => setImmediate(resolve));
+  t.open();
+  return Promise.all(runs);
+}
+
 describe("runs of different targets share a peer's collection", () => {
   it('a peer plan is the same whatever the target; the target plan is its own', () => {
     const forNode3 = new Map(planProbes(inventory, node3).map((p) => [p.node.name, planKey(p)]));
@@ -77,11 +74,7 @@ describe("runs of different targets share a peer's collection", () => {
 
   it('two targets in flight together run the control plane once, and each node once per plan', async () => {
     const t = gatedTransport();
-    const { sharing } = deps(t.transport);
-    const runs = [collectFacts(sharing, inventory, node3), collectFacts(sharing, inventory, node1)];
-    await new Promise((resolve) => setImmediate(resolve));
-    t.open();
-    const [a, b] = await Promise.all(runs);
+    const [a, b] = await bothAtOnce(t, deps(t.transport).sharing);
     assert.deepEqual(t.ran.sort(), [
       'cp-1:peer',
       'node-1:peer',
@@ -99,11 +92,7 @@ describe("runs of different targets share a peer's collection", () => {
 
   it('without the shared runs (the check after a fix) every collection is its own', async () => {
     const t = gatedTransport();
-    const { base } = deps(t.transport);
-    const runs = [collectFacts(base, inventory, node3), collectFacts(base, inventory, node1)];
-    await new Promise((resolve) => setImmediate(resolve));
-    t.open();
-    await Promise.all(runs);
+    await bothAtOnce(t, deps(t.transport).base);
     assert.equal(t.ran.filter((r) => r === 'cp-1:peer').length, 2);
   });
 
