@@ -36,6 +36,11 @@ export interface CollectDeps {
    * every collection is this run's own, as the executor's check after a fix needs.
    */
   readonly shared?: SharedRuns<NodeFacts>;
+  /**
+   * Nodes whose last bundle was cut (timed out, or its channel lost): their next bundle removes
+   * what cut bundles left in the node's temporary directory (probe-bundle.ts, LEFTOVERS).
+   */
+  readonly cutBundles?: Set<string>;
 }
 
 /**
@@ -167,9 +172,11 @@ async function runBundle(
   askPing?: NetworkWaits,
 ): Promise<{ outputs: ProbeOutput[]; failure: string }> {
   // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
-  const bundle = buildBundle(probes, overlay, waits, askPing);
+  const sweep = deps.cutBundles?.has(target.name) ?? false;
+  const bundle = buildBundle(probes, overlay, waits, askPing, sweep);
   let outputs: ProbeOutput[] = [];
   let failure = '';
+  let cut = true;
   try {
     const r = await deps.transport.exec(target, bundle.command, {
       timeoutMs: bundle.timeoutMs,
@@ -178,6 +185,7 @@ async function runBundle(
       retryOnStaleConnection: true,
     });
     outputs = parseBundle(target.name, bundle, probes, r.stdout);
+    cut = r.timedOut || r.exitCode === null;
     if (r.timedOut) failure = `the probe bundle timed out after ${bundle.timeoutMs} ms`;
     else if (outputs.length === 0)
       failure = `the probe bundle failed (exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''})`;
@@ -185,5 +193,7 @@ async function runBundle(
     // The connection broke mid-run: what did not come back is unknown; nothing is guessed.
     failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
   }
+  if (cut) deps.cutBundles?.add(target.name);
+  else if (sweep) deps.cutBundles?.delete(target.name);
   return { outputs, failure };
 }

@@ -74,6 +74,21 @@ done`;
 
 const COLLECT = sh`cat "$_nc_d"/*.[abc] && printf "\\n%s DONE\\n" "$_nc_B"`;
 
+/**
+ * How old (minutes) another bundle's directory must be before a bundle may remove it. A bundle ends
+ * within its outer `timeout` (seconds), so a directory this old was left by one that was killed
+ * before its EXIT trap could run: SIGKILL after the grace of `timeout --kill-after`, on a node so
+ * overloaded that `rm` did not get the CPU in time.
+ */
+export const LEFTOVER_AGE_MIN = 5;
+
+/**
+ * Removes such leftovers beside this bundle's own directory, in the background (the final `wait`
+ * bounds it). Only directories named like a bundle's, directly in the temporary directory; `find`
+ * does not follow symlinks, and `rm -rf` removes a link inside, not what it points to.
+ */
+const LEFTOVERS = sh`find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'NETCHECK-*' ! -name "$_nc_B" -mmin +${LEFTOVER_AGE_MIN} -exec rm -rf {} + 2>/dev/null &`;
+
 /** Cuts each capped output to _nc_cap bytes: one `find` for the bundle, `head` only where needed. */
 const CUT = sh`IFS='
 '; for _nc_f in $(find "$_nc_d" -name '*.b' -size +"$_nc_cap"c 2>/dev/null); do head -c "$_nc_cap" "$_nc_f" > "$_nc_f.t" && mv "$_nc_f.t" "$_nc_f"; done; unset IFS`;
@@ -124,12 +139,15 @@ export function buildBundle(
   waits?: NetworkWaits,
   /** The node's ping is not known yet: the waits to use where it keeps its own (ping-flavor.ts). */
   askPing?: NetworkWaits,
+  /** An earlier bundle on this node was cut: remove what such bundles left behind (LEFTOVERS). */
+  sweepLeftovers = false,
 ): ProbeBundle {
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
     sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; LC_ALL=C`,
     RUNNER,
+    ...(sweepLeftovers ? [LEFTOVERS] : []),
     ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
     // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
     // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is

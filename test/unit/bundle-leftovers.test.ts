@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fixedClock } from '../../src/core/clock.js';
+import { collectFacts } from '../../src/probes/collect-facts.js';
+import { buildBundle, LEFTOVER_AGE_MIN } from '../../src/probes/probe-bundle.js';
+import type { ProbeExecResult, ProbeTransport } from '../../src/probes/probe-transport.js';
+import { sh } from '../../src/ssh/remote-command.js';
+import { testInventory } from '../support/test-inventory.js';
+
+/**
+ * A bundle killed before its EXIT trap ran (SIGKILL on an overloaded node) leaves its directory in
+ * the node's temporary directory; the next bundle on that node removes such leftovers.
+ */
+describe("a cut bundle's directory is removed by the node's next bundle", () => {
+  /** A temporary directory as a node's: an old leftover, a fresh one, and things that are not ours. */
+  function nodeTmp() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ncleft-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const old = (Date.now() - (LEFTOVER_AGE_MIN + 1) * 60_000) / 1000;
+    const make = (name: string, age: number | undefined) => {
+      mkdirSync(path.join(dir, name));
+      writeFileSync(path.join(dir, name, '0.a'), 'frame');
+      if (age !== undefined) utimesSync(path.join(dir, name), age, age);
+    };
+    make('NETCHECK-0123456789abcdef01', old); // left by a killed bundle
+    make('NETCHECK-fedcba9876543210fe', undefined); // a bundle running now
+    make('something-else', old);
+    // A leftover holding a link out of the temporary directory: the link goes, not its target.
+    const outside = mkdtempSync(path.join(tmpdir(), 'ncleft-target-'));
+    after(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(path.join(outside, 'keep'), 'not ours');
+    make('NETCHECK-aaaaaaaaaaaaaaaaaa', undefined);
+    symlinkSync(outside, path.join(dir, 'NETCHECK-aaaaaaaaaaaaaaaaaa', 'link'));
+    utimesSync(path.join(dir, 'NETCHECK-aaaaaaaaaaaaaaaaaa'), old, old);
+    return { dir, outside };
+  }
+  const run = (dir: string, sweep: boolean) => {
+    const bundle = buildBundle(
+      [{ key: 'x', command: sh`echo hi`, timeoutMs: 3000, quick: true }],
+      undefined,
+      undefined,
+      undefined,
+      sweep,
+    );
+    const out = execFileSync('sh', ['-c', bundle.command.text], {
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: dir },
+    });
+    assert.match(out, /DONE/);
+  };
+
+  it('removes only bundle directories older than the age, and nothing a link inside points to', () => {
+    const { dir, outside } = nodeTmp();
+    run(dir, true);
+    assert.deepEqual(readdirSync(dir).sort(), ['NETCHECK-fedcba9876543210fe', 'something-else']);
+    assert.deepEqual(readdirSync(outside), ['keep']);
+  });
+
+  it('a bundle that was not asked to leaves them', () => {
+    const { dir } = nodeTmp();
+    run(dir, false);
+    assert.equal(readdirSync(dir).length, 4);
+  });
+
+  it('the collector asks for it after a cut bundle on that node, and stops once one finished', async () => {
+    const inventory = testInventory(['node-3']);
+    const results: Partial<ProbeExecResult>[] = [{ timedOut: true, exitCode: 124 }, {}, {}];
+    const swept: boolean[] = [];
+    const transport: ProbeTransport = {
+      connect: async () => undefined,
+      exec: async (target, command) => {
+        if (target.name === 'cp-1') swept.push(command.text.includes("-name 'NETCHECK-*'"));
+        const r = target.name === 'cp-1' ? (results.shift() ?? {}) : {};
+        return {
+          exitCode: 0,
+          stdout: '',
+          stderr: '',
+          truncated: false,
+          timedOut: false,
+          durationMs: 1,
+          ...r,
+        };
+      },
+    };
+    const clock = fixedClock(0);
+    const deps = {
+      transport,
+      kube: async () => ({ status: 'disabled' }) as const,
+      now: clock.monotonicMs,
+      isoNow: clock.isoNow,
+      cutBundles: new Set<string>(),
+    };
+    for (let i = 0; i < 3; i++) await collectFacts(deps, inventory, inventory.nodes[1]!);
+    assert.deepEqual(swept, [false, true, false], 'cut, then swept once, then clean');
+  });
+});
