@@ -8,7 +8,7 @@ import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
 import { PING_VERSION, pingWaitsInTool } from './ping-flavor.js';
-import { type BundledProbe, buildBundle, parseBundle } from './probe-bundle.js';
+import { type BundledProbe, buildBundle, LEFTOVER_AGE_MIN, parseBundle } from './probe-bundle.js';
 import { kubeWait, type NetworkWaits, networkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 import { planProbes } from './probe-plan.js';
@@ -37,11 +37,15 @@ export interface CollectDeps {
    */
   readonly shared?: SharedRuns<NodeFacts>;
   /**
-   * Nodes whose last bundle was cut (timed out, or its channel lost): their next bundle removes
-   * what cut bundles left in the node's temporary directory (probe-bundle.ts, LEFTOVERS).
+   * Per node, when (`now`) its last cut bundle (timed out, or its channel lost) ended. The node's
+   * first bundle once what that bundle may have left is old enough to be told from a running one
+   * removes such leftovers from its temporary directory (probe-bundle.ts, LEFTOVERS).
    */
-  readonly cutBundles?: Set<string>;
+  readonly cutBundles?: Map<string, number>;
 }
+
+/** After a cut bundle, how long until the node's next bundle removes leftovers (their age, and a minute). */
+export const SWEEP_AFTER_CUT_MS = (LEFTOVER_AGE_MIN + 1) * 60_000;
 
 /**
  * Runs the probe plan: every node in parallel, every probe of a node concurrently over its one
@@ -172,7 +176,8 @@ async function runBundle(
   askPing?: NetworkWaits,
 ): Promise<{ outputs: ProbeOutput[]; failure: string }> {
   // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
-  const sweep = deps.cutBundles?.has(target.name) ?? false;
+  const lastCut = deps.cutBundles?.get(target.name);
+  const sweep = lastCut !== undefined && deps.now() - lastCut >= SWEEP_AFTER_CUT_MS;
   const bundle = buildBundle(probes, overlay, waits, askPing, sweep);
   let outputs: ProbeOutput[] = [];
   let failure = '';
@@ -193,7 +198,7 @@ async function runBundle(
     // The connection broke mid-run: what did not come back is unknown; nothing is guessed.
     failure = `ssh: ${(error as { detail?: string }).detail ?? (error as Error).message}`;
   }
-  if (cut) deps.cutBundles?.add(target.name);
+  if (cut) deps.cutBundles?.set(target.name, deps.now());
   else if (sweep) deps.cutBundles?.delete(target.name);
   return { outputs, failure };
 }

@@ -30,8 +30,8 @@ export function workerDiagnoser(deps: {
     kubeRoundTrip: () => kube?.nodeListMs(),
     // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
     roundTrips: new RoundTrips(),
-    // Nodes whose last bundle was cut: the next one clears what it left behind.
-    cutBundles: new Set<string>(),
+    // Nodes whose last bundle was cut, and when: a later one clears what it left behind.
+    cutBundles: new Map<string, number>(),
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,
     isoNow: clock.isoNow,

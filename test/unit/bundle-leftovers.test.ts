@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixedClock } from '../../src/core/clock.js';
-import { collectFacts } from '../../src/probes/collect-facts.js';
+import { collectFacts, SWEEP_AFTER_CUT_MS } from '../../src/probes/collect-facts.js';
 import { buildBundle, LEFTOVER_AGE_MIN } from '../../src/probes/probe-bundle.js';
 import type { ProbeExecResult, ProbeTransport } from '../../src/probes/probe-transport.js';
 import { sh } from '../../src/ssh/remote-command.js';
@@ -66,9 +66,9 @@ describe("a cut bundle's directory is removed by the node's next bundle", () => 
     assert.equal(readdirSync(dir).length, 4);
   });
 
-  it('the collector asks for it after a cut bundle on that node, and stops once one finished', async () => {
+  it('the collector asks for it once leftovers of a cut bundle are old enough, then stops', async () => {
     const inventory = testInventory(['node-3']);
-    const results: Partial<ProbeExecResult>[] = [{ timedOut: true, exitCode: 124 }, {}, {}];
+    const results: Partial<ProbeExecResult>[] = [{ timedOut: true, exitCode: 124 }];
     const swept: boolean[] = [];
     const transport: ProbeTransport = {
       connect: async () => undefined,
@@ -92,9 +92,14 @@ describe("a cut bundle's directory is removed by the node's next bundle", () => 
       kube: async () => ({ status: 'disabled' }) as const,
       now: clock.monotonicMs,
       isoNow: clock.isoNow,
-      cutBundles: new Set<string>(),
+      cutBundles: new Map<string, number>(),
     };
-    for (let i = 0; i < 3; i++) await collectFacts(deps, inventory, inventory.nodes[1]!);
-    assert.deepEqual(swept, [false, true, false], 'cut, then swept once, then clean');
+    const look = () => collectFacts(deps, inventory, inventory.nodes[1]!);
+    await look(); // cut
+    await look(); // what it left is not old enough to be told from a running bundle's
+    clock.advance(SWEEP_AFTER_CUT_MS);
+    await look(); // removes it
+    await look(); // nothing left to remove
+    assert.deepEqual(swept, [false, false, true, false]);
   });
 });
