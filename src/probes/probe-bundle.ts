@@ -147,7 +147,6 @@ export function buildBundle(
   const parts: RemoteCommand[] = [
     sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; LC_ALL=C`,
     RUNNER,
-    ...(sweepLeftovers ? [LEFTOVERS] : []),
     ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
     // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
     // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
@@ -174,6 +173,8 @@ export function buildBundle(
   const timed = overlay !== undefined || probes.some((p) => !p.quick);
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
   if (timed) parts.push(sh`renice -n 10 -p $$ >/dev/null 2>&1`);
+  // Behind the timed probes, at the local reads' priority: it must not slow what sets their waits.
+  if (sweepLeftovers) parts.push(LEFTOVERS);
   // A bundle without network probes (a peer's) has one lane: nothing runs beside it, and its few
   // reads are not its node's long pole. Every lane is a shell of its own, even the only one: a
   // command the shell cannot parse ends the shell that evals it, and the bundle's own shell must

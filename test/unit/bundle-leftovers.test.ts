@@ -60,6 +60,18 @@ describe("a cut bundle's directory is removed by the node's next bundle", () => 
     assert.deepEqual(readdirSync(outside), ['keep']);
   });
 
+  it("runs behind the timed probes, at the local reads' lowered priority", () => {
+    const text = buildBundle(
+      [{ key: 'ping-x', command: sh`ping -c 1 198.18.0.11`, timeoutMs: 3000, selfTimed: true }],
+      undefined,
+      undefined,
+      undefined,
+      true,
+    ).command.text;
+    const at = (s: string) => text.indexOf(s);
+    assert.ok(at('net 0 ping-x') < at('renice -n 10') && at('renice -n 10') < at("-name 'NETCHECK-*'"));
+  });
+
   it('a bundle that was not asked to leaves them', () => {
     const { dir } = nodeTmp();
     run(dir, false);
