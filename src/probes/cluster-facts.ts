@@ -1,6 +1,7 @@
 import type { NodeRole } from '../config/inventory-schema.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshErrorCode } from '../ssh/ssh-error.js';
+import type { NetworkWaits } from './probe-deadline.js';
 import type { ProbeOutput } from './probe-output.js';
 
 /** Whether netcheck could open SSH to a node; a failure is a fact the diagnosis reasons about. */
@@ -20,21 +21,10 @@ export interface NodeFacts {
    * ones, and the probes run again with the fixed waits because the evidence did not decide them.
    * Absent in facts recorded before waits were derived, and when there was no evidence.
    */
-  readonly waits?: {
-    readonly pingMs: number;
-    readonly connectMs: number;
-    /** The node's ping kept its own wait (pingMs counts from the request sent: ping-flavor.ts). */
-    readonly pingInTool?: true;
-    /** The Perl TCP check's own wait, where a measured round trip gave one (probe-deadline.ts). */
-    readonly tcpMs?: number;
+  readonly waits?: NetworkWaits & {
     readonly rerun: readonly string[];
     /** The waits the rerun had; absent: today's fixed ones (or nothing ran again). */
-    readonly rerunWaits?: {
-      readonly pingMs: number;
-      readonly connectMs: number;
-      readonly pingInTool?: true;
-      readonly tcpMs?: number;
-    };
+    readonly rerunWaits?: NetworkWaits;
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Inventory } from '../config/inventory.js';
 import type { Clock } from '../core/clock.js';
-import { sharedRuns } from '../core/shared-runs.js';
+import { type SharedRuns, sharedRuns } from '../core/shared-runs.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
@@ -23,10 +23,15 @@ export function workerDiagnoser(deps: {
   readonly clock: Clock;
 }): { collectDeps: CollectDeps; nodes: NodeDiagnoser } {
   const { inventory, transport, kube, clock } = deps;
+  const window = { windowMs: COALESCE_WINDOW_MS, monotonicMs: clock.monotonicMs };
+  /** The API server's facts for a target; with `shared`, calls made together are made once. */
+  const kubeFacts =
+    (shared?: SharedRuns<unknown>) =>
+    (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
+      kube ? kube.fetch(node, giveUp, shared) : Promise.resolve({ status: 'disabled' });
   const collectDeps = {
     transport,
-    kube: (node: string, giveUp?: Promise<string>): Promise<KubeFacts> =>
-      kube ? kube.fetch(node, giveUp) : Promise.resolve({ status: 'disabled' }),
+    kube: kubeFacts(),
     kubeRoundTrip: () => kube?.nodeListMs(),
     // Round trips seen, for the probes' waits (probes/probe-deadline.ts).
     roundTrips: new RoundTrips(),
@@ -36,13 +41,10 @@ export function workerDiagnoser(deps: {
     now: clock.monotonicMs,
     isoNow: clock.isoNow,
   };
-  const window = { windowMs: COALESCE_WINDOW_MS, monotonicMs: clock.monotonicMs };
-  const sharedKube = sharedRuns<unknown>(window);
   const sharedDeps: CollectDeps = {
     ...collectDeps,
     shared: sharedRuns<NodeFacts>(window),
-    kube: (node, giveUp) =>
-      kube ? kube.fetch(node, giveUp, sharedKube) : Promise.resolve({ status: 'disabled' }),
+    kube: kubeFacts(sharedRuns<unknown>(window)),
   };
   const nodes = createNodeDiagnoser({
     inventory,
