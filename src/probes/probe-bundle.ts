@@ -96,8 +96,9 @@ const CUT = sh`IFS='
 /**
  * The network tools as the self-timed probes see them (shell functions, defined only in their
  * shells; the probe's command, and the text shown as evidence, are unchanged). Each ends its own
- * wait: ping after `-W`, curl after `--max-time`, the Perl check on its alarm; `timeout` around
- * ping and Perl is the guard against a tool that hangs anyway (exit 124, or 137 once killed).
+ * wait: ping after `-W`, curl after `--max-time`, the Perl check on select()'s wait or its alarm.
+ * Where the wait is cut from outside, or the ping's flavour is not known, `timeout` around ping
+ * and Perl is also the guard against a tool that hangs anyway (exit 124, or 137 once killed).
  *
  * With waits derived from the node's round trips (probe-deadline.ts) each tool is cut the way it
  * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
@@ -106,7 +107,11 @@ const CUT = sh`IFS='
  * shorter --connect-timeout (exit 28, a timeout). A ping known to keep a wait of a fraction of a
  * second itself (ping-flavor.ts) is given that wait instead: it counts from the request sent, so
  * the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
- * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started.
+ * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started. These
+ * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
+ * ping from 2021 on ends at `-W` whatever the answer; the Perl check's alarm covers its name
+ * lookup and connect), and the bundle's own deadline is behind it. `timeout` is a process of its
+ * own per probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
@@ -120,15 +125,14 @@ export function networkTools(waits: NetworkWaits | undefined): string {
     ].join(' ');
   // A ping that keeps its own wait (waits.pingInTool) gets it as its `-W`: the probe's `-W 1` is
   // replaced word for word by the shell (no process), or the wait goes first where there is none.
-  // `timeout` stays around it as the guard against a ping that hangs anyway.
   const ping = waits.pingInTool
-    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; timeout --kill-after=1 "$_nc_T" ping "$@"; };`
+    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; command ping "$@"; };`
     : `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`;
   return [
     ping,
     waits.tcpMs === undefined
       ? `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
-      : `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT=${s(waits.tcpMs)} timeout --kill-after=1 "$_nc_T" perl "$@"; }; fi;`,
+      : `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT=${s(waits.tcpMs)} command perl "$@"; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');
 }
