@@ -3,11 +3,13 @@
  * One row per case, median and p95 over RUNS runs: a healthy node, then EVERY lab fault (the
  * lab's FAULT_IDS: injected, measured warm and cold, cleared), each report checked for the
  * expected catalog id; then a burst of BURST commands at once (time until the last report, RSS
- * before and after); then the same probes the way an SRE would script them (plain OpenSSH).
+ * before and after); then the same probes the way an SRE would script them (plain OpenSSH); then
+ * what one command costs on a pooled connection right after another (a follow-up bundle, a fix's
+ * next step).
  * Not a test: the machine is shared and noisy (the load average is printed with the figures).
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +18,9 @@ import { FAULT_IDS, type FaultId, type FaultSpec } from '../src/lab/fault-spec.j
 import { addFault, clearFault } from '../src/lab/lab.js';
 import { buildBundle } from '../src/probes/probe-bundle.js';
 import { planProbes } from '../src/probes/probe-plan.js';
+import { parseKnownHosts } from '../src/ssh/known-hosts.js';
+import { sh } from '../src/ssh/remote-command.js';
+import { SshTransport } from '../src/ssh/ssh-transport.js';
 import { commandBurst, quantile } from '../test/support/command-burst.js';
 import { startHarness } from '../test/support/netcheck-harness.js';
 
@@ -189,6 +194,28 @@ try {
   row("healthy node-3's own probe script alone inside it (no SSH)", alone, 'none: a real node alone');
   row('healthy probe scripts run inside the nodes (no SSH)', inside, 'none: the floor');
   row('healthy probe scripts over plain ssh in parallel (fresh connections)', ssh, 'none: comparison');
+
+  // Commands one after another over netcheck's pooled connection to node-3: each channel opens
+  // right after the last one closed (with Nagle on, it waited for the ACK of that CLOSE: +40 ms).
+  const transport = new SshTransport({
+    user: inventory.ssh.user,
+    privateKey: await readFile(inventory.ssh.privateKeyPath),
+    knownHosts: parseKnownHosts(await readFile(inventory.ssh.knownHostsPath, 'utf8')),
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const node = { name: target.name, host: target.host, port: target.port };
+    await transport.exec(node, sh`true`, { timeoutMs: 5000 });
+    const backToBack: number[] = [];
+    for (let i = 0; i < RUNS * 3; i++) {
+      const t = performance.now();
+      await transport.exec(node, sh`true`, { timeoutMs: 5000 });
+      backToBack.push(performance.now() - t);
+    }
+    row('`true` over the pooled connection, right after the last command', backToBack, 'none: per-command overhead');
+  } finally {
+    await transport.close();
+  }
 } finally {
   await h.close();
 }

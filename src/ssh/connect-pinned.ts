@@ -75,8 +75,12 @@ export async function connectPinned(
       },
     });
     // node-ssh has made its ssh2 Client and called connect() by now; the socket connects later.
+    // No Nagle (as OpenSSH for interactive sessions): SSH messages are small, and a channel opened
+    // right after the last one closed (a follow-up bundle, a fix's next step, a burst's next run)
+    // would otherwise wait for the ACK of that CLOSE, which the node delays by 40 ms.
     ssh.connection?.once('connect', () => {
       tcpConnectMs = performance.now() - started;
+      ssh.connection?.setNoDelay(true);
     });
     await connecting;
   } catch (error) {
