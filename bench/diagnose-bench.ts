@@ -212,7 +212,11 @@ try {
       await transport.exec(node, sh`true`, { timeoutMs: 5000 });
       backToBack.push(performance.now() - t);
     }
-    row('`true` over the pooled connection, right after the last command', backToBack, 'none: per-command overhead');
+    row(
+      '`true` over the pooled connection, right after the last command',
+      backToBack,
+      'none: per-command overhead',
+    );
   } finally {
     await transport.close();
   }
