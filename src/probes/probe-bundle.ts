@@ -109,9 +109,12 @@ const CUT = sh`IFS='
  * the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
  * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started. These
  * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
- * ping from 2021 on ends at `-W` whatever the answer; the Perl check's alarm covers its name
- * lookup and connect), and the bundle's own deadline is behind it. `timeout` is a process of its
- * own per probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU.
+ * ping from 2021 on ends at `-W` whatever the answer; the Perl check given an IPv4 address ends on
+ * select()), and the bundle's own deadline is behind it. `timeout` is a process of its own per
+ * probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU. A Perl
+ * check given a host name (its `-e` script's first argument, $3 here) keeps `timeout`: its name
+ * lookup can wait for a resolver that does not answer, and Perl runs its alarm handler only once
+ * getaddrinfo returns (glibc retries the interrupted poll), so no alarm of its own could cut it.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
@@ -132,7 +135,7 @@ export function networkTools(waits: NetworkWaits | undefined): string {
     ping,
     waits.tcpMs === undefined
       ? `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
-      : `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT=${s(waits.tcpMs)} command perl "$@"; }; fi;`,
+      : `if command -v perl >/dev/null 2>&1; then perl() { case "$3" in *[!0-9.]*|'') _NC_WAIT=${s(waits.tcpMs)} timeout --kill-after=1 "$_nc_T" perl "$@";; *) _NC_WAIT=${s(waits.tcpMs)} command perl "$@";; esac; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');
 }

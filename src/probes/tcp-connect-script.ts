@@ -18,8 +18,7 @@
  * POWER, s390). Where they are not (MIPS, SPARC, Alpha, PA-RISC), socket() refuses the flag and
  * the check falls back to Socket's getaddrinfo(), which also takes IPv6 and DNS names: a blocking
  * connect() interrupted by SIGALRM is the timeout (Perl runs the handler right after the
- * interrupted call returns), after the wait rounded up to whole seconds (alarm takes no fraction);
- * the alarm covers the name lookup too, so neither path waits past its wait without `timeout`.
+ * interrupted call returns), after the wait rounded up to whole seconds (alarm takes no fraction).
  * Kept free of single quotes and backslashes: it is passed to the shell as one quoted word.
  */
 export const TCP_CONNECT_PERL = [
@@ -30,11 +29,10 @@ export const TCP_CONNECT_PERL = [
   '$ok = connect($s, pack("S n C4 x8", 2, $ARGV[1], $1, $2, $3, $4));',
   'if (!$ok and $!{EINPROGRESS}) { $w = ""; vec($w, fileno($s), 1) = 1; my $n = select(undef, $w, undef, $t);',
   'if ($n == 0) { $SIG{ALRM}->() } if ($n > 0) { my $v = getsockopt($s, 1, 4); my $e = defined $v ? unpack("i", $v) : 0 + $!; $! = $e; $ok = !$e } } } else {',
-  'require Socket; alarm(int($t) < $t ? int($t) + 1 : $t);',
-  'my ($err, $ai) = Socket::getaddrinfo($ARGV[0], $ARGV[1], { socktype => Socket::SOCK_STREAM() });',
+  'require Socket; my ($err, $ai) = Socket::getaddrinfo($ARGV[0], $ARGV[1], { socktype => Socket::SOCK_STREAM() });',
   'if ($err or !$ai) { print "tcp-connect unresolved", chr 10; exit 2 }',
   'socket($s, $ai->{family}, $ai->{socktype}, $ai->{protocol}) or do { print "tcp-connect nosocket", chr 10; exit 2 };',
-  '$ok = connect($s, $ai->{addr}); alarm 0 }',
+  'alarm(int($t) < $t ? int($t) + 1 : $t); $ok = connect($s, $ai->{addr}); alarm 0 }',
   'my ($e) = $ok ? ("ok") : sort(grep { $!{$_} } keys %!);',
   'print "tcp-connect ", $e // "errno" . ($! + 0), chr 10; exit($ok ? 0 : 1);',
 ].join(' ');

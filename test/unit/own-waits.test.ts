@@ -208,10 +208,14 @@ describe('a ping that keeps its own wait', () => {
     const bin = standInTools({ perl: 'echo "wait=$_NC_WAIT"; cat /proc/$PPID/comm' });
     const probes = [
       { key: 'tcp', command: sh`perl -e 1 198.18.0.11 10250 2`, timeoutMs: 3000, selfTimed: true },
+      { key: 'by-name', command: sh`perl -e 1 kubelet.example 10250 2`, timeoutMs: 3000, selfTimed: true },
     ];
     const bundle = buildBundle(probes, undefined, { pingMs: 300, connectMs: 300, tcpMs: 120 });
-    // Its own wait, and no `timeout` around it (its alarm and select() end it).
-    assert.equal(runBundleLocally(bundle, probes, bin).tcp?.stdout, 'wait=0.120\nsh\n');
+    const own = runBundleLocally(bundle, probes, bin);
+    // Its own wait; given an IPv4 address no `timeout` around it (select() ends it), given a name
+    // `timeout` still (a lookup that hangs is beyond Perl's alarm).
+    assert.equal(own.tcp?.stdout, 'wait=0.120\nsh\n');
+    assert.equal(own['by-name']?.stdout, 'wait=0.120\ntimeout\n');
     // Without a wait of its own, a _NC_WAIT the node's environment may hold is not passed on.
     process.env._NC_WAIT = '0.001';
     try {
