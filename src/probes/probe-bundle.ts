@@ -111,10 +111,11 @@ const CUT = sh`IFS='
  * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
  * ping from 2021 on ends at `-W` whatever the answer; the Perl check given an IPv4 address ends on
  * select()), and the bundle's own deadline is behind it. `timeout` is a process of its own per
- * probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU. A Perl
- * check given a host name (its `-e` script's first argument, $3 here) keeps `timeout`: its name
- * lookup can wait for a resolver that does not answer, and Perl runs its alarm handler only once
- * getaddrinfo returns (glibc retries the interrupted poll), so no alarm of its own could cut it.
+ * probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU. Only for
+ * an IPv4 address, though (ping's last argument; the Perl check's $3, its script's first): given a
+ * host name either tool first waits on the resolver, which `-W` does not bound, and Perl runs its
+ * alarm handler only once getaddrinfo returns (glibc retries the interrupted poll); so a name keeps
+ * `timeout` around the tool.
  *
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
@@ -129,7 +130,7 @@ export function networkTools(waits: NetworkWaits | undefined): string {
   // A ping that keeps its own wait (waits.pingInTool) gets it as its `-W`: the probe's `-W 1` is
   // replaced word for word by the shell (no process), or the wait goes first where there is none.
   const ping = waits.pingInTool
-    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; command ping "$@"; };`
+    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; case "$_nc_a" in *[!0-9.]*|'') timeout --kill-after=1 "$_nc_T" ping "$@";; *) command ping "$@";; esac; };`
     : `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`;
   return [
     ping,

@@ -181,13 +181,14 @@ describe('a ping that keeps its own wait', () => {
   });
 
   it('gets its wait as its own -W, the probe’s word replaced or put first, and runs without `timeout`', () => {
-    // A stand-in ping that prints the arguments it got and what started it: the probe's own shell,
-    // not a `timeout` (a process more per probe, for a guard the tool's own -W makes redundant).
+    // A stand-in ping that prints the arguments it got and what started it: for an IPv4 address the
+    // probe's own shell, not a `timeout` (a process more per probe, for a guard -W makes redundant).
     const bin = standInTools({ ping: 'echo "$*"; cat /proc/$PPID/comm' });
     const probes = [
       { key: 'with-w', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
       { key: 'without-w', command: sh`ping -n -c 1 198.18.0.12`, timeoutMs: 1000, selfTimed: true },
       { key: 'odd', command: sh`ping -n -c 1 -W 1 ${'a b'} -W`, timeoutMs: 1000, selfTimed: true },
+      { key: 'by-name', command: sh`ping -n -c 1 -W 1 node-1.example`, timeoutMs: 1000, selfTimed: true },
     ];
     const by = runBundleLocally(
       buildBundle(probes, undefined, { pingMs: 150, connectMs: 300, pingInTool: true }),
@@ -196,7 +197,10 @@ describe('a ping that keeps its own wait', () => {
     );
     assert.equal(by['with-w']?.stdout, '-n -c 1 -W 0.150 198.18.0.11\nsh\n');
     assert.equal(by['without-w']?.stdout, '-W 0.150 -n -c 1 198.18.0.12\nsh\n');
-    assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\nsh\n');
+    // The last argument is not an IPv4 address: `timeout` stays (ping resolves a name first, and
+    // nothing in ping bounds that wait).
+    assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\ntimeout\n');
+    assert.equal(by['by-name']?.stdout, '-n -c 1 -W 0.150 node-1.example\ntimeout\n');
     // Cut from outside, or of a flavour not known yet: `timeout` cuts it, and guards a hang.
     for (const waits of [undefined, { pingMs: 150, connectMs: 300 }]) {
       const cut = runBundleLocally(buildBundle(probes, undefined, waits), probes, bin);
