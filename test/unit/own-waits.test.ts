@@ -183,13 +183,17 @@ describe('a ping that keeps its own wait', () => {
   it('gets its wait as its own -W, the probe’s word replaced or put first, and runs without `timeout`', () => {
     // A stand-in ping that prints the arguments it got and what started it: for an IPv4 address the
     // probe's own shell, not a `timeout` (a process more per probe, for a guard -W makes redundant).
-    const bin = standInTools({ ping: 'echo "$*"; cat /proc/$PPID/comm' });
+    const bin = standInTools({
+      ping: 'echo "$*"; cat /proc/$PPID/comm; case "$*" in *hangs.example*) exec sleep 30;; esac',
+    });
     const probes = [
       { key: 'with-w', command: sh`ping -n -c 1 -W 1 198.18.0.11`, timeoutMs: 1000, selfTimed: true },
       { key: 'without-w', command: sh`ping -n -c 1 198.18.0.12`, timeoutMs: 1000, selfTimed: true },
       { key: 'odd', command: sh`ping -n -c 1 -W 1 ${'a b'} -W`, timeoutMs: 1000, selfTimed: true },
       { key: 'by-name', command: sh`ping -n -c 1 -W 1 node-1.example`, timeoutMs: 1000, selfTimed: true },
+      { key: 'hangs', command: sh`ping -n -c 1 -W 1 hangs.example`, timeoutMs: 1000, selfTimed: true },
     ];
+    const started = Date.now();
     const by = runBundleLocally(
       buildBundle(probes, undefined, { pingMs: 150, connectMs: 300, pingInTool: true }),
       probes,
@@ -201,6 +205,9 @@ describe('a ping that keeps its own wait', () => {
     // nothing in ping bounds that wait).
     assert.equal(by.odd?.stdout, '-n -c 1 -W 0.150 a b -W\ntimeout\n');
     assert.equal(by['by-name']?.stdout, '-n -c 1 -W 0.150 node-1.example\ntimeout\n');
+    // …and that guard ends a name that never resolves.
+    assert.equal(by.hangs?.timedOut, true);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
     // Cut from outside, or of a flavour not known yet: `timeout` cuts it, and guards a hang.
     for (const waits of [undefined, { pingMs: 150, connectMs: 300 }]) {
       const cut = runBundleLocally(buildBundle(probes, undefined, waits), probes, bin);
