@@ -120,6 +120,13 @@ const CUT = sh`IFS='
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
  */
+/**
+ * A tool that keeps its own wait, run as itself where `host` (shell text: the argument that names
+ * the destination) is an IPv4 address, else under `timeout` (the resolver's wait is not its own).
+ */
+const ownWait = (host: string, tool: string, env = ''): string =>
+  `case "${host}" in *[!0-9.]*|'') ${env}timeout --kill-after=1 "$_nc_T" ${tool} "$@";; *) ${env}command ${tool} "$@";; esac`;
+
 export function networkTools(waits: NetworkWaits | undefined): string {
   const s = (ms: number) => (ms / 1000).toFixed(3);
   if (!waits)
@@ -129,14 +136,15 @@ export function networkTools(waits: NetworkWaits | undefined): string {
     ].join(' ');
   // A ping that keeps its own wait (waits.pingInTool) gets it as its `-W`: the probe's `-W 1` is
   // replaced word for word by the shell (no process), or the wait goes first where there is none.
+  // After the loop, $_nc_a holds ping's last argument: its destination.
   const ping = waits.pingInTool
-    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; case "$_nc_a" in *[!0-9.]*|'') timeout --kill-after=1 "$_nc_T" ping "$@";; *) command ping "$@";; esac; };`
+    ? `ping() { _nc_w=; _nc_x=; for _nc_a do shift; if [ "$_nc_x" = 1 ]; then _nc_x=; set -- "$@" ${s(waits.pingMs)}; continue; fi; if [ "$_nc_a" = -W ]; then _nc_x=1; _nc_w=1; fi; set -- "$@" "$_nc_a"; done; [ "$_nc_w" = 1 ] || set -- -W ${s(waits.pingMs)} "$@"; ${ownWait('$_nc_a', 'ping')}; };`
     : `ping() { timeout --kill-after=1 --preserve-status -s INT ${s(waits.pingMs)} ping "$@"; };`;
   return [
     ping,
     waits.tcpMs === undefined
       ? `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
-      : `if command -v perl >/dev/null 2>&1; then perl() { case "$3" in *[!0-9.]*|'') _NC_WAIT=${s(waits.tcpMs)} timeout --kill-after=1 "$_nc_T" perl "$@";; *) _NC_WAIT=${s(waits.tcpMs)} command perl "$@";; esac; }; fi;`,
+      : `if command -v perl >/dev/null 2>&1; then perl() { ${ownWait('$3', 'perl', `_NC_WAIT=${s(waits.tcpMs)} `)}; }; fi;`,
     `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
   ].join(' ');
 }
