@@ -38,9 +38,24 @@ export function apiEnd(view: FactView): End {
 }
 
 /**
+ * The two ends of a flow from `me` to `to`. Traffic to a node's own address (the control plane
+ * asking itself) never leaves the node, but it still passes its firewall: out through the output
+ * hooks and back in through the input ones, on `lo` (a rule with `-i lo -j ACCEPT` lets it by; a
+ * drop without an interface stops it), so both ends are the same node, on loopback.
+ */
+function ends(me: End, to: End): [End, End] {
+  return to.node !== undefined && to.node === me.node
+    ? [
+        { ...me, device: 'lo' },
+        { ...to, device: 'lo' },
+      ]
+    : [me, to];
+}
+
+/**
  * Every failed check on the target whose traffic netcheck knows, with that traffic as legs on the
- * nodes at either end. An overlay ping is two flows: the ICMP inside the tunnel and the VXLAN
- * packets that carry it.
+ * nodes at either end (the same node twice for traffic to its own address). An overlay ping is
+ * two flows: the ICMP inside the tunnel and the VXLAN packets that carry it.
  */
 export function failedFlows(view: FactView, checks: CheckIndex): FailedFlow[] {
   const target = view.target.name;
@@ -51,12 +66,10 @@ export function failedFlows(view: FactView, checks: CheckIndex): FailedFlow[] {
     if (c.status !== 'fail' || c.node !== target) continue;
     if (c.kind === 'ping-control-plane') {
       const cp = nodeEnd(view, view.facts.controlPlane);
-      if (cp && cp.node !== target) flows.push({ check: c, proto: 'icmp', legs: pingLegs(me, cp) });
+      if (cp) flows.push({ check: c, proto: 'icmp', legs: pingLegs(...ends(me, cp)) });
     } else if (c.kind === 'tcp-apiserver' || c.kind === 'https-apiserver') {
       const api = apiEnd(view);
-      // On the control plane itself the connection never leaves the node (loopback).
-      if (api.node !== target)
-        flows.push({ check: c, proto: 'tcp', legs: tcpLegs(me, api, view.facts.apiServer.port) });
+      flows.push({ check: c, proto: 'tcp', legs: tcpLegs(...ends(me, api), view.facts.apiServer.port) });
     } else if (c.peer && (c.kind === 'underlay-ping' || c.kind === 'underlay-tcp')) {
       const peer = nodeEnd(view, c.peer);
       if (!peer) continue;

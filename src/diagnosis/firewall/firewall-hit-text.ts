@@ -131,5 +131,8 @@ export function firewallFix(node: string, hits: readonly FirewallHit[], remedy: 
 
 /** The fix line when nothing on either node drops the traffic: there is nothing to delete there. */
 export function pathFix(a: string, b: string): string {
+  // Traffic to a node's own address has no path outside it (failed-flows.ts: loopback).
+  if (a === b)
+    return `Nothing in ${a}'s firewall drops it and the traffic never leaves ${a}, so there is no rule to delete and no path to look at: look at ${a}'s own settings (for ICMP, net.ipv4.icmp_echo_ignore_all). No plan is offered.`;
   return `Nothing on ${a} or ${b} drops it, so there is no rule to delete: look at the path between them (switch or router ACLs, a cloud security group, a host firewall in between). No plan is offered.`;
 }

@@ -20,6 +20,7 @@ import {
   staleCni0BridgeRule,
 } from './node-config-rules.js';
 import { mtuMismatchRule, vtepMacMismatchRule, wrongIfacePublicIpRule } from './overlay-rules.js';
+import { peerSideRule } from './peer-side-rules.js';
 import { podcidrOverlapsHostNetRule } from './podcidr-overlaps-host-net-rule.js';
 import { podcidrNetconfMismatchRule, podcidrNotAssignedRule } from './podcidr-rules.js';
 import type { Rule } from './rule.js';
@@ -29,12 +30,14 @@ import { vxlan8472BlockedRule } from './vxlan-8472-blocked-rule.js';
 export const ALL_RULES: readonly Rule[] = [
   sshRule,
   podcidrOverlapsHostNetRule,
+  peerSideRule('podcidr-overlaps-host-net'),
   podcidrNotAssignedRule,
   podcidrNetconfMismatchRule,
   apiserverDownRule,
   apiserverPortBlockedRule,
   icmpBlockedRule,
   wrongIfacePublicIpRule,
+  peerSideRule('wrong-iface-public-ip'),
   vtepMacMismatchRule,
   vxlan8472BlockedRule,
   mtuMismatchRule,
@@ -43,6 +46,7 @@ export const ALL_RULES: readonly Rule[] = [
   brNetfilterMissingRule,
   kubeProxyMissingRule,
   flannel1MissingRule,
+  peerSideRule('flannel1-missing'),
   subnetEnvMissingRule,
   cniConfigMissingRule,
   leftoverCniConfigRule,

@@ -56,7 +56,10 @@ export const apiserverPortBlockedRule: Rule = {
       {
         id: 'apiserver-port-blocked',
         node: target,
-        cause: `${api.port}/tcp from ${target} to ${api.host} times out while ping works and the API server listens, and no firewall rule on either node drops it${unread}: something on the path between them does.`,
+        cause:
+          cp === target && view.node(cp)?.host === api.host
+            ? `${api.port}/tcp from ${target} to its own address ${api.host} times out while ping works and the API server listens, and no firewall rule on ${target} drops it${unread}.`
+            : `${api.port}/tcp from ${target} to ${api.host} times out while ping works and the API server listens, and no firewall rule on either node drops it${unread}: something on the path between them does.`,
         evidence: [...tcp.evidence, ...contrast],
         confidence: 'medium',
         explainsChecks: [tcpRef.key, httpsRef.key],

@@ -56,7 +56,10 @@ export const icmpBlockedRule: Rule = {
     findings.push({
       id: 'icmp-blocked',
       node: target,
-      cause: `ICMP between ${target} and ${cp} is dropped while TCP to ${cp} works, and no firewall rule on either node drops it${unread}: something on the path between them does (a switch or router ACL, a cloud security group, a firewall in between), or ${cp} ignores echo requests (icmp_echo_ignore_all).`,
+      cause:
+        cp === target
+          ? `ICMP from ${cp} to its own address is dropped while TCP to it works, and no firewall rule on ${cp} drops it${unread}: ${cp} ignores echo requests (icmp_echo_ignore_all).`
+          : `ICMP between ${target} and ${cp} is dropped while TCP to ${cp} works, and no firewall rule on either node drops it${unread}: something on the path between them does (a switch or router ACL, a cloud security group, a firewall in between), or ${cp} ignores echo requests (icmp_echo_ignore_all).`,
       evidence: [...cpFlow.check.evidence, ...opts.contrast],
       confidence: 'medium',
       explainsChecks: [checkRef('ping-control-plane', target).key],

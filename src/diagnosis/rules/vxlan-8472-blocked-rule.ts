@@ -6,6 +6,7 @@ import { blockedFindings, mayFinding } from '../firewall/blocked-findings.js';
 import { failedFlows, VXLAN_PORT } from '../firewall/failed-flows.js';
 import { pathFix } from '../firewall/firewall-hit-text.js';
 import { peerForOverlayAddress } from '../overlay-peer.js';
+import { peerSideCause } from './peer-side-rules.js';
 import type { Rule } from './rule.js';
 
 function underlayWorks(view: FactView, checks: CheckIndex, peer: string): boolean {
@@ -38,7 +39,13 @@ export const vxlan8472BlockedRule: Rule = {
       explainsChecks: [...new Set([...f.explainsChecks, ...dfOf(f.explainsChecks)])],
     }));
     const explained = new Set(findings.flatMap((f) => f.explainsChecks));
-    const left = blocked.unmatched.filter((f) => !explained.has(checkKey(f.check)));
+    // A flow nothing drops to a peer whose own facts say why its overlay is dead (no flannel.1,
+    // the wrong address) is that cause's (peer-side-rules.ts), not the path's.
+    const left = blocked.unmatched.filter(
+      (f) =>
+        !explained.has(checkKey(f.check)) &&
+        !peerSideCause(view, peerForOverlayAddress(view, f.check.peer!)!)?.stops.has(f.check.kind),
+    );
     if (left.length === 0 || (blocked.may.length === 0 && overlayExplainedElsewhere)) return findings;
     const keys = left.map((f) => checkKey(f.check));
     if (blocked.may.length > 0) {

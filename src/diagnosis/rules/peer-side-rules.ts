@@ -1,0 +1,162 @@
+import { PROBE } from '../../probes/probe-registry.js';
+import { catalogEntry } from '../catalog.js';
+import type { Check } from '../check.js';
+import { type CheckKind, checkKey } from '../check-id.js';
+import type { CheckIndex } from '../check-index.js';
+import { cidrContains, parseCidr, parseIpv4 } from '../cidr.js';
+import type { Evidence } from '../evidence.js';
+import type { FactView } from '../fact-view.js';
+import type { Finding } from '../finding.js';
+import { kubeNodes } from '../kube-nodes.js';
+import { peerForOverlayAddress } from '../overlay-peer.js';
+import type { Rule } from './rule.js';
+
+/** What a peer's own facts say breaks traffic to it, and which of the target's checks that stops. */
+export interface PeerSideCause {
+  readonly id: 'flannel1-missing' | 'wrong-iface-public-ip' | 'podcidr-overlaps-host-net';
+  readonly cause: string;
+  readonly evidence: Evidence[];
+  /** The target's checks toward the peer this cause stops (overlay only, or everything). */
+  readonly stops: ReadonlySet<CheckKind>;
+}
+
+const OVERLAY: ReadonlySet<CheckKind> = new Set<CheckKind>(['overlay-ping', 'overlay-df-ping']);
+const EVERYTHING: ReadonlySet<CheckKind> = new Set<CheckKind>([
+  ...OVERLAY,
+  'underlay-ping',
+  'underlay-tcp',
+  'ping-control-plane',
+  'tcp-apiserver',
+  'https-apiserver',
+]);
+
+const flannelNetworkOf = (view: FactView, node: string): string | undefined => {
+  const env = view.parsed(node, PROBE.subnetEnv);
+  return env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
+};
+
+/**
+ * The cause on `peer` itself, from its own bundle, of the target's traffic to it failing: it has
+ * no flannel.1; its flannel.1 (or its public-ip annotation) uses an address that is not the
+ * node's; or its Flannel network contains node addresses, so its routes capture host traffic.
+ * Each is the same fault the target's own rule names, seen from the other end; where the target
+ * has the very same fault, its own finding explains its failures and this says nothing.
+ */
+export function peerSideCause(view: FactView, peer: string): PeerSideCause | undefined {
+  const target = view.target.name;
+  if (peer === target) return undefined;
+  const side = flannelFaultOf(view, peer, target);
+  return side && flannelFaultOf(view, target, target)?.id !== side.id ? side : undefined;
+}
+
+/** `node`'s own Flannel fault among those a peer can see, worded for `target`'s report. */
+function flannelFaultOf(view: FactView, node: string, target: string): PeerSideCause | undefined {
+  const host = view.node(node)?.host;
+  if (host === undefined) return undefined;
+  const link = view.parsed(node, PROBE.flannelLink);
+  if (link.status === 'ok' && !link.value.exists)
+    return {
+      id: 'flannel1-missing',
+      cause: `${node} has no flannel.1 VXLAN device, so overlay traffic from ${target} to ${node} has nowhere to arrive.`,
+      evidence: [view.evidence(node, PROBE.flannelLink, undefined, `${node} has no flannel.1`)],
+      stops: OVERLAY,
+    };
+  const local = link.status === 'ok' ? link.value.vxlan?.local : undefined;
+  const badLocal = local !== undefined && local !== host ? local : undefined;
+  const publicIp = kubeNodes(view).find((n) => n.name === node)?.publicIp;
+  const badPublicIp = publicIp !== undefined && publicIp !== host ? publicIp : undefined;
+  const wrong = badLocal ?? badPublicIp;
+  if (wrong !== undefined)
+    return {
+      id: 'wrong-iface-public-ip',
+      cause: `Flannel on ${node} uses the address ${wrong} instead of the node address ${host}, so overlay traffic between ${target} and ${node} goes to the wrong place.`,
+      evidence: [
+        ...(badLocal
+          ? [view.evidence(node, PROBE.flannelLink, [`flannel.1 local ${badLocal}`], `${node}'s flannel.1`)]
+          : []),
+        ...(badPublicIp
+          ? [
+              {
+                node,
+                command: 'kubectl get nodes (annotation flannel.alpha.coreos.com/public-ip)',
+                lines: [`${node}: public-ip ${badPublicIp}; inventory address ${host}`],
+              },
+            ]
+          : []),
+      ],
+      stops: OVERLAY,
+    };
+  const network = flannelNetworkOf(view, node);
+  const net = network ? parseCidr(network) : undefined;
+  const inside = net
+    ? view.facts.inventory.filter((n) => {
+        const ip = parseIpv4(n.host);
+        return ip !== undefined && cidrContains(net, ip);
+      })
+    : [];
+  if (inside.length === 0) return undefined;
+  return {
+    id: 'podcidr-overlaps-host-net',
+    cause: `The Flannel network on ${node} (${network}) overlaps the node network, so ${node} routes host traffic into the overlay and ${target} cannot reach it.`,
+    evidence: [
+      view.evidence(node, PROBE.subnetEnv, undefined, `the Flannel network on ${node}`),
+      {
+        node,
+        command: 'overlap check (pod network vs node addresses)',
+        lines: inside.map((n) => `pod network ${network} contains ${n.name}'s address ${n.host}`),
+      },
+    ],
+    stops: EVERYTHING,
+  };
+}
+
+/** The peer a failed check of the target went to (undefined: not a check toward one node). */
+export function peerOfCheck(view: FactView, c: Check): string | undefined {
+  if (c.kind === 'overlay-ping' || c.kind === 'overlay-df-ping')
+    return c.peer === undefined ? undefined : peerForOverlayAddress(view, c.peer);
+  if (c.kind === 'underlay-ping' || c.kind === 'underlay-tcp') return c.peer;
+  if (c.kind === 'ping-control-plane') return view.facts.controlPlane;
+  if (c.kind === 'tcp-apiserver' || c.kind === 'https-apiserver')
+    return view.node(view.facts.controlPlane)?.host === view.facts.apiServer.host
+      ? view.facts.controlPlane
+      : undefined;
+  return undefined;
+}
+
+/**
+ * A fault on a peer that the target's own checks run into: one finding on the peer, explaining
+ * the target's failed checks toward it. Only where some did fail: a peer's state that does not
+ * touch the target is that peer's report's business. One rule per catalog id, beside the rule
+ * that finds the same fault on the target.
+ */
+export function peerSideRule(id: PeerSideCause['id']): Rule {
+  return {
+    id,
+    evaluate(view, checks: CheckIndex) {
+      const target = view.target.name;
+      const byPeer = new Map<string, Check[]>();
+      for (const c of checks.all) {
+        if (c.node !== target || c.status !== 'fail') continue;
+        const peer = peerOfCheck(view, c);
+        if (peer !== undefined && peer !== target) byPeer.set(peer, [...(byPeer.get(peer) ?? []), c]);
+      }
+      const findings: Finding[] = [];
+      for (const [peer, toPeer] of byPeer) {
+        const side = peerSideCause(view, peer);
+        const stopped = side?.id === id ? toPeer.filter((c) => side.stops.has(c.kind)) : [];
+        if (!side || stopped.length === 0) continue;
+        findings.push({
+          id,
+          node: peer,
+          cause: side.cause,
+          evidence: [...side.evidence, ...stopped.flatMap((c) => c.evidence.slice(0, 1))],
+          confidence: 'high',
+          explainsChecks: stopped.map(checkKey),
+          explainsFindings: [],
+          fix: catalogEntry(id).fix,
+        });
+      }
+      return findings;
+    },
+  };
+}
