@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadInventory } from '../src/config/load-inventory.js';
-import { FAULT_IDS, type FaultId, type FaultSpec } from '../src/lab/fault-spec.js';
+import { FAULT_IDS, type FaultId, type FaultSpec, faultCatalogId } from '../src/lab/fault-spec.js';
 import { addFault, clearFault } from '../src/lab/lab.js';
 import { buildBundle } from '../src/probes/probe-bundle.js';
 import { planProbes } from '../src/probes/probe-plan.js';
@@ -47,7 +47,6 @@ const PLACEMENT: Partial<Record<FaultId, { at: string; check: string; expect?: s
 };
 
 /** The catalog id a lab fault shows as: its own, or the id its firewall-layer variant stands for. */
-const catalogIdOf = (id: FaultId): string => id.replace(/-(nft|raw|firewalld)$/, '');
 
 const rows: string[] = [];
 const healthyMedian: { warm?: number; cold?: number } = {};
@@ -126,7 +125,7 @@ try {
       await addFault(lab, spec);
     }
     try {
-      await series(`${id}@${spec.node} /netcheck ${check}`, check, place.expect ?? catalogIdOf(id), {
+      await series(`${id}@${spec.node} /netcheck ${check}`, check, place.expect ?? faultCatalogId(id), {
         warm: '≤ 400 ms',
         cold: '≤ 700 ms',
       });

@@ -40,6 +40,9 @@ export const FAULT_IDS = [
 
 export type FaultId = (typeof FAULT_IDS)[number];
 
+/** The catalog id a lab fault shows as: the firewall variants (`-nft`, `-raw`, `-firewalld`) are their base fault. */
+export const faultCatalogId = (id: FaultId): string => id.replace(/-(nft|raw|firewalld)$/, '');
+
 export interface FaultSpec {
   readonly id: FaultId;
   readonly node: string;

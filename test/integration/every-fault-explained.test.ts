@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FAULT_IDS } from '../../src/lab/fault-spec.js';
+import { FAULT_IDS, faultCatalogId } from '../../src/lab/fault-spec.js';
 import { addFault, clearFault, type FaultId, type FaultSpec } from '../../src/lab/lab.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
@@ -12,10 +12,24 @@ const CONTROL_PLANE_ONLY: ReadonlySet<string> = new Set(['apiserver-down', 'icmp
 /** Faults whose reach from the control plane to a worker's report is the point (folding across nodes). */
 const ALSO_ON_CP = (id: FaultId) => /blocked|vtep-mac/.test(id) && !CONTROL_PLANE_ONLY.has(id);
 
-function placements(): { spec: FaultSpec; diagnose: string }[] {
+/** What each run asserts of the report: a root cause, or (`healthy-or-named`) healthy or that fault's own id. */
+type Expect = 'cause' | 'healthy-or-named';
+
+function placements(): { spec: FaultSpec; diagnose: string; expect: Expect }[] {
   return FAULT_IDS.flatMap((id) => [
-    { spec: { id, node: CONTROL_PLANE_ONLY.has(id) ? 'cp-1' : 'node-3' }, diagnose: 'node-3' },
-    ...(ALSO_ON_CP(id) ? [{ spec: { id, node: 'cp-1' }, diagnose: 'node-3' }] : []),
+    {
+      spec: { id, node: CONTROL_PLANE_ONLY.has(id) ? 'cp-1' : 'node-3' },
+      diagnose: 'node-3',
+      expect: 'cause' as const,
+    },
+    ...(ALSO_ON_CP(id) ? [{ spec: { id, node: 'cp-1' }, diagnose: 'node-3', expect: 'cause' as const }] : []),
+    // The control plane asked about itself: its probes to its own address pass its own firewall.
+    ...(ALSO_ON_CP(id) ? [{ spec: { id, node: 'cp-1' }, diagnose: 'cp-1', expect: 'cause' as const }] : []),
+    // A fault on a peer, seen from another worker: never another cause, never a failure left over
+    // (a peer without flannel.1 is named on the peer, not blamed on the path to it).
+    ...(CONTROL_PLANE_ONLY.has(id)
+      ? []
+      : [{ spec: { id, node: 'node-1' }, diagnose: 'node-3', expect: 'healthy-or-named' as const }]),
   ]);
 }
 
@@ -34,13 +48,29 @@ describe('every lab fault: nothing left unexplained', () => {
     await h?.close();
   });
 
-  for (const { spec, diagnose } of placements()) {
-    it(`${spec.id}@${spec.node}: /netcheck ${diagnose} has a root cause and no unexplained failed check`, async () => {
+  for (const { spec, diagnose, expect } of placements()) {
+    const what =
+      expect === 'cause' ? 'has a root cause' : `is healthy or names \`${faultCatalogId(spec.id)}\` alone`;
+    it(`${spec.id}@${spec.node}: /netcheck ${diagnose} ${what}, and no unexplained failed check`, async () => {
       await addFault({ labId: h.lab.labId }, spec);
       try {
         const { report } = await h.check(diagnose);
         const text = messageText(report);
-        assert.doesNotMatch(JSON.stringify(report.blocks[0]), /`healthy`/, text);
+        const head = JSON.stringify(report.blocks[0]);
+        if (expect === 'cause') assert.doesNotMatch(head, /`healthy`/, text);
+        else {
+          // The headline's id, and every numbered root cause's ("*1. `id`* on *node*").
+          const named = [
+            ...[...head.matchAll(/`([a-z0-9][a-z0-9-]*)`/g)].map((m) => m[1]),
+            ...[...JSON.stringify(report.blocks).matchAll(/\*\d+\. `([a-z0-9][a-z0-9-]*)`\*/g)].map(
+              (m) => m[1],
+            ),
+          ];
+          assert.ok(
+            named.length > 0 && named.every((id) => id === 'healthy' || id === faultCatalogId(spec.id)),
+            text,
+          );
+        }
         assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
         assert.doesNotMatch(text, /no known cause matched/, text);
       } finally {

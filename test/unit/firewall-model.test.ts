@@ -13,6 +13,7 @@ import { PROBE } from '../../src/probes/probe-registry.js';
 import { planFor } from '../../src/remediation/runbooks.js';
 import { renderReport } from '../../src/slack/blocks/report-blocks.js';
 import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
+import { ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
 
 const VERSIONS = path.join(import.meta.dirname, '..', 'fixtures', 'probes', 'versions');
 
@@ -216,34 +217,6 @@ describe('the chain walker', () => {
     assert.equal(may.may.length, 1);
   });
 });
-
-const PING_LOST = { exitCode: 1, stdout: fixture('ping-timeout.txt') };
-const nftWith = (rules: object[]) =>
-  JSON.stringify({
-    nftables: [
-      { metainfo: { version: '1.0.6', json_schema_version: 1 } },
-      { table: { family: 'inet', name: 'filter', handle: 1 } },
-      {
-        chain: {
-          family: 'inet',
-          table: 'filter',
-          name: 'input',
-          handle: 1,
-          type: 'filter',
-          hook: 'input',
-          prio: 0,
-          policy: 'accept',
-        },
-      },
-      ...rules.map((expr, i) => ({
-        rule: { family: 'inet', table: 'filter', chain: 'input', handle: 7 + i, expr },
-      })),
-    ],
-  });
-const ICMP_DROP = [
-  { match: { op: '==', left: { payload: { protocol: 'icmp', field: 'type' } }, right: 'echo-request' } },
-  { drop: null },
-];
 
 /** node-3's route, neighbour and FDB entry for cp-1's subnet (10.244.0.0/24), beside node-1's. */
 const CP_OVERLAY_ENTRIES = {

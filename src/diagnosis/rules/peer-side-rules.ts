@@ -1,5 +1,4 @@
 import { PROBE } from '../../probes/probe-registry.js';
-import { catalogEntry } from '../catalog.js';
 import type { Check } from '../check.js';
 import { type CheckKind, checkKey } from '../check-id.js';
 import type { CheckIndex } from '../check-index.js';
@@ -16,6 +15,8 @@ export interface PeerSideCause {
   readonly id: 'flannel1-missing' | 'wrong-iface-public-ip' | 'podcidr-overlaps-host-net';
   readonly cause: string;
   readonly evidence: Evidence[];
+  /** What to do on the peer; never a plan from the target's report (the peer's own report has its plan). */
+  readonly fix: string;
   /** The target's checks toward the peer this cause stops (overlay only, or everything). */
   readonly stops: ReadonlySet<CheckKind>;
 }
@@ -59,6 +60,7 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
       id: 'flannel1-missing',
       cause: `${node} has no flannel.1 VXLAN device, so overlay traffic from ${target} to ${node} has nowhere to arrive.`,
       evidence: [view.evidence(node, PROBE.flannelLink, undefined, `${node} has no flannel.1`)],
+      fix: `Restart the Flannel pod on ${node} so it recreates flannel.1 (\`/netcheck ${node}\` reports on it).`,
       stops: OVERLAY,
     };
   const local = link.status === 'ok' ? link.value.vxlan?.local : undefined;
@@ -84,6 +86,7 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
             ]
           : []),
       ],
+      fix: `Set Flannel's --iface (or --iface-can-reach) on ${node} to the node network and restart its Flannel pod (\`/netcheck ${node}\` reports on it).`,
       stops: OVERLAY,
     };
   const network = flannelNetworkOf(view, node);
@@ -106,6 +109,7 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
         lines: inside.map((n) => `pod network ${network} contains ${n.name}'s address ${n.host}`),
       },
     ],
+    fix: `${node} needs a Flannel network that does not overlap the node network: \`/netcheck ${node}\` reports on it, with the plan netcheck has for it there.`,
     stops: EVERYTHING,
   };
 }
@@ -153,7 +157,7 @@ export function peerSideRule(id: PeerSideCause['id']): Rule {
           confidence: 'high',
           explainsChecks: stopped.map(checkKey),
           explainsFindings: [],
-          fix: catalogEntry(id).fix,
+          fix: side.fix,
         });
       }
       return findings;

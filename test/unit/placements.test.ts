@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+import type { ClusterFacts } from '../../src/probes/cluster-facts.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
+import { planFor } from '../../src/remediation/runbooks.js';
+import {
+  clusterFacts,
+  clusterFactsWithPeer,
+  fixture,
+  healthyWorkerOutputs,
+} from '../support/facts-builder.js';
+import { ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
+
+const planIds = { planId: 'p', runId: 'r', requestedBy: 'U', createdAt: '2026-12-07T00:00:00.000Z' };
+const causes = (facts: ClusterFacts) => diagnose(facts).rootCauses.map((c) => `${c.id}@${c.node}`);
+
+/** `/netcheck cp-1`: the control plane's own probes (to its own address among them), healthy but for `cp`. */
+function controlPlaneTarget(cp: Record<string, Partial<ProbeOutput>>): ClusterFacts {
+  const own: Record<string, Partial<ProbeOutput>> = {
+    ...healthyWorkerOutputs('cp-1'),
+    [PROBE.flannelLink]: {
+      stdout: fixture('ip-link-flannel-present.json').replace('198.18.0.13', '198.18.0.10'),
+    },
+    [PROBE.addresses]: {
+      stdout: fixture('ip-addr.json')
+        .replace('198.18.0.13', '198.18.0.10')
+        .replaceAll('10.244.3.', '10.244.0.'),
+    },
+    [PROBE.subnetEnv]: {
+      stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\nFLANNEL_MTU=1450\n',
+    },
+  };
+  return { ...clusterFacts({ cp: { ...own, ...cp } }), target: 'cp-1' };
+}
+
+const LO_ACCEPT = [
+  { match: { op: '==', left: { meta: { key: 'iifname' } }, right: 'lo' } },
+  { accept: null },
+];
+const TCP_6443_DROP = [
+  { match: { op: '==', left: { payload: { protocol: 'tcp', field: 'dport' } }, right: 6443 } },
+  { drop: null },
+];
+const CURL_TIMEOUT = { exitCode: 28, stdout: '000 0 0.000000\n', stderr: 'curl: (28) Connection timed out' };
+
+describe('the control plane diagnosing itself: traffic to its own address passes its firewall', () => {
+  it('an ICMP drop in its input chain stops its ping to itself: icmp-blocked on cp-1, that rule, a plan that deletes it', () => {
+    const facts = controlPlaneTarget({
+      [PROBE.pingControlPlane]: PING_LOST,
+      [PROBE.nftRuleset]: { stdout: nftWith([ICMP_DROP]) },
+    });
+    const report = diagnose(facts);
+    assert.deepEqual(causes(facts), ['icmp-blocked@cp-1']);
+    assert.deepEqual(report.unexplained, []);
+    const plan = planFor(report, planIds);
+    assert.ok(
+      plan?.steps.some(
+        (s) => s.kind === 'shell' && s.command === 'nft delete rule inet filter input handle 7',
+      ),
+    );
+  });
+
+  it('a drop of 6443/tcp stops its HTTPS check to its own API server: apiserver-port-blocked on cp-1', () => {
+    const facts = controlPlaneTarget({
+      [PROBE.httpsApiServer]: CURL_TIMEOUT,
+      [PROBE.nftRuleset]: { stdout: nftWith([TCP_6443_DROP]) },
+    });
+    assert.deepEqual(causes(facts), ['apiserver-port-blocked@cp-1']);
+    assert.deepEqual(diagnose(facts).unexplained, []);
+  });
+
+  it('`iifname "lo" accept` before the drop lets its own traffic by: that drop is not blamed, and no path between nodes is', () => {
+    const facts = controlPlaneTarget({
+      [PROBE.pingControlPlane]: PING_LOST,
+      [PROBE.nftRuleset]: { stdout: nftWith([LO_ACCEPT, ICMP_DROP]) },
+    });
+    const report = diagnose(facts);
+    assert.equal(planFor(report, planIds), undefined);
+    assert.ok(report.rootCauses.every((c) => c.remedy === undefined));
+    for (const c of report.rootCauses) {
+      assert.doesNotMatch(c.cause, /path between/);
+      assert.doesNotMatch(c.fix, /path between/);
+    }
+  });
+});
+
+const LOST = PING_LOST;
+const OVERLAY_LOST = { 'overlay-ping:10.244.1.0': LOST, 'overlay-df-ping:10.244.1.0': LOST };
+/** node-1's flannel.1 as clusterFactsWithPeer has it (its own MAC), bound to `local`. */
+const peerLink = (local: string) =>
+  fixture('ip-link-flannel-present.json')
+    .replace('"8a:2b:02:7a:5e:54"', '"5a:1e:8d:1c:11:01"')
+    .replace('"198.18.0.13"', `"${local}"`);
+
+describe("a peer's own Flannel fault, seen from the target's failed checks to it", () => {
+  it('the peer has no flannel.1: flannel1-missing on the peer, not a firewall on the path', () => {
+    const facts = clusterFactsWithPeer({
+      target: OVERLAY_LOST,
+      peer: { [PROBE.flannelLink]: { exitCode: 0, stdout: 'NODEV\n' } },
+    });
+    const report = diagnose(facts);
+    assert.deepEqual(causes(facts), ['flannel1-missing@node-1']);
+    assert.deepEqual(report.unexplained, []);
+    assert.match(report.rootCauses[0]!.cause, /node-1 has no flannel\.1/);
+    // The fix is on the peer, and the target's report offers no plan for it.
+    assert.match(report.rootCauses[0]!.fix, /on node-1 .*\/netcheck node-1/);
+    assert.equal(planFor(report, planIds), undefined);
+  });
+
+  it("the peer's flannel.1 uses another address: wrong-iface-public-ip on the peer", () => {
+    const facts = clusterFactsWithPeer({
+      target: OVERLAY_LOST,
+      peer: { [PROBE.flannelLink]: { stdout: peerLink('10.0.2.15') } },
+    });
+    assert.deepEqual(causes(facts), ['wrong-iface-public-ip@node-1']);
+    assert.deepEqual(diagnose(facts).unexplained, []);
+  });
+
+  it("the peer's Flannel network covers the node network: podcidr-overlaps-host-net on the peer explains its silence", () => {
+    const facts = clusterFactsWithPeer({
+      target: { ...OVERLAY_LOST, 'ping-node:node-1': LOST },
+      peer: {
+        [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=198.18.0.0/15\nFLANNEL_SUBNET=10.244.1.1/24\n' },
+      },
+    });
+    const report = diagnose(facts);
+    assert.deepEqual(causes(facts), ['podcidr-overlaps-host-net@node-1']);
+    assert.deepEqual(report.unexplained, []);
+  });
+
+  it('nothing is blamed on a peer whose fault does not touch the target, nor twice when the target has the same fault', () => {
+    const untouched = clusterFactsWithPeer({ peer: { [PROBE.flannelLink]: { stdout: 'NODEV\n' } } });
+    assert.deepEqual(causes(untouched), []);
+    const both = clusterFactsWithPeer({
+      worker: { [PROBE.flannelLink]: { stdout: 'NODEV\n' } },
+      target: OVERLAY_LOST,
+      peer: { [PROBE.flannelLink]: { stdout: 'NODEV\n' } },
+    });
+    assert.deepEqual(
+      diagnose(both)
+        .rootCauses.filter((c) => c.id === 'flannel1-missing')
+        .map((c) => c.node),
+      ['node-3'],
+    );
+  });
+
+  it('the peer is healthy: a dead overlay with nothing dropping it is still the path between them', () => {
+    const facts = clusterFactsWithPeer({ target: OVERLAY_LOST });
+    assert.deepEqual(causes(facts), ['vxlan-8472-blocked@node-3']);
+    assert.match(diagnose(facts).rootCauses[0]!.cause, /path between them/);
+  });
+});
