@@ -12,7 +12,7 @@ import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import { planFor } from '../../src/remediation/runbooks.js';
 import { renderReport } from '../../src/slack/blocks/report-blocks.js';
-import { clusterFacts, clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
+import { clusterFacts, clusterFactsWithPeer } from '../support/facts-builder.js';
 import { ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
 
 const VERSIONS = path.join(import.meta.dirname, '..', 'fixtures', 'probes', 'versions');
