@@ -28,11 +28,13 @@ export const FAULT_IDS = [
   'conntrack-table-full',
   'public-ip-duplicate',
   'peer-route-missing',
-  // The firewall faults in native nftables, firewalld's table and iptables' raw table (docs/lab.md).
+  // The firewall faults in native nftables, firewalld's table, a default-deny policy and iptables'
+  // raw table (docs/lab.md).
   'icmp-blocked-nft',
   'apiserver-port-blocked-nft',
   'vxlan-8472-blocked-nft',
   'icmp-blocked-firewalld',
+  'vxlan-8472-blocked-policy',
   'icmp-blocked-raw',
   'apiserver-port-blocked-raw',
   'vxlan-8472-blocked-raw',
@@ -40,8 +42,8 @@ export const FAULT_IDS = [
 
 export type FaultId = (typeof FAULT_IDS)[number];
 
-/** The catalog id a lab fault shows as: the firewall variants (`-nft`, `-raw`, `-firewalld`) are their base fault. */
-export const faultCatalogId = (id: FaultId): string => id.replace(/-(nft|raw|firewalld)$/, '');
+/** The catalog id a lab fault shows as: the firewall variants (`-nft`, `-raw`, `-firewalld`, `-policy`) are their base fault. */
+export const faultCatalogId = (id: FaultId): string => id.replace(/-(nft|raw|firewalld|policy)$/, '');
 
 export interface FaultSpec {
   readonly id: FaultId;

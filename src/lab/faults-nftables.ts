@@ -73,6 +73,21 @@ export const NFTABLES_FAULTS = {
     reject with icmpx admin-prohibited
   }`,
   ),
+  // A default-deny host firewall (a hardening guide's nftables.service) that lets in what the
+  // guide listed — replies, loopback, SSH, the API server, kubelet, ping — and forgot Flannel's
+  // VXLAN: the chain's policy drops it; no rule names it.
+  'vxlan-8472-blocked-policy': nftFault(
+    'inet',
+    'filter',
+    (state) => `  chain input {
+    type filter hook input priority filter; policy drop;
+    ct state established,related accept
+    iifname "lo" accept
+    tcp dport 22 accept
+    ip saddr ${state.specs[0]!.host.replace(/\.\d+$/, '.0')}/24 tcp dport { 6443, 10250 } accept
+    icmp type echo-request accept
+  }`,
+  ),
   'icmp-blocked-raw': rawFault((state, node) =>
     node.role === 'control-plane'
       ? ['PREROUTING', '-p', 'icmp', '-m', 'icmp', '--icmp-type', '8', '-j', 'DROP']

@@ -152,3 +152,36 @@ describe("a peer's own Flannel fault, seen from the target's failed checks to it
     assert.match(diagnose(facts).rootCauses[0]!.cause, /path between them/);
   });
 });
+
+const DEFAULT_DENY = `*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
+COMMIT
+`;
+
+describe('a default-deny firewall on a peer (INPUT policy DROP, only SSH and replies let in)', () => {
+  it('stops everything from the target to it: one finding on the peer names the policy and explains every failed check, with no plan', () => {
+    const facts = clusterFactsWithPeer({
+      target: {
+        ...OVERLAY_LOST,
+        'ping-node:node-1': LOST,
+        'tcp-node:node-1': { exitCode: 1, stdout: 'tcp-connect ETIMEDOUT\n' },
+      },
+      peer: { [PROBE.iptables]: { stdout: DEFAULT_DENY } },
+    });
+    const report = diagnose(facts);
+    assert.deepEqual(causes(facts), ['vxlan-8472-blocked@node-1']);
+    assert.deepEqual(report.unexplained, [], report.unexplained.map((c) => c.title).join('; '));
+    const cause = report.rootCauses[0]!;
+    assert.match(
+      cause.cause,
+      /policy in table filter, chain INPUT on node-1 drops VXLAN .*; it also stops ping node-1/,
+    );
+    assert.equal(cause.remedy, undefined);
+    assert.match(cause.fix, /drop policy on node-1/);
+    assert.equal(planFor(report, planIds), undefined);
+  });
+});

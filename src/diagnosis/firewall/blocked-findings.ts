@@ -31,6 +31,8 @@ export interface Blocked {
   readonly unreadable: string[];
 }
 
+const OVERLAY: ReadonlySet<string> = new Set(['overlay-ping', 'overlay-df-ping']);
+
 const dedupeEvidence = (items: Evidence[]) => {
   const seen = new Set<string>();
   return items.filter((e) => {
@@ -76,10 +78,21 @@ export function blockedFindings(view: FactView, checks: CheckIndex, opts: Blocke
     ]);
     const remedy = deleteRemedy(node, unique);
     const titles = flows.map((f) => f.check.title);
+    // Other failed checks the same rules stop (a default-deny policy stops more than this traffic);
+    // not the full-size overlay ping beside a small one already named (the same packets, larger).
+    const named = (c: FailedFlow['check']) =>
+      flows.some(
+        (g) => g.check === c || (OVERLAY.has(g.check.kind) && OVERLAY.has(c.kind) && g.check.peer === c.peer),
+      );
+    const also = [
+      ...new Set(
+        all.filter((f) => explains.has(checkKey(f.check)) && !named(f.check)).map((f) => f.check.title),
+      ),
+    ];
     return {
       id: opts.id,
       node,
-      cause: `${capitalise(hitPlace(unique[0]!))} on ${node} drops ${opts.traffic}${unique.length > 1 ? ` (and ${unique.length - 1} more)` : ''}, so ${titles.slice(0, 2).join('; ')}${titles.length > 2 ? ` (+${titles.length - 2} more)` : ''} failed.`,
+      cause: `${capitalise(hitPlace(unique[0]!))} on ${node} ${unique.every((h) => h.point.rule?.verdict.kind === 'reject') ? 'rejects' : 'drops'} ${opts.traffic}${unique.length > 1 ? ` (and ${unique.length - 1} more)` : ''}, so ${titles.slice(0, 2).join('; ')}${titles.length > 2 ? ` (+${titles.length - 2} more)` : ''} failed${also.length > 0 ? `; it also stops ${also.slice(0, 2).join('; ')}${also.length > 2 ? ` (+${also.length - 2} more)` : ''}` : ''}.`,
       // The rule first: it is the decisive evidence, and a report shows only the first few items.
       evidence: dedupeEvidence([
         ...hitEvidence(

@@ -15,26 +15,39 @@ function underlayWorks(view: FactView, checks: CheckIndex, peer: string): boolea
   return checks.passed(checkRef('underlay-ping', target, peer));
 }
 
-/** Underlay ping to a peer works, the overlay ping to its flannel.1 does not, and a rule (any layer) drops UDP 8472. */
+/**
+ * The overlay ping to a peer's flannel.1 fails and a rule (any layer) drops UDP 8472; or, with the
+ * underlay ping to it working, nothing on either node does (the path between them).
+ */
 export const vxlan8472BlockedRule: Rule = {
   id: 'vxlan-8472-blocked',
   evaluate(view, checks) {
     const target = view.target.name;
     const overlayExplainedElsewhere =
       checks.failed(checkRef('vxlan-local', target)) || checks.failed(checkRef('vtep-mac', target));
-    const flows = failedFlows(view, checks).filter((f) => {
-      if (f.proto !== 'udp' || f.check.kind !== 'overlay-ping' || !f.check.peer) return false;
-      const peer = peerForOverlayAddress(view, f.check.peer);
-      return peer !== undefined && underlayWorks(view, checks, peer);
-    });
+    const overlay = failedFlows(view, checks).filter(
+      (f) =>
+        f.proto === 'udp' &&
+        f.check.kind === 'overlay-ping' &&
+        f.check.peer !== undefined &&
+        peerForOverlayAddress(view, f.check.peer) !== undefined,
+    );
+    // A rule that drops the VXLAN is named whatever else fails: a default-deny firewall on a peer
+    // stops its underlay too, and the same finding explains those checks (blockedFindings). Only
+    // blaming the path, or a rule that merely may match, needs the underlay to work: otherwise
+    // the overlay is dead for the underlay's reason.
+    const flows = overlay.filter((f) =>
+      underlayWorks(view, checks, peerForOverlayAddress(view, f.check.peer!)!),
+    );
     const traffic = `VXLAN (${VXLAN_PORT}/udp)`;
     const opts = { id: 'vxlan-8472-blocked' as const, flows, keep: () => true, traffic };
     const blocked = blockedFindings(view, checks, opts);
+    const dropped = blockedFindings(view, checks, { ...opts, flows: overlay }).findings;
     const dfOf = (keys: readonly CheckKey[]) =>
-      flows
+      overlay
         .filter((f) => keys.includes(checkKey(f.check)))
         .map((f) => checkRef('overlay-df-ping', target, f.check.peer!).key);
-    const findings: Finding[] = blocked.findings.map((f) => ({
+    const findings: Finding[] = dropped.map((f) => ({
       ...f,
       explainsChecks: [...new Set([...f.explainsChecks, ...dfOf(f.explainsChecks)])],
     }));
