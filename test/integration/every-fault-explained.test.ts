@@ -30,6 +30,11 @@ function placements(): { spec: FaultSpec; diagnose: string; expect: Expect }[] {
     ...(CONTROL_PLANE_ONLY.has(id)
       ? []
       : [{ spec: { id, node: 'node-1' }, diagnose: 'node-3', expect: 'healthy-or-named' as const }]),
+    // The same on the control plane, seen from the worker it pairs with in the lab (node-1: a
+    // control plane that lost its Flannel entries for a peer lost them for that one).
+    ...(CONTROL_PLANE_ONLY.has(id) || ALSO_ON_CP(id)
+      ? []
+      : [{ spec: { id, node: 'cp-1' }, diagnose: 'node-1', expect: 'healthy-or-named' as const }]),
   ]);
 }
 

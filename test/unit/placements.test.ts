@@ -130,6 +130,27 @@ describe("a peer's own Flannel fault, seen from the target's failed checks to it
     assert.deepEqual(report.unexplained, []);
   });
 
+  it('the peer lacks its forwarding entry for the target: peer-route-missing on the peer, not the path', () => {
+    const onlyCp = '[{"mac":"5a:1e:8d:1c:11:00","dst":"198.18.0.10","flags":["self"],"state":"permanent"}]';
+    const facts = clusterFactsWithPeer({ target: OVERLAY_LOST, peer: { [PROBE.fdb]: { stdout: onlyCp } } });
+    assert.deepEqual(causes(facts), ['peer-route-missing@node-1']);
+    assert.deepEqual(diagnose(facts).unexplained, []);
+    // The target bound to the wrong address: the peer's table points elsewhere because of the target.
+    const wrongTarget = clusterFactsWithPeer({
+      worker: {
+        [PROBE.flannelLink]: {
+          stdout: fixture('ip-link-flannel-present.json').replace(
+            '"local":"198.18.0.13"',
+            '"local":"10.0.2.15"',
+          ),
+        },
+      },
+      target: OVERLAY_LOST,
+      peer: { [PROBE.fdb]: { stdout: onlyCp } },
+    });
+    assert.deepEqual(causes(wrongTarget), ['wrong-iface-public-ip@node-3']);
+  });
+
   it('nothing is blamed on a peer whose fault does not touch the target, nor twice when the target has the same fault', () => {
     const untouched = clusterFactsWithPeer({ peer: { [PROBE.flannelLink]: { stdout: 'NODEV\n' } } });
     assert.deepEqual(causes(untouched), []);

@@ -58,5 +58,6 @@ export const ALL_RULES: readonly Rule[] = [
   vxlanChecksumOffloadRule,
   publicIpDuplicateRule,
   peerRouteMissingRule,
+  peerSideRule('peer-route-missing'),
   conntrackTableFullRule,
 ];

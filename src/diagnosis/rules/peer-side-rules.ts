@@ -12,7 +12,11 @@ import type { Rule } from './rule.js';
 
 /** What a peer's own facts say breaks traffic to it, and which of the target's checks that stops. */
 export interface PeerSideCause {
-  readonly id: 'flannel1-missing' | 'wrong-iface-public-ip' | 'podcidr-overlaps-host-net';
+  readonly id:
+    | 'flannel1-missing'
+    | 'wrong-iface-public-ip'
+    | 'podcidr-overlaps-host-net'
+    | 'peer-route-missing';
   readonly cause: string;
   readonly evidence: Evidence[];
   /** What to do on the peer; never a plan from the target's report (the peer's own report has its plan). */
@@ -39,15 +43,43 @@ const flannelNetworkOf = (view: FactView, node: string): string | undefined => {
 /**
  * The cause on `peer` itself, from its own bundle, of the target's traffic to it failing: it has
  * no flannel.1; its flannel.1 (or its public-ip annotation) uses an address that is not the
- * node's; or its Flannel network contains node addresses, so its routes capture host traffic.
- * Each is the same fault the target's own rule names, seen from the other end; where the target
- * has the very same fault, its own finding explains its failures and this says nothing.
+ * node's; its Flannel network contains node addresses, so its routes capture host traffic; or it
+ * lacks its forwarding entry for the target, so its overlay replies go nowhere. Each is the same
+ * fault the target's own rule names, seen from the other end; where the target has the very same
+ * fault, its own finding explains its failures and this says nothing.
  */
 export function peerSideCause(view: FactView, peer: string): PeerSideCause | undefined {
   const target = view.target.name;
   if (peer === target) return undefined;
+  const own = flannelFaultOf(view, target, target);
   const side = flannelFaultOf(view, peer, target);
-  return side && flannelFaultOf(view, target, target)?.id !== side.id ? side : undefined;
+  if (side) return own?.id !== side.id ? side : undefined;
+  // Only where the target's own Flannel is sane: an entry pointing elsewhere is then the peer's.
+  return own ? undefined : missingEntryFor(view, peer, target);
+}
+
+/**
+ * `peer`'s VXLAN forwarding table has no entry for `target`'s address (Flannel there failed to add
+ * it: `AddFDB failed`), so what `peer` sends back into the overlay to `target` has no destination.
+ */
+function missingEntryFor(view: FactView, peer: string, target: string): PeerSideCause | undefined {
+  const host = view.node(target)?.host;
+  const fdb = view.parsed(peer, PROBE.fdb);
+  if (host === undefined || fdb.status !== 'ok' || fdb.value.some((e) => e.dst === host)) return undefined;
+  return {
+    id: 'peer-route-missing',
+    cause: `Flannel on ${peer} has no forwarding entry for ${target} (${host}) on flannel.1, so ${peer}'s overlay replies to ${target} go nowhere.`,
+    evidence: [
+      view.evidence(
+        peer,
+        PROBE.fdb,
+        fdb.value.map((e) => `${e.mac} dst ${e.dst}`),
+        `no entry with dst ${host} (${target})`,
+      ),
+    ],
+    fix: `Restart Flannel on ${peer} so it re-adds its entries for ${target} (\`/netcheck ${peer}\` reports on it, with the plan there).`,
+    stops: OVERLAY,
+  };
 }
 
 /** `node`'s own Flannel fault among those a peer can see, worded for `target`'s report. */
