@@ -13,6 +13,27 @@ import type { Rule } from './rules/rule.js';
 
 const CONFIDENCE_ORDER: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
 
+const byRank = (a: Finding, b: Finding): number =>
+  CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] || catalogRank(a.id) - catalogRank(b.id);
+
+/**
+ * Two firewall findings on one node that blame exactly the same rules or policies: `child` is the
+ * same cause as `parent`, ranked after it, through other traffic (finding.ts `blames`).
+ */
+function sameBlame(parent: Finding, child: Finding): boolean {
+  const p = parent.blames;
+  const c = child.blames;
+  return (
+    p !== undefined &&
+    c !== undefined &&
+    p.length > 0 &&
+    parent.node === child.node &&
+    p.length === c.length &&
+    p.every((id, i) => id === c[i]) &&
+    byRank(parent, child) < 0
+  );
+}
+
 /** Pure: the same facts always give the same report. */
 export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES): DiagnosisReport {
   const view = new FactView(facts);
@@ -22,27 +43,18 @@ export function diagnose(facts: ClusterFacts, rules: readonly Rule[] = ALL_RULES
 
   // A finding explained by another is folded under it; the rest are root causes.
   const folded = new Set<Finding>();
-  for (const parent of findings) {
-    for (const child of findings) {
-      if (
-        child !== parent &&
-        parent.explainsFindings.includes(child.id) &&
-        !child.explainsFindings.includes(parent.id)
-      )
-        folded.add(child);
-    }
-  }
+  const explains = (parent: Finding, child: Finding): boolean =>
+    child !== parent &&
+    ((parent.explainsFindings.includes(child.id) && !child.explainsFindings.includes(parent.id)) ||
+      sameBlame(parent, child));
+  for (const parent of findings) for (const child of findings) if (explains(parent, child)) folded.add(child);
   const byKey = new Map(checks.map((c) => [checkKey(c), c]));
   const explained = new Set(findings.flatMap((f) => f.explainsChecks));
   const rootCauses: RootCause[] = findings
     .filter((f) => !folded.has(f))
-    .sort(
-      (a, b) =>
-        CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] ||
-        catalogRank(a.id) - catalogRank(b.id),
-    )
+    .sort(byRank)
     .map((f) => {
-      const children = findings.filter((c) => folded.has(c) && f.explainsFindings.includes(c.id));
+      const children = findings.filter((c) => folded.has(c) && explains(f, c));
       const keys = new Set([...f.explainsChecks, ...children.flatMap((c) => c.explainsChecks)]);
       return {
         ...f,

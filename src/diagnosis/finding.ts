@@ -22,6 +22,12 @@ export interface Finding {
   readonly fix: string;
   /** Structured data a runbook needs to fix exactly this (the offending rule, the file…); absent when no safe fix is known. */
   readonly remedy?: Remedy | undefined;
+  /**
+   * The firewall rules or policies (their ids) a firewall finding blames. Two findings blaming the
+   * very same ones are one cause seen through two kinds of traffic (a default-deny policy stops
+   * 6443 and VXLAN alike): the lower-ranked is folded under the other.
+   */
+  readonly blames?: readonly string[] | undefined;
 }
 
 /** A finding shown at the top level, with what it explains folded under it. */

@@ -206,3 +206,26 @@ describe('a default-deny firewall on a peer (INPUT policy DROP, only SSH and rep
     assert.equal(planFor(report, planIds), undefined);
   });
 });
+
+describe('one default-deny policy on the control plane, seen through several kinds of traffic', () => {
+  it('is one root cause: the finding for 6443 names the policy, the VXLAN finding blaming the same policy is folded under it', () => {
+    const facts = clusterFacts({
+      worker: {
+        [PROBE.pingControlPlane]: PING_LOST,
+        [PROBE.httpsApiServer]: CURL_TIMEOUT,
+        'overlay-ping:10.244.0.0': { ...PING_LOST, command: "ping -n -c 1 -W 1 '10.244.0.0'" },
+      },
+      cp: {
+        [PROBE.iptables]: { stdout: DEFAULT_DENY },
+        [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' },
+      },
+    });
+    const report = diagnose(facts);
+    assert.deepEqual(causes(facts), ['apiserver-port-blocked@cp-1']);
+    assert.deepEqual(
+      report.rootCauses[0]!.folded.map((f) => `${f.id}@${f.node}`),
+      ['vxlan-8472-blocked@cp-1'],
+    );
+    assert.deepEqual(report.unexplained, [], report.unexplained.map((c) => c.title).join('; '));
+  });
+});

@@ -6,7 +6,7 @@ import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
 import type { Finding } from '../finding.js';
 import { checksDroppedBy, type FailedFlow, failedFlows } from './failed-flows.js';
-import { deleteRemedy, firewallFix, hitEvidence, hitPlace, uniqueHits } from './firewall-hit-text.js';
+import { deleteRemedy, firewallFix, hitEvidence, hitId, hitPlace, uniqueHits } from './firewall-hit-text.js';
 import { type FirewallHit, flowDrops } from './flow-drops.js';
 
 export interface BlockedOptions {
@@ -108,6 +108,7 @@ export function blockedFindings(view: FactView, checks: CheckIndex, opts: Blocke
       explainsFindings: [],
       fix: firewallFix(node, unique, remedy),
       remedy,
+      blames: unique.map(hitId).sort(),
     };
   });
   return { findings, unmatched, may: uniqueHits(may), unreadable: [...unreadable] };
