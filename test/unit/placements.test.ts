@@ -5,6 +5,7 @@ import type { ClusterFacts } from '../../src/probes/cluster-facts.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import { planFor } from '../../src/remediation/runbooks.js';
+import { renderReport } from '../../src/slack/blocks/report-blocks.js';
 import {
   clusterFacts,
   clusterFactsWithPeer,
@@ -116,6 +117,16 @@ describe("a peer's own Flannel fault, seen from the target's failed checks to it
     });
     assert.deepEqual(causes(facts), ['wrong-iface-public-ip@node-1']);
     assert.deepEqual(diagnose(facts).unexplained, []);
+    // What the node says is data: not an address, it is quoted, cut short and never a mention.
+    const hostile = clusterFactsWithPeer({
+      target: OVERLAY_LOST,
+      peer: { [PROBE.flannelLink]: { stdout: peerLink(`<!channel> ${'x'.repeat(200)}`) } },
+    });
+    const cause = diagnose(hostile).rootCauses[0]!;
+    assert.equal(cause.id, 'wrong-iface-public-ip');
+    assert.ok(cause.cause.includes('"<!channel> xxx') && cause.cause.length < 400, cause.cause);
+    const blocks = JSON.stringify(renderReport(diagnose(hostile), 'r', new Set(['cp-1'])).blocks);
+    assert.doesNotMatch(blocks, /<!channel>/);
   });
 
   it("the peer's Flannel network covers the node network: podcidr-overlaps-host-net on the peer explains its silence", () => {

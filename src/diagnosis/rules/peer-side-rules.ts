@@ -35,6 +35,10 @@ const EVERYTHING: ReadonlySet<CheckKind> = new Set<CheckKind>([
   'https-apiserver',
 ]);
 
+/** An address from a node as text: itself when it is an IPv4 address, else quoted and cut short. */
+const shown = <T extends string | undefined>(a: T): T =>
+  (a === undefined || parseIpv4(a) !== undefined ? a : JSON.stringify(a.slice(0, 64))) as T;
+
 const flannelNetworkOf = (view: FactView, node: string): string | undefined => {
   const env = view.parsed(node, PROBE.subnetEnv);
   return env.status === 'ok' && env.value.present ? env.value.values.FLANNEL_NETWORK : undefined;
@@ -99,21 +103,29 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
   const badLocal = local !== undefined && local !== host ? local : undefined;
   const publicIp = kubeNodes(view).find((n) => n.name === node)?.publicIp;
   const badPublicIp = publicIp !== undefined && publicIp !== host ? publicIp : undefined;
-  const wrong = badLocal ?? badPublicIp;
+  // Both come from the node or its annotation: shown as an address only when they are one.
+  const wrong = shown(badLocal ?? badPublicIp);
   if (wrong !== undefined)
     return {
       id: 'wrong-iface-public-ip',
       cause: `Flannel on ${node} uses the address ${wrong} instead of the node address ${host}, so overlay traffic between ${target} and ${node} goes to the wrong place.`,
       evidence: [
         ...(badLocal
-          ? [view.evidence(node, PROBE.flannelLink, [`flannel.1 local ${badLocal}`], `${node}'s flannel.1`)]
+          ? [
+              view.evidence(
+                node,
+                PROBE.flannelLink,
+                [`flannel.1 local ${shown(badLocal)}`],
+                `${node}'s flannel.1`,
+              ),
+            ]
           : []),
         ...(badPublicIp
           ? [
               {
                 node,
                 command: 'kubectl get nodes (annotation flannel.alpha.coreos.com/public-ip)',
-                lines: [`${node}: public-ip ${badPublicIp}; inventory address ${host}`],
+                lines: [`${node}: public-ip ${shown(badPublicIp)}; inventory address ${host}`],
               },
             ]
           : []),
