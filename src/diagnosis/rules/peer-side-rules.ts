@@ -2,7 +2,7 @@ import { PROBE } from '../../probes/probe-registry.js';
 import type { Check } from '../check.js';
 import { type CheckKind, checkKey } from '../check-id.js';
 import type { CheckIndex } from '../check-index.js';
-import { cidrContains, parseCidr, parseIpv4 } from '../cidr.js';
+import { cidrContains, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
 import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
 import type { Finding } from '../finding.js';
@@ -77,7 +77,10 @@ function missingEntryFor(view: FactView, peer: string, target: string): PeerSide
       view.evidence(
         peer,
         PROBE.fdb,
-        fdb.value.map((e) => `${e.mac} dst ${e.dst}`),
+        [
+          ...fdb.value.slice(0, 10).map((e) => `${e.mac} dst ${e.dst}`),
+          ...(fdb.value.length > 10 ? [`… ${fdb.value.length - 10} more entries`] : []),
+        ],
         `no entry with dst ${host} (${target})`,
       ),
     ],
@@ -141,16 +144,18 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
         return ip !== undefined && cidrContains(net, ip);
       })
     : [];
-  if (inside.length === 0) return undefined;
+  if (!net || inside.length === 0) return undefined;
+  // Shown as parsed: the file's text may carry more than the network.
+  const shownNet = formatCidr(net);
   return {
     id: 'podcidr-overlaps-host-net',
-    cause: `The Flannel network on ${node} (${network}) overlaps the node network, so ${node} routes host traffic into the overlay and ${target} cannot reach it.`,
+    cause: `The Flannel network on ${node} (${shownNet}) overlaps the node network, so ${node} routes host traffic into the overlay and ${target} cannot reach it.`,
     evidence: [
       view.evidence(node, PROBE.subnetEnv, undefined, `the Flannel network on ${node}`),
       {
         node,
         command: 'overlap check (pod network vs node addresses)',
-        lines: inside.map((n) => `pod network ${network} contains ${n.name}'s address ${n.host}`),
+        lines: inside.map((n) => `pod network ${shownNet} contains ${n.name}'s address ${n.host}`),
       },
     ],
     fix: `${node} needs a Flannel network that does not overlap the node network: \`/netcheck ${node}\` reports on it, with the plan netcheck has for it there.`,
