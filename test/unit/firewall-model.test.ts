@@ -13,7 +13,7 @@ import { PROBE } from '../../src/probes/probe-registry.js';
 import { planFor } from '../../src/remediation/runbooks.js';
 import { renderReport } from '../../src/slack/blocks/report-blocks.js';
 import { clusterFacts, clusterFactsWithPeer } from '../support/facts-builder.js';
-import { ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
+import { CP_OVERLAY_ENTRIES, ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
 
 const VERSIONS = path.join(import.meta.dirname, '..', 'fixtures', 'probes', 'versions');
 
@@ -217,31 +217,6 @@ describe('the chain walker', () => {
     assert.equal(may.may.length, 1);
   });
 });
-
-/** node-3's route, neighbour and FDB entry for cp-1's subnet (10.244.0.0/24), beside node-1's. */
-const CP_OVERLAY_ENTRIES = {
-  [PROBE.routes]: {
-    stdout: JSON.stringify([
-      { dst: 'default', gateway: '198.18.0.1', dev: 'eth0', flags: [] },
-      { dst: '198.18.0.0/24', dev: 'eth0', flags: [] },
-      { dst: '10.244.3.0/24', dev: 'cni0', flags: [] },
-      { dst: '10.244.0.0/24', gateway: '10.244.0.0', dev: 'flannel.1', flags: ['onlink'] },
-      { dst: '10.244.1.0/24', gateway: '10.244.1.0', dev: 'flannel.1', flags: ['onlink'] },
-    ]),
-  },
-  [PROBE.neigh]: {
-    stdout: JSON.stringify([
-      { dst: '10.244.0.0', lladdr: '5a:1e:8d:1c:11:00', state: ['PERMANENT'] },
-      { dst: '10.244.1.0', lladdr: '5a:1e:8d:1c:11:01', state: ['PERMANENT'] },
-    ]),
-  },
-  [PROBE.fdb]: {
-    stdout: JSON.stringify([
-      { mac: '5a:1e:8d:1c:11:00', dst: '198.18.0.10', flags: ['self'], state: 'permanent' },
-      { mac: '5a:1e:8d:1c:11:01', dst: '198.18.0.11', flags: ['self'], state: 'permanent' },
-    ]),
-  },
-};
 
 describe('diagnosis through every layer', () => {
   it('an nft drop on the control plane: icmp-blocked on cp-1, the rule by handle, the overlay pings to it folded, a plan that deletes exactly it', () => {

@@ -12,7 +12,7 @@ import {
   fixture,
   healthyWorkerOutputs,
 } from '../support/facts-builder.js';
-import { ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
+import { CP_OVERLAY_ENTRIES, ICMP_DROP, nftWith, PING_LOST } from '../support/firewall-fixtures.js';
 
 const planIds = { planId: 'p', runId: 'r', requestedBy: 'U', createdAt: '2026-12-07T00:00:00.000Z' };
 const causes = (facts: ClusterFacts) => diagnose(facts).rootCauses.map((c) => `${c.id}@${c.node}`);
@@ -238,5 +238,31 @@ describe('one default-deny policy on the control plane, seen through several kin
       ['vxlan-8472-blocked@cp-1'],
     );
     assert.deepEqual(report.unexplained, [], report.unexplained.map((c) => c.title).join('; '));
+  });
+});
+
+describe('full-size overlay packets lost on the way to one peer only', () => {
+  const ok = (command: string) => ({ stdout: fixture('ping-ok.txt'), command });
+  const facts = (dfToCp: 'ok' | 'lost') =>
+    clusterFactsWithPeer({
+      target: {
+        ...CP_OVERLAY_ENTRIES,
+        'overlay-df-ping:10.244.1.0': PING_LOST,
+        'overlay-ping:10.244.0.0': ok("ping -n -c 1 -W 1 '10.244.0.0'"),
+        'overlay-df-ping:10.244.0.0':
+          dfToCp === 'ok' ? ok("ping -n -M do -s 1422 -c 1 -W 1 '10.244.0.0'") : PING_LOST,
+      },
+      cp: { [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' } },
+    });
+
+  it("is that peer's path: mtu-mismatch on the peer, not the target's MTU", () => {
+    const report = diagnose(facts('ok'));
+    assert.deepEqual(causes(facts('ok')), ['mtu-mismatch@node-1']);
+    assert.match(report.rootCauses[0]!.cause, /between node-3 and node-1 .*the path to node-1/);
+    assert.deepEqual(report.unexplained, []);
+  });
+
+  it("lost to every peer: the target's overlay MTU, as before", () => {
+    assert.deepEqual(causes(facts('lost')), ['mtu-mismatch@node-3']);
   });
 });

@@ -4,6 +4,7 @@ import { checkKey, checkRef } from '../check-id.js';
 import type { Evidence } from '../evidence.js';
 import type { Finding } from '../finding.js';
 import { kubeNodes } from '../kube-nodes.js';
+import { peerForOverlayAddress } from '../overlay-peer.js';
 import { flannelLogLines } from './flannel-log-lines.js';
 import type { Rule } from './rule.js';
 
@@ -17,11 +18,19 @@ export const mtuMismatchRule: Rule = {
       .failedOfKind('overlay-df-ping', target)
       .filter((c) => checks.passed(checkRef('overlay-ping', target, c.peer)));
     if (config?.status !== 'fail' && dfFailures.length === 0) return [];
+    // Full-size packets lost to one peer only, while the target's own MTU fits its uplink and its
+    // other peers take them: the path to that peer carries smaller frames (its switch port, a
+    // tunnel on the way). The finding is that peer's; with more peers it stays the target's.
+    const dfPeers = checks.all.filter((c) => c.node === target && c.kind === 'overlay-df-ping').length;
+    const lossy = [...new Set(dfFailures.map((c) => peerForOverlayAddress(view, c.peer!) ?? c.peer!))];
+    const onePeer = config?.status !== 'fail' && lossy.length === 1 && dfPeers > 1 ? lossy[0] : undefined;
     return [
       {
         id: 'mtu-mismatch',
-        node: target,
-        cause: `The overlay MTU on ${target} is too large for the node network${config?.status === 'fail' ? ` (${config.detail})` : ''}: small packets pass, full-size ones (TLS handshakes, image pulls) are dropped.`,
+        node: onePeer ?? target,
+        cause: onePeer
+          ? `Full-size overlay packets between ${target} and ${onePeer} are dropped while small ones pass, and ${target}'s other peers take them: the path to ${onePeer} carries smaller frames than the overlay needs (flannel.1's MTU plus 50 bytes of VXLAN).`
+          : `The overlay MTU on ${target} is too large for the node network${config?.status === 'fail' ? ` (${config.detail})` : ''}${lossy.length > 0 && lossy.length < dfPeers ? ` on the way to ${lossy.join(', ')}` : ''}: small packets pass, full-size ones (TLS handshakes, image pulls) are dropped.`,
         evidence: [
           ...(config?.status === 'fail' ? config.evidence : []),
           ...dfFailures.flatMap((c) => c.evidence),
