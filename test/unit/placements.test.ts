@@ -89,11 +89,11 @@ describe('the control plane diagnosing itself: traffic to its own address passes
 
 const LOST = PING_LOST;
 const OVERLAY_LOST = { 'overlay-ping:10.244.1.0': LOST, 'overlay-df-ping:10.244.1.0': LOST };
-/** node-1's flannel.1 as clusterFactsWithPeer has it (its own MAC), bound to `local`. */
-const peerLink = (local: string) =>
-  fixture('ip-link-flannel-present.json')
-    .replace('"8a:2b:02:7a:5e:54"', '"5a:1e:8d:1c:11:01"')
-    .replace('"198.18.0.13"', `"${local}"`);
+/** A flannel.1 bound to `local`: node-3's (the fixture's MAC), or node-1's as clusterFactsWithPeer has it. */
+const linkAt = (local: string, node: 'node-3' | 'node-1' = 'node-1') => {
+  const link = fixture('ip-link-flannel-present.json').replace('"198.18.0.13"', `"${local}"`);
+  return node === 'node-1' ? link.replace('"8a:2b:02:7a:5e:54"', '"5a:1e:8d:1c:11:01"') : link;
+};
 
 describe("a peer's own Flannel fault, seen from the target's failed checks to it", () => {
   it('the peer has no flannel.1: flannel1-missing on the peer, not a firewall on the path', () => {
@@ -113,14 +113,14 @@ describe("a peer's own Flannel fault, seen from the target's failed checks to it
   it("the peer's flannel.1 uses another address: wrong-iface-public-ip on the peer", () => {
     const facts = clusterFactsWithPeer({
       target: OVERLAY_LOST,
-      peer: { [PROBE.flannelLink]: { stdout: peerLink('10.0.2.15') } },
+      peer: { [PROBE.flannelLink]: { stdout: linkAt('10.0.2.15') } },
     });
     assert.deepEqual(causes(facts), ['wrong-iface-public-ip@node-1']);
     assert.deepEqual(diagnose(facts).unexplained, []);
     // What the node says is data: not an address, it is quoted, cut short and never a mention.
     const hostile = clusterFactsWithPeer({
       target: OVERLAY_LOST,
-      peer: { [PROBE.flannelLink]: { stdout: peerLink(`<!channel> ${'x'.repeat(200)}`) } },
+      peer: { [PROBE.flannelLink]: { stdout: linkAt(`<!channel> ${'x'.repeat(200)}`) } },
     });
     const cause = diagnose(hostile).rootCauses[0]!;
     assert.equal(cause.id, 'wrong-iface-public-ip');
@@ -148,14 +148,7 @@ describe("a peer's own Flannel fault, seen from the target's failed checks to it
     assert.deepEqual(diagnose(facts).unexplained, []);
     // The target bound to the wrong address: the peer's table points elsewhere because of the target.
     const wrongTarget = clusterFactsWithPeer({
-      worker: {
-        [PROBE.flannelLink]: {
-          stdout: fixture('ip-link-flannel-present.json').replace(
-            '"local":"198.18.0.13"',
-            '"local":"10.0.2.15"',
-          ),
-        },
-      },
+      worker: { [PROBE.flannelLink]: { stdout: linkAt('10.0.2.15', 'node-3') } },
       target: OVERLAY_LOST,
       peer: { [PROBE.fdb]: { stdout: onlyCp } },
     });
