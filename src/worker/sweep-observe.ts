@@ -53,9 +53,19 @@ export function observeSweep(
       const earlier = seen.get(key);
       if (earlier) {
         const via = [...earlier.observation.seenVia, node];
-        // The node's own report is the one shown when there is one.
-        const own = cause.node === node ? narrowed(report!, cause) : earlier.report;
-        seen.set(key, { ...earlier, report: own, observation: { ...earlier.observation, seenVia: via } });
+        // The node's own report is the one shown when there is one, and its finding is the
+        // problem's fingerprint (a peer's report sees the same fault without the node's plan),
+        // whichever order the reports came in.
+        if (cause.node === node) {
+          const own = narrowed(report!, cause);
+          const observation = {
+            ...earlier.observation,
+            fingerprint: fingerprint(cause),
+            headline: own.headline,
+            seenVia: via,
+          };
+          seen.set(key, { ...earlier, report: own, observation });
+        } else seen.set(key, { ...earlier, observation: { ...earlier.observation, seenVia: via } });
         continue;
       }
       const focused = narrowed(report!, cause);

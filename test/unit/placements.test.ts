@@ -6,6 +6,7 @@ import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import { planFor } from '../../src/remediation/runbooks.js';
 import { renderReport } from '../../src/slack/blocks/report-blocks.js';
+import { observeSweep } from '../../src/worker/sweep-observe.js';
 import {
   clusterFacts,
   clusterFactsWithPeer,
@@ -257,5 +258,42 @@ describe('full-size overlay packets lost on the way to one peer only', () => {
 
   it("lost to every peer: the target's overlay MTU, as before", () => {
     assert.deepEqual(causes(facts('lost')), ['mtu-mismatch@node-3']);
+  });
+});
+
+describe('a sweep that sees a peer-side cause from two reports', () => {
+  it("keys it once on the peer, with the peer's own report and fingerprint, whichever report came first", () => {
+    const overlap = 'FLANNEL_NETWORK=198.18.0.0/15\nFLANNEL_SUBNET=10.244.1.1/24\n';
+    const fromNode3 = diagnose(
+      clusterFactsWithPeer({
+        target: { ...OVERLAY_LOST, 'ping-node:node-1': LOST },
+        peer: { [PROBE.subnetEnv]: { stdout: overlap } },
+      }),
+    );
+    const seenOnNode3 = fromNode3.rootCauses[0]!;
+    assert.equal(`${seenOnNode3.id}@${seenOnNode3.node}`, 'podcidr-overlaps-host-net@node-1');
+    // node-1's own report of the same fault carries its plan (a remedy); the peer's does not.
+    const own = {
+      ...seenOnNode3,
+      remedy: { kind: 'reset-worker', node: 'node-1', controlPlane: 'cp-1' } as never,
+    };
+    const fromNode1 = { ...fromNode3, node: 'node-1', rootCauses: [own] };
+    const owned = new Set(['cp-1', 'node-1', 'node-3']);
+    for (const order of [
+      [
+        { node: 'node-3', report: fromNode3 },
+        { node: 'node-1', report: fromNode1 },
+      ],
+      [
+        { node: 'node-1', report: fromNode1 },
+        { node: 'node-3', report: fromNode3 },
+      ],
+    ]) {
+      const { seen } = observeSweep(order, [], owned);
+      assert.deepEqual([...seen.keys()], ['node-1/podcidr-overlaps-host-net']);
+      const problem = seen.get('node-1/podcidr-overlaps-host-net')!;
+      assert.match(problem.observation.fingerprint, /reset-worker/);
+      assert.deepEqual([...problem.observation.seenVia].sort(), ['node-1', 'node-3']);
+    }
   });
 });
