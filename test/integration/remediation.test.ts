@@ -92,6 +92,27 @@ describe('remediation: safe plans', () => {
     await clearFault({ labId: 'ncfix' }, { id: 'icmp-blocked', node: 'cp-1' }).catch(() => undefined);
   });
 
+  it('the control plane asked about itself: its own nft drop of its ping to itself → a plan that deletes that rule by handle → verified healthy', async () => {
+    await addFault({ labId: 'ncfix' }, { id: 'icmp-blocked-nft', node: 'cp-1' });
+    try {
+      const { parent, report } = await h.check('cp-1', { user: 'U0ONCALL' });
+      const text = JSON.stringify(report.blocks);
+      assert.match(text, /`icmp-blocked`\* on \*cp-1\*/);
+      assert.match(text, /nft delete rule inet filter input handle \d+/);
+      await click('netcheck_approve', planIdOf(report), 'U0APPROVER', report);
+      const done = await h.slack.waitFor(
+        () => h.slack.replies(parent.ts).find((m) => /Fixed and verified|Not fixed/.test(m.text)),
+        30_000,
+        'the verification',
+      );
+      assert.match(done.text, /Fixed and verified: cp-1 is now `healthy`/);
+      const ruleset = await labExec(h.lab, 'cp-1', ['nft', 'list', 'ruleset']);
+      assert.doesNotMatch(ruleset.stdout, /echo-request drop/);
+    } finally {
+      await clearFault({ labId: 'ncfix' }, { id: 'icmp-blocked-nft', node: 'cp-1' }).catch(() => undefined);
+    }
+  });
+
   it('someone who is neither requester nor approver is refused; reject ends the plan; an expired plan is refused', async () => {
     await addFault({ labId: 'ncfix' }, { id: 'ip-forward-disabled', node: 'node-2' });
     try {
