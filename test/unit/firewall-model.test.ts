@@ -375,6 +375,32 @@ describe('diagnosis through every layer', () => {
     assert.match(cause.cause, /may drop ICMP/);
     assert.equal(cause.remedy, undefined);
   });
+
+  it('the same uncertain rule speaks for the overlay pings to that node too: nothing is left unexplained', () => {
+    const limited = [{ limit: { rate: 5, per: 'second' } }, ...ICMP_DROP];
+    const report = diagnose(
+      clusterFactsWithPeer({
+        target: {
+          [PROBE.pingControlPlane]: PING_LOST,
+          'overlay-ping:10.244.0.0': PING_LOST,
+          'overlay-df-ping:10.244.0.0': PING_LOST,
+          ...CP_OVERLAY_ENTRIES,
+        },
+        cp: {
+          [PROBE.nftRuleset]: { stdout: nftWith([limited]) },
+          [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' },
+        },
+      }),
+    );
+    assert.deepEqual(
+      report.rootCauses.map((c) => `${c.id}@${c.node}/${c.confidence}`),
+      ['icmp-blocked@cp-1/medium'],
+    );
+    assert.deepEqual(
+      report.unexplained.map((c) => c.title),
+      [],
+    );
+  });
 });
 
 describe('a catch-all rule', () => {
