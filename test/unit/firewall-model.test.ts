@@ -218,22 +218,25 @@ describe('the chain walker', () => {
   });
 });
 
+/** node-3's ping and overlay pings to cp-1 lost, cp-1's nft input chain holding `rules`. */
+const cpInputDrops = (rules: object[]) =>
+  clusterFactsWithPeer({
+    target: {
+      [PROBE.pingControlPlane]: PING_LOST,
+      'overlay-ping:10.244.0.0': PING_LOST,
+      'overlay-df-ping:10.244.0.0': PING_LOST,
+      // Flannel's entries for cp-1 are in place: only the firewall stands between them.
+      ...CP_OVERLAY_ENTRIES,
+    },
+    cp: {
+      [PROBE.nftRuleset]: { stdout: nftWith(rules) },
+      [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' },
+    },
+  });
+
 describe('diagnosis through every layer', () => {
   it('an nft drop on the control plane: icmp-blocked on cp-1, the rule by handle, the overlay pings to it folded, a plan that deletes exactly it', () => {
-    const facts = clusterFactsWithPeer({
-      target: {
-        [PROBE.pingControlPlane]: PING_LOST,
-        'overlay-ping:10.244.0.0': PING_LOST,
-        'overlay-df-ping:10.244.0.0': PING_LOST,
-        // Flannel's entries for cp-1 are in place: only the firewall stands between them.
-        ...CP_OVERLAY_ENTRIES,
-      },
-      cp: {
-        [PROBE.nftRuleset]: { stdout: nftWith([ICMP_DROP]) },
-        [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' },
-      },
-    });
-    const report = diagnose(facts);
+    const report = diagnose(cpInputDrops([ICMP_DROP]));
     assert.deepEqual(
       report.rootCauses.map((c) => `${c.id}@${c.node}`),
       ['icmp-blocked@cp-1'],
@@ -378,20 +381,7 @@ describe('diagnosis through every layer', () => {
 
   it('the same uncertain rule speaks for the overlay pings to that node too: nothing is left unexplained', () => {
     const limited = [{ limit: { rate: 5, per: 'second' } }, ...ICMP_DROP];
-    const report = diagnose(
-      clusterFactsWithPeer({
-        target: {
-          [PROBE.pingControlPlane]: PING_LOST,
-          'overlay-ping:10.244.0.0': PING_LOST,
-          'overlay-df-ping:10.244.0.0': PING_LOST,
-          ...CP_OVERLAY_ENTRIES,
-        },
-        cp: {
-          [PROBE.nftRuleset]: { stdout: nftWith([limited]) },
-          [PROBE.subnetEnv]: { stdout: 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\n' },
-        },
-      }),
-    );
+    const report = diagnose(cpInputDrops([limited]));
     assert.deepEqual(
       report.rootCauses.map((c) => `${c.id}@${c.node}/${c.confidence}`),
       ['icmp-blocked@cp-1/medium'],
