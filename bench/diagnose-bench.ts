@@ -46,8 +46,6 @@ const PLACEMENT: Partial<Record<FaultId, { at: string; check: string; expect?: s
   'icmp-blocked-firewalld': { at: 'cp-1', check: 'node-3' },
 };
 
-/** The catalog id a lab fault shows as: its own, or the id its firewall-layer variant stands for. */
-
 const rows: string[] = [];
 const healthyMedian: { warm?: number; cold?: number } = {};
 const ms = (v: number) => v.toFixed(0);

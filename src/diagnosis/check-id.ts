@@ -43,6 +43,12 @@ export type NodeCheckKind = (typeof NODE_CHECK_KINDS)[number];
 export type PeerCheckKind = (typeof PEER_CHECK_KINDS)[number];
 export type CheckKind = NodeCheckKind | PeerCheckKind;
 
+/** The overlay pings, small and full-size: the same packets through the VXLAN, the second larger. */
+export const OVERLAY_CHECK_KINDS: ReadonlySet<CheckKind> = new Set<CheckKind>([
+  'overlay-ping',
+  'overlay-df-ping',
+]);
+
 /** A check's id as a report shows it. */
 export type CheckId = NodeCheckKind | `${PeerCheckKind}:${string}`;
 

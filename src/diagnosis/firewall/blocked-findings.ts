@@ -1,6 +1,6 @@
 import type { CatalogId } from '../catalog.js';
 import type { CheckKey } from '../check-id.js';
-import { checkKey } from '../check-id.js';
+import { checkKey, OVERLAY_CHECK_KINDS } from '../check-id.js';
 import type { CheckIndex } from '../check-index.js';
 import type { Evidence } from '../evidence.js';
 import type { FactView } from '../fact-view.js';
@@ -30,8 +30,6 @@ export interface Blocked {
   /** Why a node's firewall could not be read whole, for those flows. */
   readonly unreadable: string[];
 }
-
-const OVERLAY: ReadonlySet<string> = new Set(['overlay-ping', 'overlay-df-ping']);
 
 const dedupeEvidence = (items: Evidence[]) => {
   const seen = new Set<string>();
@@ -82,7 +80,11 @@ export function blockedFindings(view: FactView, checks: CheckIndex, opts: Blocke
     // not the full-size overlay ping beside a small one already named (the same packets, larger).
     const named = (c: FailedFlow['check']) =>
       flows.some(
-        (g) => g.check === c || (OVERLAY.has(g.check.kind) && OVERLAY.has(c.kind) && g.check.peer === c.peer),
+        (g) =>
+          g.check === c ||
+          (OVERLAY_CHECK_KINDS.has(g.check.kind) &&
+            OVERLAY_CHECK_KINDS.has(c.kind) &&
+            g.check.peer === c.peer),
       );
     const also = [
       ...new Set(

@@ -98,6 +98,16 @@ export function failedFlows(view: FactView, checks: CheckIndex): FailedFlow[] {
   return flows;
 }
 
+/** The flows one of these rules may drop (part of its match could not be evaluated). */
+export function flowsMayDrop(
+  view: FactView,
+  flows: readonly FailedFlow[],
+  hits: readonly FirewallHit[],
+): FailedFlow[] {
+  const ids = new Set(hits.map(hitId));
+  return flows.filter((f) => flowDrops(view, f.legs).may.some((h) => ids.has(hitId(h))));
+}
+
 /** The failed checks whose traffic is certainly dropped by one of these rules (or policies). */
 export function checksDroppedBy(
   view: FactView,

@@ -2,9 +2,9 @@ import type { FwCond } from '../../probes/parsers/firewall-rule.js';
 import { checkKey, checkRef } from '../check-id.js';
 import type { Finding } from '../finding.js';
 import { blockedFindings, mayFinding } from '../firewall/blocked-findings.js';
-import { type FailedFlow, failedFlows } from '../firewall/failed-flows.js';
-import { hitId, pathFix } from '../firewall/firewall-hit-text.js';
-import { type FirewallHit, flowDrops } from '../firewall/flow-drops.js';
+import { type FailedFlow, failedFlows, flowsMayDrop } from '../firewall/failed-flows.js';
+import { pathFix } from '../firewall/firewall-hit-text.js';
+import type { FirewallHit } from '../firewall/flow-drops.js';
 import type { Rule } from './rule.js';
 
 /** The rule names ICMP itself: a catch-all drop is evidence that everything is blocked, not ICMP. */
@@ -51,10 +51,8 @@ export const icmpBlockedRule: Rule = {
     if (!cpFlow || findings.some((f) => f.explainsChecks.includes(checkKey(cpFlow.check)))) return findings;
     if (blocked.may.length > 0) {
       // It speaks for every failed ICMP flow those same rules may drop (the overlay pings too).
-      const mayIds = new Set(blocked.may.map(hitId));
-      const mayFlows = blocked.unmatched.filter(
-        (f) => f === cpFlow || flowDrops(view, f.legs).may.some((h) => mayIds.has(hitId(h))),
-      );
+      const mayDrop = new Set(flowsMayDrop(view, blocked.unmatched, blocked.may));
+      const mayFlows = blocked.unmatched.filter((f) => f === cpFlow || mayDrop.has(f));
       return [...findings, mayFinding(view, opts, mayFlows, blocked.may)];
     }
     if (!tcpWorks) return findings;

@@ -1,6 +1,6 @@
 import { PROBE } from '../../probes/probe-registry.js';
 import type { Check } from '../check.js';
-import { type CheckKind, checkKey } from '../check-id.js';
+import { type CheckKind, checkKey, OVERLAY_CHECK_KINDS } from '../check-id.js';
 import type { CheckIndex } from '../check-index.js';
 import { cidrContains, formatCidr, parseCidr, parseIpv4 } from '../cidr.js';
 import type { Evidence } from '../evidence.js';
@@ -25,9 +25,8 @@ export interface PeerSideCause {
   readonly stops: ReadonlySet<CheckKind>;
 }
 
-const OVERLAY: ReadonlySet<CheckKind> = new Set<CheckKind>(['overlay-ping', 'overlay-df-ping']);
 const EVERYTHING: ReadonlySet<CheckKind> = new Set<CheckKind>([
-  ...OVERLAY,
+  ...OVERLAY_CHECK_KINDS,
   'underlay-ping',
   'underlay-tcp',
   'ping-control-plane',
@@ -85,7 +84,7 @@ function missingEntryFor(view: FactView, peer: string, target: string): PeerSide
       ),
     ],
     fix: `Restart Flannel on ${peer} so it re-adds its entries for ${target} (\`/netcheck ${peer}\` reports on it, with the plan there).`,
-    stops: OVERLAY,
+    stops: OVERLAY_CHECK_KINDS,
   };
 }
 
@@ -100,7 +99,7 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
       cause: `${node} has no flannel.1 VXLAN device, so overlay traffic from ${target} to ${node} has nowhere to arrive.`,
       evidence: [view.evidence(node, PROBE.flannelLink, undefined, `${node} has no flannel.1`)],
       fix: `Restart the Flannel pod on ${node} so it recreates flannel.1 (\`/netcheck ${node}\` reports on it).`,
-      stops: OVERLAY,
+      stops: OVERLAY_CHECK_KINDS,
     };
   const local = link.status === 'ok' ? link.value.vxlan?.local : undefined;
   const badLocal = local !== undefined && local !== host ? local : undefined;
@@ -134,7 +133,7 @@ function flannelFaultOf(view: FactView, node: string, target: string): PeerSideC
           : []),
       ],
       fix: `Set Flannel's --iface (or --iface-can-reach) on ${node} to the node network and restart its Flannel pod (\`/netcheck ${node}\` reports on it).`,
-      stops: OVERLAY,
+      stops: OVERLAY_CHECK_KINDS,
     };
   const network = flannelNetworkOf(view, node);
   const net = network ? parseCidr(network) : undefined;
