@@ -4,6 +4,7 @@ import type { InventoryNode } from '../config/inventory-schema.js';
 import type { SharedRuns } from '../core/shared-runs.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
+import { bystandersToProbe } from './bystanders.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
@@ -64,11 +65,7 @@ export async function collectFacts(
   });
   const kubeStarted = deps.now();
   const kubeFacts = deps.kube(target.name, deps.roundTrips ? overdue : undefined);
-  const nodes = await Promise.all(
-    plans.map((plan) =>
-      deps.shared ? deps.shared.run(planKey(plan), () => collectNode(deps, plan)) : collectNode(deps, plan),
-    ),
-  );
+  const nodes = await collectNodes(deps, plans, controlPlaneNode(inventory).name, kubeFacts);
   // The SSH facts are in; the API server's answer is waited for only as long as the round trips
   // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
   const cp = controlPlaneNode(inventory);
@@ -93,6 +90,41 @@ export async function collectFacts(
     collectedAt: deps.isoNow(),
     durationMs: deps.now() - started,
   };
+}
+
+/**
+ * The target and the control plane at once; the other peers (bystanders.ts) as soon as it is known
+ * which of them the diagnosis needs: every one, at once, when the API server gives no live node
+ * list; otherwise those the target's checks failed toward, once its facts are in (or every one, if
+ * the API server has not answered by then).
+ */
+async function collectNodes(
+  deps: CollectDeps,
+  plans: readonly NodePlan[],
+  controlPlane: string,
+  kubeFacts: Promise<KubeFacts>,
+): Promise<NodeFacts[]> {
+  const run = (plan: NodePlan) =>
+    deps.shared ? deps.shared.run(planKey(plan), () => collectNode(deps, plan)) : collectNode(deps, plan);
+  const [targetPlan, ...peers] = plans;
+  if (!targetPlan) return [];
+  const targetRun = run(targetPlan);
+  const cpRuns = peers.filter((p) => p.node.name === controlPlane).map(run);
+  const bystanders = peers.filter((p) => p.node.name !== controlPlane);
+  let kube: KubeFacts | undefined;
+  const kubeSettled = kubeFacts.then(
+    (k) => {
+      kube = k;
+    },
+    () => undefined,
+  );
+  await Promise.race([targetRun, kubeSettled]);
+  const noList = kube !== undefined && (kube.status !== 'reachable' || kube.nodes.length === 0);
+  const choice = noList ? undefined : bystandersToProbe(await targetRun, kube);
+  const chosen = choice?.all === false ? bystanders.filter((p) => choice.nodes.has(p.node.name)) : bystanders;
+  const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map(run)]);
+  // In the plan's order (the target, then the inventory's), which is the order a report lists them.
+  return plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
 }
 
 async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts> {

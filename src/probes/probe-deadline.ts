@@ -185,7 +185,7 @@ export function measuredRoundTrips(outputs: readonly ProbeOutput[]): RoundTripEv
  * RST is the peer's own answer, one round trip like a SYN-ACK (nothing listens on a lab node's
  * kubelet port, nor on a node whose kubelet is down).
  */
-function answered(o: ProbeOutput): boolean {
+export function answered(o: ProbeOutput): boolean {
   if (o.timedOut) return false;
   if (o.exitCode === 0) return true;
   if (splitPeerProbeKey(o.probe)?.kind !== 'tcp-node') return false;

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fixedClock } from '../../src/core/clock.js';
+import type { KubeFacts, KubeNode } from '../../src/kube/kube-facts.js';
+import { bystandersToProbe } from '../../src/probes/bystanders.js';
+import type { NodeFacts } from '../../src/probes/cluster-facts.js';
+import { type CollectDeps, collectFacts } from '../../src/probes/collect-facts.js';
+import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import type { ProbeTransport } from '../../src/probes/probe-transport.js';
+import { output } from '../support/facts-builder.js';
+import { testInventory } from '../support/test-inventory.js';
+
+const inventory = testInventory(['node-1', 'node-2', 'node-3']);
+const node3 = inventory.nodes.find((n) => n.name === 'node-3')!;
+
+const kubeNode = (name: string, n: number): KubeNode => ({
+  name,
+  podCIDR: `10.244.${n}.0/24`,
+  internalIP: `198.18.0.1${n}`,
+  publicIp: `198.18.0.1${n}`,
+  vtepMac: undefined,
+  ready: 'True',
+  networkUnavailable: undefined,
+});
+const LIVE: KubeFacts = {
+  status: 'reachable',
+  nodes: [kubeNode('cp-1', 0), kubeNode('node-1', 1), kubeNode('node-2', 2), kubeNode('node-3', 3)],
+  netConfNetwork: '10.244.0.0/16',
+  flannelPods: [],
+  flannelLog: [],
+};
+
+const REFUSED = 'tcp-connect ECONNREFUSED\n';
+function target(outputs: readonly ProbeOutput[], ok = true): NodeFacts {
+  return {
+    name: 'node-3',
+    role: 'worker',
+    host: '198.18.0.13',
+    connection: ok
+      ? { ok: true, durationMs: 3 }
+      : { ok: false, code: 'node-unreachable', detail: 'timed out' },
+    outputs: Object.fromEntries(outputs.map((o) => [o.probe, o])),
+  };
+}
+const answered = (probe: string) => output(probe, 'node-3', {});
+const lost = (probe: string) => output(probe, 'node-3', { exitCode: 1 });
+const HEALTHY = [
+  answered('ping-control-plane'),
+  answered('ping-node:node-1'),
+  answered('ping-node:node-2'),
+  // Nothing listens on the kubelet port: a refusal is the peer's own answer.
+  output('tcp-node:node-1', 'node-3', { exitCode: 1, stdout: REFUSED }),
+  answered('tcp-node:node-2'),
+  answered('overlay-ping:10.244.1.0'),
+  answered('overlay-df-ping:10.244.2.0'),
+];
+
+describe('which peers besides the control plane a diagnosis probes', () => {
+  it('with a live node list and every check toward them answered: none', () => {
+    assert.deepEqual(bystandersToProbe(target(HEALTHY), LIVE), { all: false, nodes: new Set() });
+  });
+
+  it('the peers a check failed toward: an underlay ping or TCP check, an overlay ping by its subnet', () => {
+    const outputs = [
+      ...HEALTHY.filter((o) => o.probe !== 'ping-node:node-1' && o.probe !== 'overlay-df-ping:10.244.2.0'),
+      lost('ping-node:node-1'),
+      output('overlay-df-ping:10.244.2.0', 'node-3', { exitCode: 1, timedOut: true }),
+    ];
+    assert.deepEqual(bystandersToProbe(target(outputs), LIVE), {
+      all: false,
+      nodes: new Set(['node-1', 'node-2']),
+    });
+  });
+
+  it('every one where the API cannot say what the cluster looks like, or the target says nothing', () => {
+    const all = (b: ReturnType<typeof bystandersToProbe>) => b.all;
+    assert.ok(all(bystandersToProbe(target(HEALTHY), undefined)), 'the API server has not answered yet');
+    assert.ok(all(bystandersToProbe(target(HEALTHY), { status: 'disabled' })), 'no KUBECONFIG');
+    const cachedOnly: KubeFacts = {
+      status: 'unreachable',
+      error: 'refused',
+      cached: { nodes: LIVE.nodes, fetchedAt: '' },
+    };
+    assert.ok(
+      all(bystandersToProbe(target(HEALTHY), cachedOnly)),
+      'a cached list holds the state before the fault',
+    );
+    assert.ok(all(bystandersToProbe(target(HEALTHY), { ...LIVE, nodes: [] })), 'an empty list');
+    assert.ok(all(bystandersToProbe(target([], false), LIVE)), 'the target could not be reached');
+    assert.ok(
+      all(bystandersToProbe(target([...HEALTHY, lost('overlay-ping:10.244.9.0')]), LIVE)),
+      'a lost overlay ping to a subnet no node holds',
+    );
+  });
+});
+
+/**
+ * A transport that records the nodes it ran a bundle on and answers the target's bundle with every
+ * network probe answered, except those named in `fail` (exit 1: no reply).
+ */
+function recordingTransport(fail: readonly string[] = []) {
+  const ran: string[] = [];
+  const transport: ProbeTransport = {
+    connect: async () => undefined,
+    exec: async (node, command) => {
+      ran.push(node.name);
+      const boundary = /_nc_B=(NETCHECK-[0-9a-f]+)/.exec(command.text)?.[1] ?? '';
+      const keys = [...command.text.matchAll(/^(?:net|run) \d+ (\S+) /gm)].map((m) => m[1]!);
+      const stdout = keys
+        .map((k) => {
+          const rc = fail.includes(k) ? 1 : 0;
+          return `\n${boundary} BEGIN ${k} x\n\n${boundary} STDERR\n\n${boundary} END ${rc} 5\n`;
+        })
+        .join('');
+      return { exitCode: 0, stdout, stderr: '', truncated: false, timedOut: false, durationMs: 5 };
+    },
+  };
+  return { ran, transport };
+}
+
+function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps {
+  const clock = fixedClock(0);
+  return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow };
+}
+
+describe('collecting: the target and the control plane, then the peers the evidence points at', () => {
+  it('a healthy target with a live node list: its peers other than the control plane are not probed', async () => {
+    const t = recordingTransport();
+    const facts = await collectFacts(
+      deps(t.transport, async () => LIVE),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(t.ran.sort(), ['cp-1', 'node-3']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1']);
+  });
+
+  it('a check failed toward node-1: node-1 is probed too, node-2 is not; facts in inventory order', async () => {
+    const t = recordingTransport(['ping-node:node-1']);
+    const facts = await collectFacts(
+      deps(t.transport, async () => LIVE),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(t.ran.sort(), ['cp-1', 'node-1', 'node-3']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-1']);
+  });
+
+  it('the API server down, or not answering by the time the target has: every peer', async () => {
+    const down = recordingTransport();
+    await collectFacts(
+      deps(down.transport, async () => ({ status: 'unreachable', error: 'refused', cached: undefined })),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(down.ran.sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
+
+    const silent = recordingTransport();
+    let answer: (k: KubeFacts) => void = () => undefined;
+    const late = new Promise<KubeFacts>((resolve) => {
+      answer = resolve;
+    });
+    const run = collectFacts(
+      deps(silent.transport, () => late),
+      inventory,
+      node3,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    answer(LIVE);
+    await run;
+    assert.deepEqual(silent.ran.sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
+  });
+});
