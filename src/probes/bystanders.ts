@@ -1,5 +1,5 @@
 import { cidrContains, parseCidr, parseIpv4 } from '../diagnosis/cidr.js';
-import type { KubeFacts } from '../kube/kube-facts.js';
+import type { KubeFacts, KubeNode } from '../kube/kube-facts.js';
 import type { NodeFacts } from './cluster-facts.js';
 import { answered } from './probe-deadline.js';
 import { splitPeerProbeKey } from './probe-registry.js';
@@ -25,10 +25,16 @@ export type Bystanders =
   | { readonly all: true; readonly why: string }
   | { readonly all: false; readonly nodes: ReadonlySet<string> };
 
+/** The API server's node list, where it answered now with one (not a cached list). */
+export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
+  return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
+}
+
+/** `kube`: what the API server said; undefined while it has not (or where the call failed). */
 export function bystandersToProbe(target: NodeFacts, kube: KubeFacts | undefined): Bystanders {
-  if (kube === undefined) return { all: true, why: 'the API server has not answered yet' };
-  if (kube.status !== 'reachable' || kube.nodes.length === 0)
-    return { all: true, why: `no live node list (${kube.status})` };
+  const list = liveNodeList(kube);
+  if (!list)
+    return { all: true, why: kube ? `no live node list (${kube.status})` : 'no answer from the API server' };
   if (!target.connection.ok) return { all: true, why: `${target.name} could not be reached over SSH` };
   const nodes = new Set<string>();
   for (const output of Object.values(target.outputs)) {
@@ -40,7 +46,7 @@ export function bystandersToProbe(target: NodeFacts, kube: KubeFacts | undefined
     }
     // An overlay ping: its destination is a pod subnet's gateway, whose node the list names.
     const gateway = parseIpv4(split.peer);
-    const owner = kube.nodes.find((n) => {
+    const owner = list.find((n) => {
       const net = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
       return net !== undefined && gateway !== undefined && cidrContains(net, gateway);
     });

@@ -4,7 +4,7 @@ import type { InventoryNode } from '../config/inventory-schema.js';
 import type { SharedRuns } from '../core/shared-runs.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
-import { bystandersToProbe } from './bystanders.js';
+import { bystandersToProbe, liveNodeList } from './bystanders.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
@@ -111,16 +111,21 @@ async function collectNodes(
   const targetRun = run(targetPlan);
   const cpRuns = peers.filter((p) => p.node.name === controlPlane).map(run);
   const bystanders = peers.filter((p) => p.node.name !== controlPlane);
+  // What the API server said (undefined where the call itself failed), once it has settled.
   let kube: KubeFacts | undefined;
-  const kubeSettled = kubeFacts.then(
-    (k) => {
-      kube = k;
-    },
-    () => undefined,
-  );
+  let settled = false;
+  const kubeSettled = kubeFacts
+    .then(
+      (k) => {
+        kube = k;
+      },
+      () => undefined,
+    )
+    .finally(() => {
+      settled = true;
+    });
   await Promise.race([targetRun, kubeSettled]);
-  const noList = kube !== undefined && (kube.status !== 'reachable' || kube.nodes.length === 0);
-  const choice = noList ? undefined : bystandersToProbe(await targetRun, kube);
+  const choice = settled && !liveNodeList(kube) ? undefined : bystandersToProbe(await targetRun, kube);
   const chosen = choice?.all === false ? bystanders.filter((p) => choice.nodes.has(p.node.name)) : bystanders;
   const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map(run)]);
   // In the plan's order (the target, then the inventory's), which is the order a report lists them.

@@ -155,6 +155,16 @@ describe('collecting: the target and the control plane, then the peers the evide
     );
     assert.deepEqual(down.ran.sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
 
+    const broken = recordingTransport();
+    await collectFacts(
+      deps(broken.transport, async () => {
+        throw new Error('the client itself failed');
+      }),
+      inventory,
+      node3,
+    ).catch(() => undefined);
+    assert.deepEqual(broken.ran.sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
+
     const silent = recordingTransport();
     let answer: (k: KubeFacts) => void = () => undefined;
     const late = new Promise<KubeFacts>((resolve) => {

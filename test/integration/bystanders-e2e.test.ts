@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
+import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
+
+/**
+ * Which nodes a diagnosis probes (probes/bystanders.ts), on the lab through signed Slack requests:
+ * the target and the control plane; another worker only when a check of the target toward it
+ * failed, or every one when the API server gives no live node list.
+ */
+describe('a diagnosis probes the nodes its evidence calls for', () => {
+  let h: Harness;
+
+  before(async () => {
+    h = await startHarness({ labId: 'ncby', netIndex: 116 });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  /** `/netcheck <node>`: the report, and the nodes the worker probed for it (its `diagnosed` line). */
+  async function check(node: string): Promise<{ text: string; probed: string[] }> {
+    const from = h.logLines.length;
+    const { report } = await h.check(node);
+    const line = h.logLines
+      .slice(from)
+      .map((l) => JSON.parse(l) as { msg?: string; node?: string; nodes?: { node: string }[] })
+      .find((l) => l.msg === 'diagnosed' && l.node === node);
+    assert.ok(line?.nodes, `no diagnosed line for ${node}`);
+    return { text: messageText(report), probed: line.nodes.map((n) => n.node).sort() };
+  }
+
+  async function withFault<T>(spec: FaultSpec, run: () => Promise<T>): Promise<T> {
+    await addFault({ labId: h.lab.labId }, spec);
+    try {
+      return await run();
+    } finally {
+      await clearFault({ labId: h.lab.labId }, spec);
+    }
+  }
+
+  it('a healthy worker, the API server answering: the worker and the control plane only', async () => {
+    const { text, probed } = await check('node-3');
+    assert.match(text, /`healthy`/, text);
+    assert.deepEqual(probed, ['cp-1', 'node-3']);
+  });
+
+  it('VXLAN dropped on node-1: node-3 probes node-1 (its checks toward it fail) and names the rule there', async () => {
+    await withFault({ id: 'vxlan-8472-blocked', node: 'node-1' }, async () => {
+      const { text, probed } = await check('node-3');
+      assert.deepEqual(probed, ['cp-1', 'node-1', 'node-3']);
+      assert.match(JSON.stringify(text), /\*1\. `vxlan-8472-blocked`\* on \*node-1\*/, text);
+      assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
+    });
+  });
+
+  it('the API server down: every node, as the node list cannot say what the cluster looks like', async () => {
+    await withFault({ id: 'apiserver-down', node: 'cp-1' }, async () => {
+      const { text, probed } = await check('node-3');
+      assert.deepEqual(probed, ['cp-1', 'node-1', 'node-2', 'node-3']);
+      assert.match(text, /`apiserver-down`/, text);
+    });
+  });
+});
