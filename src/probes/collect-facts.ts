@@ -4,8 +4,9 @@ import type { InventoryNode } from '../config/inventory-schema.js';
 import type { SharedRuns } from '../core/shared-runs.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
-import { bystandersToProbe, liveNodeList } from './bystanders.js';
+import { type Bystanders, bystandersToProbe, liveNodeList } from './bystanders.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
+import { watchNetworkFrames } from './network-frames.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
 import { PING_VERSION, pingWaitsInTool } from './ping-flavor.js';
@@ -104,12 +105,21 @@ async function collectNodes(
   controlPlane: string,
   kubeFacts: Promise<KubeFacts>,
 ): Promise<NodeFacts[]> {
-  const run = (plan: NodePlan) =>
-    deps.shared ? deps.shared.run(planKey(plan), () => collectNode(deps, plan)) : collectNode(deps, plan);
+  const run = (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) =>
+    deps.shared
+      ? deps.shared.run(planKey(plan), () => collectNode(deps, plan, onNetwork))
+      : collectNode(deps, plan, onNetwork);
   const [targetPlan, ...peers] = plans;
   if (!targetPlan) return [];
-  const targetRun = run(targetPlan);
-  const cpRuns = peers.filter((p) => p.node.name === controlPlane).map(run);
+  // The target's network probes as soon as they are in (a run joined from another diagnosis says
+  // nothing early): what its checks failed toward is known before its local reads are.
+  let early: (facts: NodeFacts) => void = () => undefined;
+  const networkIn = new Promise<NodeFacts>((resolve) => {
+    early = resolve;
+  });
+  const targetRun = run(targetPlan, early);
+  const looked = Promise.race([networkIn, targetRun]);
+  const cpRuns = peers.filter((p) => p.node.name === controlPlane).map((p) => run(p));
   const bystanders = peers.filter((p) => p.node.name !== controlPlane);
   // What the API server said (undefined where the call itself failed), once it has settled.
   let kube: KubeFacts | undefined;
@@ -124,15 +134,26 @@ async function collectNodes(
     .finally(() => {
       settled = true;
     });
-  await Promise.race([targetRun, kubeSettled]);
-  const choice = settled && !liveNodeList(kube) ? undefined : bystandersToProbe(await targetRun, kube);
+  await Promise.race([looked, kubeSettled]);
+  let choice: Bystanders | undefined;
+  if (!settled || liveNodeList(kube)) {
+    const seen = await looked;
+    // The node list is waited for as long as the target's run lasts, no longer.
+    if (!settled) await Promise.race([kubeSettled, targetRun]);
+    choice = bystandersToProbe(seen, settled ? kube : undefined);
+  }
   const chosen = choice?.all === false ? bystanders.filter((p) => choice.nodes.has(p.node.name)) : bystanders;
-  const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map(run)]);
+  const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]);
   // In the plan's order (the target, then the inventory's), which is the order a report lists them.
   return plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
 }
 
-async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts> {
+/** `onNetwork`: called once with the node's facts so far, its first bundle's network probes. */
+async function collectNode(
+  deps: CollectDeps,
+  plan: NodePlan,
+  onNetwork?: (facts: NodeFacts) => void,
+): Promise<NodeFacts> {
   const { node } = plan;
   const target: SshTarget = { name: node.name, host: node.host, port: node.port };
   const base = { name: node.name, role: node.role, host: node.host };
@@ -147,7 +168,11 @@ async function collectNode(deps: CollectDeps, plan: NodePlan): Promise<NodeFacts
   let waits = networkWaits(estimate, pingInTool === true);
   const started = deps.now();
   const ask = askPing ? networkWaits(estimate, true) : undefined;
-  let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits, ask);
+  const early =
+    onNetwork &&
+    ((first: ProbeOutput[]) =>
+      onNetwork({ ...base, connection, outputs: Object.fromEntries(first.map((o) => [o.probe, o])) }));
+  let { outputs, failure } = await runBundle(deps, target, plan.probes, plan.overlay, waits, ask, early);
   if (ask) {
     // The bundle's shell asked the node's ping and chose the pings' waits by the answer.
     const answer = outputs.find((o) => o.probe === PING_VERSION.key);
@@ -211,6 +236,8 @@ async function runBundle(
   overlay: NodePlan['overlay'],
   waits: NetworkWaits | undefined,
   askPing?: NetworkWaits,
+  /** Called once with the network probes' outputs, as soon as they are in (network-frames.ts). */
+  onNetwork?: (outputs: ProbeOutput[]) => void,
 ): Promise<{ outputs: ProbeOutput[]; failure: string }> {
   // One channel per node: the whole plan runs as one bundled script (see probe-bundle.ts).
   const lastCut = deps.cutBundles?.get(target.name);
@@ -225,6 +252,7 @@ async function runBundle(
       maxOutputBytes: 16 * 1024 * 1024,
       // Read-only, so safe to run twice: a pooled connection killed by an sshd restart is not a fact.
       retryOnStaleConnection: true,
+      ...(onNetwork ? { onStdout: watchNetworkFrames(target.name, bundle, probes, onNetwork) } : {}),
     });
     outputs = parseBundle(target.name, bundle, probes, r.stdout);
     cut = r.timedOut || r.exitCode === null;

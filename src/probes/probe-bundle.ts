@@ -46,8 +46,8 @@ trap 'rm -rf "$_nc_d"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exi
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
 begin() { printf "\\n%s BEGIN %s %s\\n" "$_nc_B" "$1" "$2"; }
 end() { printf "\\n%s STDERR\\n" "$_nc_B"; if [ -s "$1" ]; then cat "$1"; fi; printf "\\n%s END %s %s\\n" "$_nc_B" "$2" "$3"; }
-run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$_nc_d/$1.o" 2> "$_nc_d/$1.err"; _nc_rc=$?; now; { begin "$2" "$4"; head -c "$_nc_cap" "$_nc_d/$1.o"; end "$_nc_d/$1.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$1.a" ) & }
-net() { ( _nc_f=$_nc_d/$1; _nc_T=$3; exec > "$_nc_f.a" 2> "$_nc_f.err"; eval "$_nc_tools"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & }
+run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$_nc_d/$1.o" 2> "$_nc_d/$1.err"; _nc_rc=$?; now; { begin "$2" "$4"; head -c "$_nc_cap" "$_nc_d/$1.o"; end "$_nc_d/$1.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$1.n" ) & _nc_np="$_nc_np $!"; }
+net() { ( _nc_f=$_nc_d/$1; _nc_T=$3; exec > "$_nc_f.n" 2> "$_nc_f.err"; eval "$_nc_tools"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & _nc_np="$_nc_np $!"; }
 inline() { eval "$1"; }
 alone() { ( eval "$1" ); }
 quick() { _nc_i=$1; _nc_k=$2; _nc_c=$3; _nc_how=$4; { begin "$_nc_k" "$_nc_c"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } 2> "$_nc_d/$_nc_i.err"; _nc_rc=$?; now; end "$_nc_d/$_nc_i.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$_nc_i.a"; }
@@ -72,7 +72,13 @@ for gw in $gws; do
   j=$((j + 1)); net "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
-const COLLECT = sh`cat "$_nc_d"/*.[abc] && printf "\\n%s DONE\\n" "$_nc_B"`;
+const COLLECT = sh`set -- "$_nc_d"/*.[abc]; if [ -e "$1" ]; then cat "$@"; fi && printf "\\n%s DONE\\n" "$_nc_B"`;
+
+/**
+ * After the network probes (`net`, `run`: their shells' pids in _nc_np, their frames in <n>.n),
+ * not the local reads' lanes: their frames, then the boundary and NET on a line of its own.
+ */
+const NETWORK_FIRST = sh`if [ -n "$_nc_np" ]; then wait $_nc_np; cat "$_nc_d"/*.n 2>/dev/null; fi; printf "\\n%s NET\\n" "$_nc_B"`;
 
 /**
  * How old (minutes) another bundle's directory must be before a bundle may remove it. A bundle ends
@@ -161,7 +167,7 @@ export function buildBundle(
   const boundary = `NETCHECK-${randomBytes(9).toString('hex')}`;
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   const parts: RemoteCommand[] = [
-    sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; LC_ALL=C`,
+    sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; _nc_np=; LC_ALL=C`,
     RUNNER,
     ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
     // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
@@ -207,6 +213,9 @@ export function buildBundle(
       return script(sh`(`, ...reads, sh`true`, sh`) &`);
     }),
   );
+  // The network probes' frames go out as soon as those probes have ended, before the local reads
+  // have (NET_MARK after them): the collector can decide on them while the rest still runs.
+  if (timed) parts.push(NETWORK_FIRST);
   parts.push(sh`wait`);
   if (probes.some((p) => p.quick && p.capOutput)) parts.push(CUT);
   parts.push(COLLECT);

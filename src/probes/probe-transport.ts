@@ -20,6 +20,11 @@ export interface ProbeTransport {
   exec(
     target: SshTarget,
     command: RemoteCommand,
-    opts: { timeoutMs: number; maxOutputBytes?: number; retryOnStaleConnection?: boolean },
+    opts: {
+      timeoutMs: number;
+      maxOutputBytes?: number;
+      retryOnStaleConnection?: boolean;
+      onStdout?: (chunk: Buffer) => void;
+    },
   ): Promise<ProbeExecResult>;
 }

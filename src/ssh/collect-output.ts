@@ -13,6 +13,8 @@ export interface ExecOptions {
   readonly retryOnStaleConnection?: boolean;
   /** Written to the command's stdin, which is then closed: how a secret reaches a node off its process list. */
   readonly stdin?: string;
+  /** Each chunk of stdout as it arrives (the result still has all of it, as capped). */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
@@ -75,6 +77,7 @@ export function collectOutput(
     };
     stream.on('data', (chunk: Buffer) => {
       outBytes = collect(out, outBytes, chunk);
+      opts.onStdout?.(chunk);
     });
     stream.stderr.on('data', (chunk: Buffer) => {
       errBytes = collect(err, errBytes, chunk);

@@ -118,6 +118,30 @@ function recordingTransport(fail: readonly string[] = []) {
   return { ran, transport };
 }
 
+/**
+ * As recordingTransport, but the target's bundle streams its network frames and the NET line
+ * first, as NETWORK_FIRST does, and ends only once `release` is called.
+ */
+function streamingTransport(fail: readonly string[]) {
+  const t = recordingTransport(fail);
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const transport: ProbeTransport = {
+    connect: async () => undefined,
+    exec: async (node, command, opts) => {
+      const result = await t.transport.exec(node, command, opts);
+      if (node.name !== 'node-3') return result;
+      const boundary = /_nc_B=(NETCHECK-[0-9a-f]+)/.exec(command.text)?.[1] ?? '';
+      opts.onStdout?.(Buffer.from(`${result.stdout}\n${boundary} NET\n`));
+      await released;
+      return result;
+    },
+  };
+  return { ran: t.ran, release, transport };
+}
+
 function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps {
   const clock = fixedClock(0);
   return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow };
@@ -144,6 +168,21 @@ describe('collecting: the target and the control plane, then the peers the evide
     );
     assert.deepEqual(t.ran.sort(), ['cp-1', 'node-1', 'node-3']);
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-1']);
+  });
+
+  it("a peer the target's network probes failed toward is probed while the target's local reads still run", async () => {
+    const t = streamingTransport(['tcp-node:node-2']);
+    const run = collectFacts(
+      deps(t.transport, async () => LIVE),
+      inventory,
+      node3,
+    );
+    for (let i = 0; i < 20 && !t.ran.includes('node-2'); i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-2', 'node-3'], 'node-2 started before node-3 ended');
+    t.release();
+    const facts = await run;
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-2']);
   });
 
   it('the API server down, or not answering by the time the target has: every peer', async () => {
