@@ -4,6 +4,14 @@ import type { NodeFacts } from './cluster-facts.js';
 import { answered } from './probe-deadline.js';
 import { splitPeerProbeKey } from './probe-registry.js';
 
+/** Every bystander, or these (by name). */
+export type Bystanders = 'all' | ReadonlySet<string>;
+
+/** The API server's node list, where it answered now with one (not a cached list). */
+export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
+  return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
+}
+
 /**
  * Which of the target's peers other than the control plane (its "bystanders") a diagnosis probes.
  *
@@ -20,22 +28,12 @@ import { splitPeerProbeKey } from './probe-registry.js';
  *
  * On a cluster of many nodes a healthy node's diagnosis touches two nodes, not all of them; on the
  * lab, where every node shares the machine's CPUs, it is the largest part of a diagnosis' cost.
+ *
+ * `kube`: what the API server said; undefined while it has not (or where the call failed).
  */
-export type Bystanders =
-  | { readonly all: true; readonly why: string }
-  | { readonly all: false; readonly nodes: ReadonlySet<string> };
-
-/** The API server's node list, where it answered now with one (not a cached list). */
-export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
-  return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
-}
-
-/** `kube`: what the API server said; undefined while it has not (or where the call failed). */
 export function bystandersToProbe(target: NodeFacts, kube: KubeFacts | undefined): Bystanders {
   const list = liveNodeList(kube);
-  if (!list)
-    return { all: true, why: kube ? `no live node list (${kube.status})` : 'no answer from the API server' };
-  if (!target.connection.ok) return { all: true, why: `${target.name} could not be reached over SSH` };
+  if (!list || !target.connection.ok) return 'all';
   const nodes = new Set<string>();
   for (const output of Object.values(target.outputs)) {
     const split = splitPeerProbeKey(output.probe);
@@ -50,8 +48,8 @@ export function bystandersToProbe(target: NodeFacts, kube: KubeFacts | undefined
       const net = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
       return net !== undefined && gateway !== undefined && cidrContains(net, gateway);
     });
-    if (!owner) return { all: true, why: `no node holds the overlay address ${split.peer}` };
+    if (!owner) return 'all';
     nodes.add(owner.name);
   }
-  return { all: false, nodes };
+  return nodes;
 }

@@ -142,7 +142,8 @@ async function collectNodes(
     if (!settled) await Promise.race([kubeSettled, targetRun]);
     choice = bystandersToProbe(seen, settled ? kube : undefined);
   }
-  const chosen = choice?.all === false ? bystanders.filter((p) => choice.nodes.has(p.node.name)) : bystanders;
+  const chosen =
+    choice === undefined || choice === 'all' ? bystanders : bystanders.filter((p) => choice.has(p.node.name));
   const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]);
   // In the plan's order (the target, then the inventory's), which is the order a report lists them.
   return plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));

@@ -45,6 +45,33 @@ describe('probe bundle', () => {
     assert.equal(by.a?.command, probes[0]!.command.text);
   });
 
+  it("the network probes' frames come first, then the NET line, then the local reads' (which ran beside them)", () => {
+    const probes = [
+      { key: 'net-a', command: sh`echo a`, timeoutMs: 3000 },
+      { key: 'net-b', command: sh`sleep 0.2; echo b`, timeoutMs: 3000 },
+      { key: 'local', command: sh`sleep 0.6; echo local`, timeoutMs: 3000, quick: true },
+    ];
+    const bundle = buildBundle(probes, undefined);
+    const started = Date.now();
+    const stdout = runLocally(bundle.command.text);
+    assert.ok(Date.now() - started < 1500, 'the local read ran beside the network probes, not after them');
+    const at = (text: string) => stdout.indexOf(text);
+    const net = at(`\n${bundle.boundary} NET\n`);
+    assert.ok(net > 0, stdout);
+    for (const key of ['net-a', 'net-b']) assert.ok(at(`BEGIN ${key} `) < net, `${key} before NET`);
+    assert.ok(at('BEGIN local ') > net, 'the local read after NET');
+    assert.deepEqual(
+      parseBundle('n1', bundle, probes, stdout)
+        .map((o) => [o.probe, o.stdout])
+        .sort(),
+      [
+        ['local', 'local\n'],
+        ['net-a', 'a\n'],
+        ['net-b', 'b\n'],
+      ],
+    );
+  });
+
   it('output that looks like a frame marker cannot confuse the parser (random boundary)', () => {
     const probes = [{ key: 'x', command: sh`echo 'NETCHECK-0000 END 0 0 0'`, timeoutMs: 3000 }];
     const bundle = buildBundle(probes, undefined);
