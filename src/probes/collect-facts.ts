@@ -96,8 +96,8 @@ export async function collectFacts(
 /**
  * The target and the control plane at once; the other peers (bystanders.ts) as soon as it is known
  * which of them the diagnosis needs: every one, at once, when the API server gives no live node
- * list; otherwise those the target's checks failed toward, once its facts are in (or every one, if
- * the API server has not answered by then).
+ * list; otherwise those the target's checks failed toward, once its network probes are in (every
+ * one, if the API server has not answered by then).
  */
 async function collectNodes(
   deps: CollectDeps,
@@ -135,15 +135,11 @@ async function collectNodes(
       settled = true;
     });
   await Promise.race([looked, kubeSettled]);
-  let choice: Bystanders | undefined;
-  if (!settled || liveNodeList(kube)) {
-    const seen = await looked;
-    // The node list is waited for as long as the target's run lasts, no longer.
-    if (!settled) await Promise.race([kubeSettled, targetRun]);
-    choice = bystandersToProbe(seen, settled ? kube : undefined);
-  }
-  const chosen =
-    choice === undefined || choice === 'all' ? bystanders : bystanders.filter((p) => choice.has(p.node.name));
+  // No live node list: every bystander, now. Else what the target's network probes failed toward,
+  // judged on the node list if the API server has answered by then (every bystander if not).
+  const choice: Bystanders =
+    settled && !liveNodeList(kube) ? 'all' : bystandersToProbe(await looked, settled ? kube : undefined);
+  const chosen = choice === 'all' ? bystanders : bystanders.filter((p) => choice.has(p.node.name));
   const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]);
   // In the plan's order (the target, then the inventory's), which is the order a report lists them.
   return plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));

@@ -182,7 +182,25 @@ describe('collecting: the target and the control plane, then the peers the evide
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-2']);
   });
 
-  it('the API server down, or not answering by the time the target has: every peer', async () => {
+  it('the API server silent when the network probes are in: every peer, started while the target still runs', async () => {
+    const t = streamingTransport([]);
+    let answer: (k: KubeFacts) => void = () => undefined;
+    const late = new Promise<KubeFacts>((resolve) => {
+      answer = resolve;
+    });
+    const run = collectFacts(
+      deps(t.transport, () => late),
+      inventory,
+      node3,
+    );
+    for (let i = 0; i < 20 && t.ran.length < 4; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
+    t.release();
+    answer(LIVE);
+    await run;
+  });
+
+  it("the API server down, or not answering by the time the target's network probes are in: every peer", async () => {
     const down = recordingTransport();
     await collectFacts(
       deps(down.transport, async () => ({ status: 'unreachable', error: 'refused', cached: undefined })),
