@@ -37,7 +37,8 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // its directory behind in the node's /tmp. Subshells reset these traps: only this shell removes it.
 //
 // Frames are files named <number>.a (header, or the whole frame), .b (a capped probe's output) and
-// .c (its trailer), concatenated in name order at the end: under LC_ALL=C, byte order, which keeps
+// .c (its trailer), concatenated in name order at the end (a network probe's, <number>.n, as soon as
+// the network probes have ended: NETWORK_FIRST): under LC_ALL=C, byte order, which keeps
 // each probe's three together whatever the numbers' widths ('.' sorts before any digit; a locale's
 // collation may ignore it). Output that may grow with the cluster is cut to _nc_cap bytes by one
 // `find` for the whole bundle, not a `head` per probe.
@@ -213,8 +214,8 @@ export function buildBundle(
       return script(sh`(`, ...reads, sh`true`, sh`) &`);
     }),
   );
-  // The network probes' frames go out as soon as those probes have ended, before the local reads
-  // have (NET_MARK after them): the collector can decide on them while the rest still runs.
+  // The network probes' frames go out as soon as those probes have ended, then the NET line, while
+  // the local reads may still run: the collector can decide on them meanwhile (network-frames.ts).
   if (timed) parts.push(NETWORK_FIRST);
   parts.push(sh`wait`);
   if (probes.some((p) => p.quick && p.capOutput)) parts.push(CUT);
