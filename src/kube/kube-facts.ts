@@ -33,3 +33,8 @@ export type KubeFacts =
       /** The last node list seen, from Redis, with when it was fetched. */
       readonly cached: { readonly nodes: readonly KubeNode[]; readonly fetchedAt: string } | undefined;
     };
+
+/** The API server's node list, where it answered now with one (not a cached list). */
+export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
+  return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
+}

@@ -2,9 +2,8 @@ import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import type { SharedRuns } from '../core/shared-runs.js';
-import type { KubeFacts } from '../kube/kube-facts.js';
+import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
-import { type Bystanders, bystandersToProbe, liveNodeList } from './bystanders.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import { watchNetworkFrames } from './network-frames.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
@@ -44,7 +43,16 @@ export interface CollectDeps {
    * removes such leftovers from its temporary directory (probe-bundle.ts, LEFTOVERS).
    */
   readonly cutBundles?: Map<string, number>;
+  /**
+   * Which of the target's other peers (not the control plane) a diagnosis needs, from the target's
+   * network probes and what the API server said, if it has (worker/bystanders.ts). Without it every
+   * peer is probed, all at once.
+   */
+  readonly bystanders?: (target: NodeFacts, kube: KubeFacts | undefined) => Bystanders;
 }
+
+/** Every peer besides the target and the control plane, or these (by name). */
+export type Bystanders = 'all' | ReadonlySet<string>;
 
 /** After a cut bundle, how long until the node's next bundle removes leftovers (their age, and a minute). */
 export const SWEEP_AFTER_CUT_MS = (LEFTOVER_AGE_MIN + 1) * 60_000;
@@ -94,10 +102,10 @@ export async function collectFacts(
 }
 
 /**
- * The target and the control plane at once; the other peers (bystanders.ts) as soon as it is known
- * which of them the diagnosis needs: every one, at once, when the API server gives no live node
- * list; otherwise those the target's checks failed toward, once its network probes are in (every
- * one, if the API server has not answered by then).
+ * The target and the control plane at once; the other peers as soon as it is known which of them
+ * the diagnosis needs (`deps.bystanders`): every one, at once, when the API server gives no live
+ * node list; otherwise those the target's checks failed toward, once its network probes are in
+ * (every one, if the API server has not answered by then). Without `deps.bystanders`, all at once.
  */
 async function collectNodes(
   deps: CollectDeps,
@@ -117,10 +125,13 @@ async function collectNodes(
   const networkIn = new Promise<NodeFacts>((resolve) => {
     early = resolve;
   });
-  const targetRun = run(targetPlan, early);
+  const choose = deps.bystanders;
+  const targetRun = run(targetPlan, choose && early);
   const looked = Promise.race([networkIn, targetRun]);
   const cpRuns = peers.filter((p) => p.node.name === controlPlane).map((p) => run(p));
   const bystanders = peers.filter((p) => p.node.name !== controlPlane);
+  if (!choose)
+    return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...bystanders.map((p) => run(p))]));
   // What the API server said (undefined where the call itself failed), once it has settled.
   let kube: KubeFacts | undefined;
   let settled = false;
@@ -138,12 +149,14 @@ async function collectNodes(
   // No live node list: every bystander, now. Else what the target's network probes failed toward,
   // judged on the node list if the API server has answered by then (every bystander if not).
   const choice: Bystanders =
-    settled && !liveNodeList(kube) ? 'all' : bystandersToProbe(await looked, settled ? kube : undefined);
+    settled && !liveNodeList(kube) ? 'all' : choose(await looked, settled ? kube : undefined);
   const chosen = choice === 'all' ? bystanders : bystanders.filter((p) => choice.has(p.node.name));
-  const facts = await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]);
-  // In the plan's order (the target, then the inventory's), which is the order a report lists them.
-  return plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
+  return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]));
 }
+
+/** In the plan's order (the target, then the inventory's), which is the order a report lists them. */
+const inPlanOrder = (plans: readonly NodePlan[], facts: readonly NodeFacts[]): NodeFacts[] =>
+  plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
 
 /** `onNetwork`: called once with the node's facts so far, its first bundle's network probes. */
 async function collectNode(

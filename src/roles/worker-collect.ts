@@ -8,6 +8,7 @@ import type { NodeFacts } from '../probes/cluster-facts.js';
 import { type CollectDeps, collectFacts } from '../probes/collect-facts.js';
 import type { ProbeTransport } from '../probes/probe-transport.js';
 import { RoundTrips } from '../probes/round-trips.js';
+import { bystandersToProbe } from '../worker/bystanders.js';
 import { COALESCE_WINDOW_MS, createNodeDiagnoser, type NodeDiagnoser } from '../worker/diagnose-node.js';
 
 /**
@@ -37,6 +38,8 @@ export function workerDiagnoser(deps: {
     roundTrips: new RoundTrips(),
     // Nodes whose last bundle was cut, and when: a later one clears what it left behind.
     cutBundles: new Map<string, number>(),
+    // The other peers a diagnosis needs (worker/bystanders.ts).
+    bystanders: bystandersToProbe,
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,
     isoNow: clock.isoNow,

@@ -4,7 +4,7 @@ import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
 /**
- * Which nodes a diagnosis probes (probes/bystanders.ts), on the lab through signed Slack requests:
+ * Which nodes a diagnosis probes (worker/bystanders.ts), on the lab through signed Slack requests:
  * the target and the control plane; another worker only when a check of the target toward it
  * failed, or every one when the API server gives no live node list.
  */

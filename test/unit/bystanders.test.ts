@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixedClock } from '../../src/core/clock.js';
 import type { KubeFacts, KubeNode } from '../../src/kube/kube-facts.js';
-import { bystandersToProbe } from '../../src/probes/bystanders.js';
 import type { NodeFacts } from '../../src/probes/cluster-facts.js';
 import { type CollectDeps, collectFacts } from '../../src/probes/collect-facts.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import type { ProbeTransport } from '../../src/probes/probe-transport.js';
+import { bystandersToProbe } from '../../src/worker/bystanders.js';
 import { output } from '../support/facts-builder.js';
 import { testInventory } from '../support/test-inventory.js';
 
@@ -141,7 +141,7 @@ function streamingTransport(fail: readonly string[]) {
 
 function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps {
   const clock = fixedClock(0);
-  return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow };
+  return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow, bystanders: bystandersToProbe };
 }
 
 describe('collecting: the target and the control plane, then the peers the evidence points at', () => {

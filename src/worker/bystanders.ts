@@ -1,16 +1,9 @@
 import { cidrContains, parseCidr, parseIpv4 } from '../diagnosis/cidr.js';
-import type { KubeFacts, KubeNode } from '../kube/kube-facts.js';
-import type { NodeFacts } from './cluster-facts.js';
-import { answered } from './probe-deadline.js';
-import { splitPeerProbeKey } from './probe-registry.js';
-
-/** Every bystander, or these (by name). */
-export type Bystanders = 'all' | ReadonlySet<string>;
-
-/** The API server's node list, where it answered now with one (not a cached list). */
-export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
-  return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
-}
+import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
+import type { NodeFacts } from '../probes/cluster-facts.js';
+import type { Bystanders } from '../probes/collect-facts.js';
+import { answered } from '../probes/probe-deadline.js';
+import { splitPeerProbeKey } from '../probes/probe-registry.js';
 
 /**
  * Which of the target's peers other than the control plane (its "bystanders") a diagnosis probes.
