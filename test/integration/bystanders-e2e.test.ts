@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
 /**
@@ -30,15 +29,6 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
     return { text: messageText(report), probed: line.nodes.map((n) => n.node).sort() };
   }
 
-  async function withFault<T>(spec: FaultSpec, run: () => Promise<T>): Promise<T> {
-    await addFault({ labId: h.lab.labId }, spec);
-    try {
-      return await run();
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-  }
-
   it('a healthy worker, the API server answering: the worker and the control plane only', async () => {
     const { text, probed } = await check('node-3');
     assert.match(text, /`healthy`/, text);
@@ -46,7 +36,7 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
   });
 
   it('VXLAN dropped on node-1: node-3 probes node-1 (its checks toward it fail) and names the rule there', async () => {
-    await withFault({ id: 'vxlan-8472-blocked', node: 'node-1' }, async () => {
+    await h.withFault({ id: 'vxlan-8472-blocked', node: 'node-1' }, async () => {
       const { text, probed } = await check('node-3');
       assert.deepEqual(probed, ['cp-1', 'node-1', 'node-3']);
       assert.match(JSON.stringify(text), /\*1\. `vxlan-8472-blocked`\* on \*node-1\*/, text);
@@ -55,7 +45,7 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
   });
 
   it('the API server down: every node, as the node list cannot say what the cluster looks like', async () => {
-    await withFault({ id: 'apiserver-down', node: 'cp-1' }, async () => {
+    await h.withFault({ id: 'apiserver-down', node: 'cp-1' }, async () => {
       const { text, probed } = await check('node-3');
       assert.deepEqual(probed, ['cp-1', 'node-1', 'node-2', 'node-3']);
       assert.match(text, /`apiserver-down`/, text);

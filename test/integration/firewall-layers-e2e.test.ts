@@ -37,15 +37,6 @@ describe('firewall layers end to end on the lab', () => {
     await h?.close();
   });
 
-  async function withFault<T>(spec: FaultSpec, fn: () => Promise<T>): Promise<T> {
-    await addFault({ labId: h.lab.labId }, spec);
-    try {
-      return await fn();
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-  }
-
   const cases: {
     spec: FaultSpec;
     node: string;
@@ -114,7 +105,7 @@ describe('firewall layers end to end on the lab', () => {
   ];
   for (const c of cases) {
     it(`${c.spec.id}@${c.spec.node}: /netcheck ${c.node} names \`${c.id}\` on ${c.at}, the exact rule, and leaves nothing unexplained`, async () => {
-      await withFault(c.spec, async () => {
+      await h.withFault(c.spec, async () => {
         const { report } = await h.check(c.node);
         const text = messageText(report);
         assert.match(JSON.stringify(report.blocks[0]), new RegExp(`\`${c.id}\``), text);

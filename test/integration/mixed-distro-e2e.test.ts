@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { addFault, clearFault, type FaultSpec, type LabDistro, labExec } from '../../src/lab/lab.js';
+import { type FaultSpec, type LabDistro, labExec } from '../../src/lab/lab.js';
 import { parseKnownHosts } from '../../src/ssh/known-hosts.js';
 import { sh } from '../../src/ssh/remote-command.js';
 import { SshTransport } from '../../src/ssh/ssh-transport.js';
@@ -110,15 +110,6 @@ describe('netcheck end to end on a mixed lab (Debian 12 and 13 nodes)', () => {
     await h?.close();
   });
 
-  async function withFault<T>(spec: FaultSpec, fn: () => Promise<T>): Promise<T> {
-    await addFault({ labId: h.lab.labId }, spec);
-    try {
-      return await fn();
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-  }
-
   it("every node runs its release's own userland", async () => {
     for (const [node, distro] of Object.entries(DISTROS)) {
       const r = await labExec(h.lab, node, [
@@ -149,7 +140,7 @@ describe('netcheck end to end on a mixed lab (Debian 12 and 13 nodes)', () => {
   for (const f of [...CONTROL_PLANE_CASES, ...workerCases('node-1'), ...workerCases('node-3')]) {
     const where = `${DISTROS[f.spec.node]}`;
     it(`${f.spec.id}@${f.spec.node} (${where}): /netcheck ${f.node} names \`${f.id}\``, async () => {
-      await withFault(f.spec, async () => {
+      await h.withFault(f.spec, async () => {
         const { parent, report } = await h.check(f.node);
         const text = messageText(report);
         assert.match(

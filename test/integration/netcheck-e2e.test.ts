@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { addFault, clearFault, type FaultSpec } from '../../src/lab/lab.js';
+import type { FaultSpec } from '../../src/lab/lab.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
 /**
@@ -18,15 +18,6 @@ describe('netcheck end to end on the lab', () => {
   after(async () => {
     await h?.close();
   });
-
-  async function withFault<T>(spec: FaultSpec, fn: () => Promise<T>): Promise<T> {
-    await addFault({ labId: h.lab.labId }, spec);
-    try {
-      return await fn();
-    } finally {
-      await clearFault({ labId: h.lab.labId }, spec);
-    }
-  }
 
   it('a healthy node is reported `healthy`, in a thread under the parent, and the parent shows the verdict', async () => {
     const { parent, report } = await h.check('node-3');
@@ -181,7 +172,7 @@ describe('netcheck end to end on the lab', () => {
   ];
   for (const f of faults) {
     it(`${f.spec.id}@${f.spec.node}: /netcheck ${f.node} names \`${f.id}\` as the root cause`, async () => {
-      await withFault(f.spec, async () => {
+      await h.withFault(f.spec, async () => {
         const { parent, report } = await h.check(f.node);
         const text = messageText(report);
         const first = JSON.stringify(report.blocks[0]);
@@ -211,8 +202,8 @@ describe('netcheck end to end on the lab', () => {
   });
 
   it('two faults on one node are both reported', async () => {
-    await withFault({ id: 'icmp-blocked', node: 'node-3' }, () =>
-      withFault({ id: 'cni-config-missing', node: 'node-3' }, async () => {
+    await h.withFault({ id: 'icmp-blocked', node: 'node-3' }, () =>
+      h.withFault({ id: 'cni-config-missing', node: 'node-3' }, async () => {
         const { report } = await h.check('node-3');
         const text = messageText(report);
         assert.match(text, /`icmp-blocked`/);

@@ -2,7 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { type LabDistro, type LabState, labDown, labUp, writeInventory } from '../../src/lab/lab.js';
+import {
+  addFault,
+  clearFault,
+  type FaultSpec,
+  type LabDistro,
+  type LabState,
+  labDown,
+  labUp,
+  writeInventory,
+} from '../../src/lab/lab.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { type Netcheck, startNetcheck } from '../../src/main.js';
 import { QUEUE_NAMES } from '../../src/queue/job-types.js';
@@ -33,6 +42,8 @@ export interface Harness {
     opts?: { user?: string; channel?: string; timeoutMs?: number },
   ): Promise<{ parent: FakeMessage; report: FakeMessage }>;
   probeJobCount(): Promise<number>;
+  /** Runs `fn` with the lab fault in place, and clears it afterwards whatever `fn` did. */
+  withFault<T>(spec: FaultSpec, fn: () => Promise<T>): Promise<T>;
   restartApp(env?: Record<string, string>): Promise<void>;
   /** Every line the app logged, as written (after redaction). */
   readonly logLines: readonly string[];
@@ -163,6 +174,14 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
           'prioritized',
         );
         return Object.values(counts).reduce((sum, n) => sum + n, 0);
+      },
+      async withFault(spec, fn) {
+        await addFault({ labId: lab.labId }, spec);
+        try {
+          return await fn();
+        } finally {
+          await clearFault({ labId: lab.labId }, spec);
+        }
       },
       async restartApp(env = {}) {
         await app.stop();

@@ -139,6 +139,15 @@ function streamingTransport(fail: readonly string[]) {
   return { ran: t.ran, release, transport };
 }
 
+/** An API server that answers only when the test says so. */
+function lateAnswer() {
+  let answer: (k: KubeFacts) => void = () => undefined;
+  const late = new Promise<KubeFacts>((resolve) => {
+    answer = resolve;
+  });
+  return { late, answer };
+}
+
 function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps {
   const clock = fixedClock(0);
   return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow, bystanders: bystandersToProbe };
@@ -184,10 +193,7 @@ describe('collecting: the target and the control plane, then the peers the evide
 
   it('the API server silent when the network probes are in: every peer, started while the target still runs', async () => {
     const t = streamingTransport([]);
-    let answer: (k: KubeFacts) => void = () => undefined;
-    const late = new Promise<KubeFacts>((resolve) => {
-      answer = resolve;
-    });
+    const { late, answer } = lateAnswer();
     const run = collectFacts(
       deps(t.transport, () => late),
       inventory,
@@ -220,10 +226,7 @@ describe('collecting: the target and the control plane, then the peers the evide
     assert.deepEqual(broken.ran.sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
 
     const silent = recordingTransport();
-    let answer: (k: KubeFacts) => void = () => undefined;
-    const late = new Promise<KubeFacts>((resolve) => {
-      answer = resolve;
-    });
+    const { late, answer } = lateAnswer();
     const run = collectFacts(
       deps(silent.transport, () => late),
       inventory,
