@@ -49,6 +49,12 @@ export interface CollectDeps {
    * peer is probed, all at once.
    */
   readonly bystanders?: (target: NodeFacts, kube: KubeFacts | undefined) => Bystanders;
+  /**
+   * Per target, the other peers its last diagnosis needed: the next one starts those at once,
+   * beside the target, instead of once the target's network probes are in (a fault outlives one
+   * look; a peer started for nothing only costs its bundle, its facts are as good as any).
+   */
+  readonly lastBystanders?: Map<string, Bystanders>;
 }
 
 /** Every peer besides the target and the control plane, or these (by name). */
@@ -145,13 +151,22 @@ async function collectNodes(
     .finally(() => {
       settled = true;
     });
+  const started = new Map<string, Promise<NodeFacts>>();
+  const start = (chosen: Bystanders) => {
+    for (const p of bystanders)
+      if ((chosen === 'all' || chosen.has(p.node.name)) && !started.has(p.node.name))
+        started.set(p.node.name, run(p));
+  };
+  const last = deps.lastBystanders?.get(targetPlan.node.name);
+  if (last) start(last);
   await Promise.race([looked, kubeSettled]);
   // No live node list: every bystander, now. Else what the target's network probes failed toward,
   // judged on the node list if the API server has answered by then (every bystander if not).
   const choice: Bystanders =
     settled && !liveNodeList(kube) ? 'all' : choose(await looked, settled ? kube : undefined);
-  const chosen = choice === 'all' ? bystanders : bystanders.filter((p) => choice.has(p.node.name));
-  return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...chosen.map((p) => run(p))]));
+  deps.lastBystanders?.set(targetPlan.node.name, choice);
+  start(choice);
+  return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...started.values()]));
 }
 
 /** In the plan's order (the target, then the inventory's), which is the order a report lists them. */

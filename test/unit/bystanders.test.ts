@@ -191,6 +191,23 @@ describe('collecting: the target and the control plane, then the peers the evide
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-2']);
   });
 
+  it("the peers a target's last diagnosis needed start at once next time; their facts are kept", async () => {
+    const lastBystanders = new Map<string, 'all' | ReadonlySet<string>>();
+    const first = recordingTransport(['ping-node:node-1']);
+    await collectFacts({ ...deps(first.transport, async () => LIVE), lastBystanders }, inventory, node3);
+    assert.deepEqual(lastBystanders.get('node-3'), new Set(['node-1']));
+    // node-3 is healthy now: its network probes call for no peer, but node-1 started beside it.
+    const t = streamingTransport([]);
+    const run = collectFacts({ ...deps(t.transport, async () => LIVE), lastBystanders }, inventory, node3);
+    for (let i = 0; i < 20 && !t.ran.includes('node-1'); i++)
+      await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-1', 'node-3']);
+    t.release();
+    const facts = await run;
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-1']);
+    assert.deepEqual(lastBystanders.get('node-3'), new Set(), 'and the next one will not');
+  });
+
   it('the API server silent when the network probes are in: every peer, started while the target still runs', async () => {
     const t = streamingTransport([]);
     const { late, answer } = lateAnswer();
