@@ -119,10 +119,15 @@ async function collectNodes(
   controlPlane: string,
   kubeFacts: Promise<KubeFacts>,
 ): Promise<NodeFacts[]> {
-  const run = (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) =>
-    deps.shared
+  const run = (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) => {
+    const facts = deps.shared
       ? deps.shared.run(planKey(plan), () => collectNode(deps, plan, onNetwork))
       : collectNode(deps, plan, onNetwork);
+    // Awaited together at the end; a run that throws before then (a bug, not a node's state) must
+    // not be an unhandled rejection while the target's is awaited alone.
+    facts.catch(() => undefined);
+    return facts;
+  };
   const [targetPlan, ...peers] = plans;
   if (!targetPlan) return [];
   // The target's network probes as soon as they are in (a run joined from another diagnosis says
