@@ -1,3 +1,4 @@
+import type { KubeNode } from '../kube/kube-facts.js';
 import { PROBE } from '../probes/probe-registry.js';
 import { cidrContains, parseCidr, parseIpv4 } from './cidr.js';
 import type { FactView } from './fact-view.js';
@@ -14,9 +15,15 @@ export function peerForOverlayAddress(view: FactView, overlayAddress: string): s
     const net = subnet ? parseCidr(subnet) : undefined;
     if (net && cidrContains(net, ip)) return node.name;
   }
-  const kube = kubeNodes(view);
-  return kube.find((n) => {
+  return nodeHoldingAddress(kubeNodes(view), overlayAddress)?.name;
+}
+
+/** The node of an API server's node list whose podCIDR holds `address` (an overlay gateway). */
+export function nodeHoldingAddress(nodes: readonly KubeNode[], address: string): KubeNode | undefined {
+  const ip = parseIpv4(address);
+  if (ip === undefined) return undefined;
+  return nodes.find((n) => {
     const net = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
     return net ? cidrContains(net, ip) : false;
-  })?.name;
+  });
 }

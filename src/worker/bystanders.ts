@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr, parseIpv4 } from '../diagnosis/cidr.js';
+import { nodeHoldingAddress } from '../diagnosis/overlay-peer.js';
 import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
 import type { NodeFacts } from '../probes/cluster-facts.js';
 import type { Bystanders } from '../probes/collect-facts.js';
@@ -36,11 +36,7 @@ export function bystandersToProbe(target: NodeFacts, kube: KubeFacts | undefined
       continue;
     }
     // An overlay ping: its destination is a pod subnet's gateway, whose node the list names.
-    const gateway = parseIpv4(split.peer);
-    const owner = list.find((n) => {
-      const net = n.podCIDR ? parseCidr(n.podCIDR) : undefined;
-      return net !== undefined && gateway !== undefined && cidrContains(net, gateway);
-    });
+    const owner = nodeHoldingAddress(list, split.peer);
     if (!owner) return 'all';
     nodes.add(owner.name);
   }
