@@ -44,11 +44,11 @@ export interface CollectDeps {
    */
   readonly cutBundles?: Map<string, number>;
   /**
-   * Which of the target's other peers (not the control plane) a diagnosis needs, from the target's
-   * network probes and what the API server said, if it has (worker/bystanders.ts). Without it every
-   * peer is probed, all at once.
+   * Which of the target's peers (the control plane, named, among them) a diagnosis needs, from the
+   * target's network probes and what the API server said, if it has (worker/bystanders.ts).
+   * Without it every peer is probed, all at once.
    */
-  readonly bystanders?: (target: NodeFacts, kube: KubeFacts | undefined) => Bystanders;
+  readonly bystanders?: (target: NodeFacts, kube: KubeFacts | undefined, controlPlane: string) => Bystanders;
   /**
    * Per target, the other peers its last diagnosis needed: the next one starts those at once,
    * beside the target, instead of once the target's network probes are in (a fault outlives one
@@ -57,7 +57,7 @@ export interface CollectDeps {
   readonly lastBystanders?: Map<string, Bystanders>;
 }
 
-/** Every peer besides the target and the control plane, or these (by name). */
+/** Every peer of the target (the control plane included), or these (by name). */
 export type Bystanders = 'all' | ReadonlySet<string>;
 
 /** After a cut bundle, how long until the node's next bundle removes leftovers (their age, and a minute). */
@@ -108,10 +108,11 @@ export async function collectFacts(
 }
 
 /**
- * The target and the control plane at once; the other peers as soon as it is known which of them
- * the diagnosis needs (`deps.bystanders`): every one, at once, when the API server gives no live
- * node list; otherwise those the target's checks failed toward, once its network probes are in
- * (every one, if the API server has not answered by then). Without `deps.bystanders`, all at once.
+ * The target at once; its peers, the control plane among them, as soon as it is known which of
+ * them the diagnosis needs (`deps.bystanders`): every one, at once, when the API server gives no
+ * live node list; otherwise those the target's checks failed toward, once its network probes are
+ * in (every one, if the API server has not answered by then), and at once those its last
+ * diagnosis needed. Without `deps.bystanders`, all at once.
  */
 async function collectNodes(
   deps: CollectDeps,
@@ -139,10 +140,7 @@ async function collectNodes(
   const choose = deps.bystanders;
   const targetRun = run(targetPlan, choose && early);
   const looked = Promise.race([networkIn, targetRun]);
-  const cpRuns = peers.filter((p) => p.node.name === controlPlane).map((p) => run(p));
-  const bystanders = peers.filter((p) => p.node.name !== controlPlane);
-  if (!choose)
-    return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...bystanders.map((p) => run(p))]));
+  if (!choose) return inPlanOrder(plans, await Promise.all([targetRun, ...peers.map((p) => run(p))]));
   // What the API server said (undefined where the call itself failed), once it has settled.
   let kube: KubeFacts | undefined;
   let settled = false;
@@ -158,20 +156,20 @@ async function collectNodes(
     });
   const started = new Map<string, Promise<NodeFacts>>();
   const start = (chosen: Bystanders) => {
-    for (const p of bystanders)
+    for (const p of peers)
       if ((chosen === 'all' || chosen.has(p.node.name)) && !started.has(p.node.name))
         started.set(p.node.name, run(p));
   };
   const last = deps.lastBystanders?.get(targetPlan.node.name);
   if (last) start(last);
   await Promise.race([looked, kubeSettled]);
-  // No live node list: every bystander, now. Else what the target's network probes failed toward,
-  // judged on the node list if the API server has answered by then (every bystander if not).
+  // No live node list: every peer, now. Else what the target's network probes failed toward,
+  // judged on the node list if the API server has answered by then (every peer if not).
   const choice: Bystanders =
-    settled && !liveNodeList(kube) ? 'all' : choose(await looked, settled ? kube : undefined);
+    settled && !liveNodeList(kube) ? 'all' : choose(await looked, settled ? kube : undefined, controlPlane);
   deps.lastBystanders?.set(targetPlan.node.name, choice);
   start(choice);
-  return inPlanOrder(plans, await Promise.all([targetRun, ...cpRuns, ...started.values()]));
+  return inPlanOrder(plans, await Promise.all([targetRun, ...started.values()]));
 }
 
 /** In the plan's order (the target, then the inventory's), which is the order a report lists them. */

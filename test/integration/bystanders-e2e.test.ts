@@ -4,7 +4,7 @@ import { type Harness, messageText, startHarness } from '../support/netcheck-har
 
 /**
  * Which nodes a diagnosis probes (worker/bystanders.ts), on the lab through signed Slack requests:
- * the target and the control plane; another worker only when a check of the target toward it
+ * the target; another node, the control plane included, only when a check of the target toward it
  * failed, or every one when the API server gives no live node list.
  */
 describe('a diagnosis probes the nodes its evidence calls for', () => {
@@ -17,8 +17,13 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
     await h?.close();
   });
 
-  /** `/netcheck <node>`: the report, and the nodes the worker probed for it (its `diagnosed` line). */
+  /**
+   * `/netcheck <node>`: the report, and the nodes the worker probed for it (its `diagnosed` line).
+   * Asked twice, the second answer counted: a diagnosis also starts at once the nodes the target's
+   * last one needed (lastBystanders), which would be the previous case's.
+   */
   async function check(node: string): Promise<{ text: string; probed: string[] }> {
+    await h.check(node);
     const from = h.logLines.length;
     const { report } = await h.check(node);
     const line = h.logLines
@@ -29,16 +34,25 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
     return { text: messageText(report), probed: line.nodes.map((n) => n.node).sort() };
   }
 
-  it('a healthy worker, the API server answering: the worker and the control plane only', async () => {
+  it('a healthy worker, the API server answering: the worker alone', async () => {
     const { text, probed } = await check('node-3');
     assert.match(text, /`healthy`/, text);
-    assert.deepEqual(probed, ['cp-1', 'node-3']);
+    assert.deepEqual(probed, ['node-3']);
+  });
+
+  it('ICMP dropped on the control plane: node-3 probes the control plane, not the other workers, and names the rule there', async () => {
+    await h.withFault({ id: 'icmp-blocked', node: 'cp-1' }, async () => {
+      const { text, probed } = await check('node-3');
+      assert.deepEqual(probed, ['cp-1', 'node-3']);
+      assert.match(JSON.stringify(text), /\*1\. `icmp-blocked`\* on \*cp-1\*/, text);
+      assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
+    });
   });
 
   it('VXLAN dropped on node-1: node-3 probes node-1 (its checks toward it fail) and names the rule there', async () => {
     await h.withFault({ id: 'vxlan-8472-blocked', node: 'node-1' }, async () => {
       const { text, probed } = await check('node-3');
-      assert.deepEqual(probed, ['cp-1', 'node-1', 'node-3']);
+      assert.deepEqual(probed, ['node-1', 'node-3']);
       assert.match(JSON.stringify(text), /\*1\. `vxlan-8472-blocked`\* on \*node-1\*/, text);
       assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
     });

@@ -55,9 +55,9 @@ const HEALTHY = [
   answered('overlay-df-ping:10.244.2.0'),
 ];
 
-describe('which peers besides the control plane a diagnosis probes', () => {
+describe('which peers a diagnosis probes besides the target', () => {
   it('with a live node list and every check toward them answered: none', () => {
-    assert.deepEqual(bystandersToProbe(target(HEALTHY), LIVE), new Set());
+    assert.deepEqual(bystandersToProbe(target(HEALTHY), LIVE, 'cp-1'), new Set());
   });
 
   it('the peers a check failed toward: an underlay ping or TCP check, an overlay ping by its subnet', () => {
@@ -66,26 +66,46 @@ describe('which peers besides the control plane a diagnosis probes', () => {
       lost('ping-node:node-1'),
       output('overlay-df-ping:10.244.2.0', 'node-3', { exitCode: 1, timedOut: true }),
     ];
-    assert.deepEqual(bystandersToProbe(target(outputs), LIVE), new Set(['node-1', 'node-2']));
+    assert.deepEqual(bystandersToProbe(target(outputs), LIVE, 'cp-1'), new Set(['node-1', 'node-2']));
+  });
+
+  it('the control plane when the ping to it, the HTTPS check of the API server or an overlay ping to its subnet failed', () => {
+    const without = (probe: string) => HEALTHY.filter((o) => o.probe !== probe);
+    const cp = new Set(['cp-1']);
+    assert.deepEqual(
+      bystandersToProbe(target([...without('ping-control-plane'), lost('ping-control-plane')]), LIVE, 'cp-1'),
+      cp,
+    );
+    const https = output('https-apiserver', 'node-3', { exitCode: 28, timedOut: false });
+    assert.deepEqual(bystandersToProbe(target([...HEALTHY, https]), LIVE, 'cp-1'), cp);
+    assert.deepEqual(
+      bystandersToProbe(target([...HEALTHY, lost('overlay-ping:10.244.0.0')]), LIVE, 'cp-1'),
+      cp,
+    );
+    const served = output('https-apiserver', 'node-3', { exitCode: 0 });
+    assert.deepEqual(bystandersToProbe(target([...HEALTHY, served]), LIVE, 'cp-1'), new Set());
   });
 
   it('every one where the API cannot say what the cluster looks like, or the target says nothing', () => {
     const all = (b: ReturnType<typeof bystandersToProbe>) => b === 'all';
-    assert.ok(all(bystandersToProbe(target(HEALTHY), undefined)), 'the API server has not answered yet');
-    assert.ok(all(bystandersToProbe(target(HEALTHY), { status: 'disabled' })), 'no KUBECONFIG');
+    assert.ok(
+      all(bystandersToProbe(target(HEALTHY), undefined, 'cp-1')),
+      'the API server has not answered yet',
+    );
+    assert.ok(all(bystandersToProbe(target(HEALTHY), { status: 'disabled' }, 'cp-1')), 'no KUBECONFIG');
     const cachedOnly: KubeFacts = {
       status: 'unreachable',
       error: 'refused',
       cached: { nodes: LIVE.nodes, fetchedAt: '' },
     };
     assert.ok(
-      all(bystandersToProbe(target(HEALTHY), cachedOnly)),
+      all(bystandersToProbe(target(HEALTHY), cachedOnly, 'cp-1')),
       'a cached list holds the state before the fault',
     );
-    assert.ok(all(bystandersToProbe(target(HEALTHY), { ...LIVE, nodes: [] })), 'an empty list');
-    assert.ok(all(bystandersToProbe(target([], false), LIVE)), 'the target could not be reached');
+    assert.ok(all(bystandersToProbe(target(HEALTHY), { ...LIVE, nodes: [] }, 'cp-1')), 'an empty list');
+    assert.ok(all(bystandersToProbe(target([], false), LIVE, 'cp-1')), 'the target could not be reached');
     assert.ok(
-      all(bystandersToProbe(target([...HEALTHY, lost('overlay-ping:10.244.9.0')]), LIVE)),
+      all(bystandersToProbe(target([...HEALTHY, lost('overlay-ping:10.244.9.0')]), LIVE, 'cp-1')),
       'a lost overlay ping to a subnet no node holds',
     );
   });
@@ -153,9 +173,20 @@ function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps
   return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow, bystanders: bystandersToProbe };
 }
 
-describe('collecting: the target and the control plane, then the peers the evidence points at', () => {
-  it('a healthy target with a live node list: its peers other than the control plane are not probed', async () => {
+describe('collecting: the target, then the peers the evidence points at', () => {
+  it('a healthy target with a live node list: none of its peers is probed, not even the control plane', async () => {
     const t = recordingTransport();
+    const facts = await collectFacts(
+      deps(t.transport, async () => LIVE),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(t.ran.sort(), ['node-3']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3']);
+  });
+
+  it('the HTTPS check of the API server failed: the control plane is probed, the other workers are not', async () => {
+    const t = recordingTransport(['https-apiserver']);
     const facts = await collectFacts(
       deps(t.transport, async () => LIVE),
       inventory,
@@ -165,8 +196,8 @@ describe('collecting: the target and the control plane, then the peers the evide
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1']);
   });
 
-  it('a check failed toward node-1: node-1 is probed too, node-2 is not; facts in inventory order', async () => {
-    const t = recordingTransport(['ping-node:node-1']);
+  it('checks failed toward node-1 and the control plane: both are probed, node-2 is not; facts in inventory order', async () => {
+    const t = recordingTransport(['ping-node:node-1', 'ping-control-plane']);
     const facts = await collectFacts(
       deps(t.transport, async () => LIVE),
       inventory,
@@ -185,10 +216,10 @@ describe('collecting: the target and the control plane, then the peers the evide
     );
     for (let i = 0; i < 20 && !t.ran.includes('node-2'); i++)
       await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-2', 'node-3'], 'node-2 started before node-3 ended');
+    assert.deepEqual([...t.ran].sort(), ['node-2', 'node-3'], 'node-2 started before node-3 ended');
     t.release();
     const facts = await run;
-    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-2']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-2']);
   });
 
   it("the peers a target's last diagnosis needed start at once next time; their facts are kept", async () => {
@@ -201,10 +232,10 @@ describe('collecting: the target and the control plane, then the peers the evide
     const run = collectFacts({ ...deps(t.transport, async () => LIVE), lastBystanders }, inventory, node3);
     for (let i = 0; i < 20 && !t.ran.includes('node-1'); i++)
       await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-1', 'node-3']);
+    assert.deepEqual([...t.ran].sort(), ['node-1', 'node-3']);
     t.release();
     const facts = await run;
-    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1', 'node-1']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-1']);
     assert.deepEqual(lastBystanders.get('node-3'), new Set(), 'and the next one will not');
   });
 
