@@ -2,9 +2,10 @@ import type { Inventory } from '../config/inventory.js';
 import { controlPlaneNode } from '../config/inventory.js';
 import type { InventoryNode } from '../config/inventory-schema.js';
 import type { SharedRuns } from '../core/shared-runs.js';
-import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
+import type { KubeFacts } from '../kube/kube-facts.js';
 import type { SshTarget } from '../ssh/ssh-target.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
+import { collectNodes, type PeerChoice } from './collect-nodes.js';
 import { watchNetworkFrames } from './network-frames.js';
 import { connectAsFact, missingOutput } from './node-connection.js';
 import type { NodePlan } from './node-plan.js';
@@ -44,21 +45,11 @@ export interface CollectDeps {
    */
   readonly cutBundles?: Map<string, number>;
   /**
-   * Which of the target's peers (the control plane, named, among them) a diagnosis needs, from the
-   * target's network probes and what the API server said, if it has (worker/bystanders.ts).
-   * Without it every peer is probed, all at once.
+   * Which of the target's peers a diagnosis probes, and which it waits for (collect-nodes.ts; the
+   * worker's choice: worker/bystanders.ts). Without it every peer is probed, all at once.
    */
-  readonly bystanders?: (target: NodeFacts, kube: KubeFacts | undefined, controlPlane: string) => Bystanders;
-  /**
-   * Per target, the other peers its last diagnosis needed: the next one starts those at once,
-   * beside the target, instead of once the target's network probes are in (a fault outlives one
-   * look; a peer started for nothing only costs its bundle, its facts are as good as any).
-   */
-  readonly lastBystanders?: Map<string, Bystanders>;
+  readonly peers?: PeerChoice;
 }
-
-/** Every peer of the target (the control plane included), or these (by name). */
-export type Bystanders = 'all' | ReadonlySet<string>;
 
 /** After a cut bundle, how long until the node's next bundle removes leftovers (their age, and a minute). */
 export const SWEEP_AFTER_CUT_MS = (LEFTOVER_AGE_MIN + 1) * 60_000;
@@ -80,10 +71,30 @@ export async function collectFacts(
   });
   const kubeStarted = deps.now();
   const kubeFacts = deps.kube(target.name, deps.roundTrips ? overdue : undefined);
-  const nodes = await collectNodes(deps, plans, controlPlaneNode(inventory).name, kubeFacts);
+  const cp = controlPlaneNode(inventory);
+  const partial = (nodes: readonly NodeFacts[], kube: KubeFacts): ClusterFacts => ({
+    target: target.name,
+    controlPlane: cp.name,
+    podNetworkCidr: inventory.cluster.podNetworkCidr,
+    apiServer: inventory.cluster.apiServer,
+    nodes: Object.fromEntries(nodes.map((n) => [n.name, n])),
+    inventory: inventory.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role })),
+    kube,
+    collectedAt: deps.isoNow(),
+    durationMs: deps.now() - started,
+  });
+  const run = (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) => {
+    const facts = deps.shared
+      ? deps.shared.run(planKey(plan), () => collectNode(deps, plan, onNetwork))
+      : collectNode(deps, plan, onNetwork);
+    // Awaited later, or not at all (a peer the diagnosis turned out not to need); a run that throws
+    // (a bug, not a node's state) must never be an unhandled rejection.
+    facts.catch(() => undefined);
+    return facts;
+  };
+  const nodes = await collectNodes({ run, partial }, plans, cp.name, kubeFacts, deps.peers);
   // The SSH facts are in; the API server's answer is waited for only as long as the round trips
   // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
-  const cp = controlPlaneNode(inventory);
   const wait = kubeWait(
     deps.kubeRoundTrip?.(),
     deps.transport.handshakeMs?.({ name: cp.name, host: cp.host, port: cp.port }),
@@ -93,88 +104,8 @@ export async function collectFacts(
       giveUp(`the API server did not answer within ${wait} ms (its round trips seen so far call for less)`),
     Math.max(0, wait - (deps.now() - kubeStarted)),
   );
-  const kube = await kubeFacts.finally(() => clearTimeout(timer));
-  return {
-    target: target.name,
-    controlPlane: controlPlaneNode(inventory).name,
-    podNetworkCidr: inventory.cluster.podNetworkCidr,
-    apiServer: inventory.cluster.apiServer,
-    nodes: Object.fromEntries(nodes.map((n) => [n.name, n])),
-    inventory: inventory.nodes.map((n) => ({ name: n.name, host: n.host, role: n.role })),
-    kube,
-    collectedAt: deps.isoNow(),
-    durationMs: deps.now() - started,
-  };
+  return partial(nodes, await kubeFacts.finally(() => clearTimeout(timer)));
 }
-
-/**
- * The target at once; its peers, the control plane among them, as soon as it is known which of
- * them the diagnosis needs (`deps.bystanders`): every one, at once, when the API server gives no
- * live node list; otherwise those the target's checks failed toward, once its network probes are
- * in (every one, if the API server has not answered by then), and at once those its last
- * diagnosis needed. Without `deps.bystanders`, all at once.
- */
-async function collectNodes(
-  deps: CollectDeps,
-  plans: readonly NodePlan[],
-  controlPlane: string,
-  kubeFacts: Promise<KubeFacts>,
-): Promise<NodeFacts[]> {
-  const run = (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) => {
-    const facts = deps.shared
-      ? deps.shared.run(planKey(plan), () => collectNode(deps, plan, onNetwork))
-      : collectNode(deps, plan, onNetwork);
-    // Awaited together at the end; a run that throws before then (a bug, not a node's state) must
-    // not be an unhandled rejection while the target's is awaited alone.
-    facts.catch(() => undefined);
-    return facts;
-  };
-  const [targetPlan, ...peers] = plans;
-  if (!targetPlan) return [];
-  // The target's network probes as soon as they are in (a run joined from another diagnosis says
-  // nothing early): what its checks failed toward is known before its local reads are.
-  let early: (facts: NodeFacts) => void = () => undefined;
-  const networkIn = new Promise<NodeFacts>((resolve) => {
-    early = resolve;
-  });
-  const choose = deps.bystanders;
-  const targetRun = run(targetPlan, choose && early);
-  const looked = Promise.race([networkIn, targetRun]);
-  if (!choose) return inPlanOrder(plans, await Promise.all([targetRun, ...peers.map((p) => run(p))]));
-  // What the API server said (undefined where the call itself failed), once it has settled.
-  let kube: KubeFacts | undefined;
-  let settled = false;
-  const kubeSettled = kubeFacts
-    .then(
-      (k) => {
-        kube = k;
-      },
-      () => undefined,
-    )
-    .finally(() => {
-      settled = true;
-    });
-  const started = new Map<string, Promise<NodeFacts>>();
-  const start = (chosen: Bystanders) => {
-    for (const p of peers)
-      if ((chosen === 'all' || chosen.has(p.node.name)) && !started.has(p.node.name))
-        started.set(p.node.name, run(p));
-  };
-  const last = deps.lastBystanders?.get(targetPlan.node.name);
-  if (last) start(last);
-  await Promise.race([looked, kubeSettled]);
-  // No live node list: every peer, now. Else what the target's network probes failed toward,
-  // judged on the node list if the API server has answered by then (every peer if not).
-  const choice: Bystanders =
-    settled && !liveNodeList(kube) ? 'all' : choose(await looked, settled ? kube : undefined, controlPlane);
-  deps.lastBystanders?.set(targetPlan.node.name, choice);
-  start(choice);
-  return inPlanOrder(plans, await Promise.all([targetRun, ...started.values()]));
-}
-
-/** In the plan's order (the target, then the inventory's), which is the order a report lists them. */
-const inPlanOrder = (plans: readonly NodePlan[], facts: readonly NodeFacts[]): NodeFacts[] =>
-  plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
 
 /** `onNetwork`: called once with the node's facts so far, its first bundle's network probes. */
 async function collectNode(

@@ -5,10 +5,11 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import type { KubeFacts } from '../kube/kube-facts.js';
 import type { KubeGateway } from '../kube/kube-gateway.js';
 import type { NodeFacts } from '../probes/cluster-facts.js';
-import { type Bystanders, type CollectDeps, collectFacts } from '../probes/collect-facts.js';
+import { type CollectDeps, collectFacts } from '../probes/collect-facts.js';
+import type { PeerMemory } from '../probes/collect-nodes.js';
 import type { ProbeTransport } from '../probes/probe-transport.js';
 import { RoundTrips } from '../probes/round-trips.js';
-import { bystandersToProbe } from '../worker/bystanders.js';
+import { bystandersToProbe, decidedByTarget } from '../worker/bystanders.js';
 import { COALESCE_WINDOW_MS, createNodeDiagnoser, type NodeDiagnoser } from '../worker/diagnose-node.js';
 
 /**
@@ -38,9 +39,13 @@ export function workerDiagnoser(deps: {
     roundTrips: new RoundTrips(),
     // Nodes whose last bundle was cut, and when: a later one clears what it left behind.
     cutBundles: new Map<string, number>(),
-    // The other peers a diagnosis needs (worker/bystanders.ts), and per target those its last one did.
-    bystanders: bystandersToProbe,
-    lastBystanders: new Map<string, Bystanders>(),
+    // The peers a diagnosis probes and waits for (worker/bystanders.ts), and per target what its
+    // last diagnosis learnt about them.
+    peers: {
+      candidates: bystandersToProbe,
+      decidedByTarget,
+      memory: new Map<string, PeerMemory>(),
+    },
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,
     isoNow: clock.isoNow,

@@ -1,7 +1,8 @@
+import { diagnose } from '../diagnosis/diagnose.js';
 import { nodeHoldingAddress } from '../diagnosis/overlay-peer.js';
 import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
-import type { NodeFacts } from '../probes/cluster-facts.js';
-import type { Bystanders } from '../probes/collect-facts.js';
+import type { ClusterFacts, NodeFacts } from '../probes/cluster-facts.js';
+import type { Bystanders } from '../probes/collect-nodes.js';
 import { answered } from '../probes/probe-deadline.js';
 import { PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
 
@@ -54,4 +55,23 @@ export function bystandersToProbe(
     nodes.add(owner.name);
   }
   return nodes;
+}
+
+/**
+ * Whether the target's own facts decide its diagnosis, so that the peers its checks failed toward
+ * need not be waited for: there is a root cause, every one is on the target itself and sure (high
+ * confidence), and no failed check is left unexplained. VXLAN dropped by the target's own firewall,
+ * or its flannel.1 on the wrong address, fails its overlay pings toward every peer; a peer's
+ * firewall or flannel.1 cannot change that cause, and the packets never reach the peer to show
+ * another. Anything less (a cause on a peer, a guess, a failure nothing on the target explains)
+ * waits for the peers, as before. A second fault on a peer behind the target's own shows once
+ * the first is fixed: the check after a fix probes every node.
+ */
+export function decidedByTarget(facts: ClusterFacts): boolean {
+  const report = diagnose(facts);
+  return (
+    report.unexplained.length === 0 &&
+    report.rootCauses.length > 0 &&
+    report.rootCauses.every((c) => c.node === facts.target && c.confidence === 'high')
+  );
 }

@@ -5,7 +5,8 @@ import { type Harness, messageText, startHarness } from '../support/netcheck-har
 /**
  * Which nodes a diagnosis probes (worker/bystanders.ts), on the lab through signed Slack requests:
  * the target; another node, the control plane included, only when a check of the target toward it
- * failed, or every one when the API server gives no live node list.
+ * failed and nothing on the target explains it, or every one when the API server gives no live
+ * node list.
  */
 describe('a diagnosis probes the nodes its evidence calls for', () => {
   let h: Harness;
@@ -54,6 +55,15 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
       const { text, probed } = await check('node-3');
       assert.deepEqual(probed, ['node-1', 'node-3']);
       assert.match(JSON.stringify(text), /\*1\. `vxlan-8472-blocked`\* on \*node-1\*/, text);
+      assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
+    });
+  });
+
+  it("VXLAN dropped on node-3 itself: its own firewall decides, so node-3's diagnosis waits for no other node", async () => {
+    await h.withFault({ id: 'vxlan-8472-blocked', node: 'node-3' }, async () => {
+      const { text, probed } = await check('node-3');
+      assert.deepEqual(probed, ['node-3']);
+      assert.match(JSON.stringify(text), /\*1\. `vxlan-8472-blocked`\* on \*node-3\*/, text);
       assert.doesNotMatch(text, /Failed checks no known cause explains/, text);
     });
   });

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixedClock } from '../../src/core/clock.js';
 import type { KubeFacts, KubeNode } from '../../src/kube/kube-facts.js';
-import type { NodeFacts } from '../../src/probes/cluster-facts.js';
+import type { ClusterFacts, NodeFacts } from '../../src/probes/cluster-facts.js';
 import { type CollectDeps, collectFacts } from '../../src/probes/collect-facts.js';
+import type { PeerChoice, PeerMemory } from '../../src/probes/collect-nodes.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
+import { PROBE } from '../../src/probes/probe-registry.js';
 import type { ProbeTransport } from '../../src/probes/probe-transport.js';
-import { bystandersToProbe } from '../../src/worker/bystanders.js';
-import { output } from '../support/facts-builder.js';
+import { bystandersToProbe, decidedByTarget } from '../../src/worker/bystanders.js';
+import { clusterFactsWithPeer, fixture, output } from '../support/facts-builder.js';
 import { testInventory } from '../support/test-inventory.js';
 
 const inventory = testInventory(['node-1', 'node-2', 'node-3']);
@@ -111,6 +113,38 @@ describe('which peers a diagnosis probes besides the target', () => {
   });
 });
 
+describe("whether the target's own facts decide its diagnosis", () => {
+  const LOST_PING = { exitCode: 1, stdout: fixture('ping-timeout.txt') };
+  const FILTER = (...rules: string[]) =>
+    `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-X\nCOMMIT\n`;
+  /**
+   * The target's facts alone, as when its peers have not been probed, and the API server's node
+   * list of the fixture's overlay (node-3 routes to node-1's subnet only).
+   */
+  const targetOnly = (facts: ClusterFacts): ClusterFacts => ({
+    ...facts,
+    nodes: { 'node-3': facts.nodes['node-3']! },
+    kube: { ...LIVE, nodes: [kubeNode('node-1', 1), kubeNode('node-3', 3)] },
+  });
+  const overlayLost = { 'overlay-ping:10.244.1.0': LOST_PING, 'overlay-df-ping:10.244.1.0': LOST_PING };
+
+  it("VXLAN dropped by the target's own firewall: decided, the peer is not needed", () => {
+    const facts = clusterFactsWithPeer({
+      target: overlayLost,
+      worker: { [PROBE.iptables]: { stdout: FILTER('-A INPUT -p udp -m udp --dport 8472 -j DROP') } },
+    });
+    assert.equal(decidedByTarget(targetOnly(facts)), true);
+  });
+
+  it('the same failures with nothing on the target to explain them: not decided (the peer may hold the cause)', () => {
+    assert.equal(decidedByTarget(targetOnly(clusterFactsWithPeer({ target: overlayLost }))), false);
+  });
+
+  it('nothing failed: no cause to decide on', () => {
+    assert.equal(decidedByTarget(targetOnly(clusterFactsWithPeer())), false);
+  });
+});
+
 /**
  * A transport that records the nodes it ran a bundle on and answers the target's bundle with every
  * network probe answered, except those named in `fail` (exit 1: no reply).
@@ -159,6 +193,19 @@ function streamingTransport(fail: readonly string[]) {
   return { ran: t.ran, release, transport };
 }
 
+/** As recordingTransport, but a peer's bundle never ends. */
+function hangingPeers(fail: readonly string[]) {
+  const t = recordingTransport(fail);
+  const transport: ProbeTransport = {
+    connect: async () => undefined,
+    exec: async (node, command, opts) => {
+      const result = t.transport.exec(node, command, opts);
+      return node.name === 'node-3' ? result : new Promise(() => undefined);
+    },
+  };
+  return { ran: t.ran, transport };
+}
+
 /** An API server that answers only when the test says so. */
 function lateAnswer() {
   let answer: (k: KubeFacts) => void = () => undefined;
@@ -168,9 +215,19 @@ function lateAnswer() {
   return { late, answer };
 }
 
-function deps(transport: ProbeTransport, kube: CollectDeps['kube']): CollectDeps {
+function deps(
+  transport: ProbeTransport,
+  kube: CollectDeps['kube'],
+  more: Omit<PeerChoice, 'candidates'> = {},
+): CollectDeps {
   const clock = fixedClock(0);
-  return { transport, kube, now: clock.monotonicMs, isoNow: clock.isoNow, bystanders: bystandersToProbe };
+  return {
+    transport,
+    kube,
+    now: clock.monotonicMs,
+    isoNow: clock.isoNow,
+    peers: { candidates: bystandersToProbe, ...more },
+  };
 }
 
 describe('collecting: the target, then the peers the evidence points at', () => {
@@ -223,20 +280,80 @@ describe('collecting: the target, then the peers the evidence points at', () => 
   });
 
   it("the peers a target's last diagnosis needed start at once next time; their facts are kept", async () => {
-    const lastBystanders = new Map<string, 'all' | ReadonlySet<string>>();
+    const memory = new Map<string, PeerMemory>();
     const first = recordingTransport(['ping-node:node-1']);
-    await collectFacts({ ...deps(first.transport, async () => LIVE), lastBystanders }, inventory, node3);
-    assert.deepEqual(lastBystanders.get('node-3'), new Set(['node-1']));
+    await collectFacts(
+      deps(first.transport, async () => LIVE, { memory }),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(memory.get('node-3'), { needed: new Set(['node-1']), deferred: new Set() });
     // node-3 is healthy now: its network probes call for no peer, but node-1 started beside it.
     const t = streamingTransport([]);
-    const run = collectFacts({ ...deps(t.transport, async () => LIVE), lastBystanders }, inventory, node3);
+    const run = collectFacts(
+      deps(t.transport, async () => LIVE, { memory }),
+      inventory,
+      node3,
+    );
     for (let i = 0; i < 20 && !t.ran.includes('node-1'); i++)
       await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual([...t.ran].sort(), ['node-1', 'node-3']);
     t.release();
     const facts = await run;
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-1']);
-    assert.deepEqual(lastBystanders.get('node-3'), new Set(), 'and the next one will not');
+    assert.deepEqual(
+      memory.get('node-3'),
+      { needed: new Set(), deferred: new Set() },
+      'and the next one will not',
+    );
+  });
+
+  it("the target's own facts decide: the peers its checks failed toward are not waited for, nor started next time", async () => {
+    const lost = ['ping-node:node-1', 'ping-node:node-2'];
+    const memory = new Map<string, PeerMemory>();
+    const asked: string[][] = [];
+    const decidedByTarget = (facts: ClusterFacts) => {
+      asked.push(Object.keys(facts.nodes));
+      return true;
+    };
+    // The peers' bundles never end: the diagnosis must not wait for them.
+    const hung = hangingPeers(lost);
+    const facts = await collectFacts(
+      deps(hung.transport, async () => LIVE, { memory, decidedByTarget }),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(asked, [['node-3']], 'decided on the target alone');
+    assert.deepEqual(
+      [...hung.ran].sort(),
+      ['node-1', 'node-2', 'node-3'],
+      'started when the network probes were in',
+    );
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3']);
+    assert.deepEqual(memory.get('node-3'), { needed: new Set(), deferred: new Set(['node-1', 'node-2']) });
+    // The same failures next time: nothing but the target runs.
+    const again = hangingPeers(lost);
+    await collectFacts(
+      deps(again.transport, async () => LIVE, { memory, decidedByTarget }),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(again.ran, ['node-3']);
+  });
+
+  it("the target's facts do not decide: the peers its checks failed toward are waited for, even those held back", async () => {
+    const memory = new Map<string, PeerMemory>([
+      ['node-3', { needed: new Set(), deferred: new Set(['node-1']) }],
+    ]);
+    const t = recordingTransport(['ping-node:node-1']);
+    const facts = await collectFacts(
+      deps(t.transport, async () => LIVE, { memory, decidedByTarget: () => false }),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(t.ran, ['node-3', 'node-1'], 'node-1 started once the target was in');
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-1']);
+    assert.deepEqual(memory.get('node-3'), { needed: new Set(['node-1']), deferred: new Set() });
   });
 
   it('the API server silent when the network probes are in: every peer, started while the target still runs', async () => {

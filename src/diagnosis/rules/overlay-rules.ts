@@ -23,9 +23,13 @@ export const mtuMismatchRule: Rule = {
     // tunnel on the way). The finding is that peer's; with more peers it stays the target's.
     const dfPeers = checks.all.filter((c) => c.node === target && c.kind === 'overlay-df-ping').length;
     const lossy = [...new Set(dfFailures.map((c) => peerForOverlayAddress(view, c.peer!) ?? c.peer!))];
-    // Only a node the inventory knows can hold a finding (an address no node's subnet has stays the target's).
+    // Only a node the inventory knows can hold a finding (an address no node's subnet has stays the
+    // target's), whether or not it was probed: the path's MTU is not in that node's facts anyway.
     const onePeer =
-      config?.status !== 'fail' && lossy.length === 1 && dfPeers > 1 && view.node(lossy[0]!)
+      config?.status !== 'fail' &&
+      lossy.length === 1 &&
+      dfPeers > 1 &&
+      view.facts.inventory.some((n) => n.name === lossy[0])
         ? lossy[0]
         : undefined;
     return [

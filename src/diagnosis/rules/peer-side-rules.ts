@@ -169,7 +169,8 @@ export function peerOfCheck(view: FactView, c: Check): string | undefined {
   if (c.kind === 'underlay-ping' || c.kind === 'underlay-tcp') return c.peer;
   if (c.kind === 'ping-control-plane') return view.facts.controlPlane;
   if (c.kind === 'tcp-apiserver' || c.kind === 'https-apiserver')
-    return view.node(view.facts.controlPlane)?.host === view.facts.apiServer.host
+    return view.facts.inventory.find((n) => n.name === view.facts.controlPlane)?.host ===
+      view.facts.apiServer.host
       ? view.facts.controlPlane
       : undefined;
   return undefined;

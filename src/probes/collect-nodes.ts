@@ -1,0 +1,140 @@
+import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
+import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
+import type { NodePlan } from './node-plan.js';
+
+/** Every peer of the target (the control plane included), or these (by name). */
+export type Bystanders = 'all' | ReadonlySet<string>;
+
+/** Per target, what its last diagnosis learnt about its peers (collectNodes). */
+export interface PeerMemory {
+  /** The peers it needed: the next diagnosis starts them at once, beside the target. */
+  readonly needed: Bystanders;
+  /**
+   * Peers its checks failed toward whose failures the target's own facts explained: the next
+   * diagnosis waits for the target's facts again before it starts them (and starts them only if
+   * those facts no longer decide).
+   */
+  readonly deferred: ReadonlySet<string>;
+}
+
+/** How the peers of one diagnosis are chosen (CollectDeps in collect-facts.ts). */
+export interface PeerChoice {
+  /**
+   * Which peers the target's network probes call for (its checks failed toward them), judged on
+   * what the API server said if it has (worker/bystanders.ts). 'all' where nothing can say.
+   */
+  readonly candidates: (target: NodeFacts, kube: KubeFacts | undefined, controlPlane: string) => Bystanders;
+  /**
+   * Whether the target's own facts (with what the API server said, and any peer already in) decide
+   * the diagnosis: every failed check explained by a cause on the target itself. The candidates'
+   * facts are then not waited for. Without it they always are.
+   */
+  readonly decidedByTarget?: (facts: ClusterFacts) => boolean;
+  readonly memory?: Map<string, PeerMemory>;
+}
+
+interface NodeRuns {
+  /** Runs one node's plan; `onNetwork` is told the node's network probes as soon as they are in. */
+  readonly run: (plan: NodePlan, onNetwork?: (facts: NodeFacts) => void) => Promise<NodeFacts>;
+  /** The cluster's facts from these nodes' and the API server's, for decidedByTarget. */
+  readonly partial: (nodes: readonly NodeFacts[], kube: KubeFacts) => ClusterFacts;
+}
+
+/**
+ * The target at once; its peers, the control plane among them, as the evidence calls for them.
+ *
+ * - With no live node list from the API server (none configured, down, silent when the target's
+ *   network probes are in, a cached list only), or the target unreachable: every peer, at once.
+ * - Otherwise the peers the target's checks failed toward (`candidates`), started as soon as the
+ *   target's network probes are in, while its local reads (the firewall dumps) still run.
+ * - Once the target's facts are all in, if they decide the diagnosis on their own (a cause on the
+ *   target explains every failed check: VXLAN dropped by its own firewall, its own flannel.1 wrong),
+ *   the report does not wait for those peers: their facts could not change the cause. Whichever
+ *   have already answered are kept, as evidence like any other.
+ * - A target's last diagnosis (`memory`) starts at once the peers it needed, and holds back until
+ *   the target's facts are in those the target explained itself: a fault outlives one look.
+ *
+ * Without a PeerChoice, every peer at once, all waited for.
+ */
+export async function collectNodes(
+  runs: NodeRuns,
+  plans: readonly NodePlan[],
+  controlPlane: string,
+  kubeFacts: Promise<KubeFacts>,
+  choice?: PeerChoice,
+): Promise<NodeFacts[]> {
+  const [targetPlan, ...peers] = plans;
+  if (!targetPlan) return [];
+  // The target's network probes as soon as they are in (a run joined from another diagnosis says
+  // nothing early): what its checks failed toward is known before its local reads are.
+  let early: (facts: NodeFacts) => void = () => undefined;
+  const networkIn = new Promise<NodeFacts>((resolve) => {
+    early = resolve;
+  });
+  const targetRun = runs.run(targetPlan, choice && early);
+  if (!choice) return inPlanOrder(plans, await Promise.all([targetRun, ...peers.map((p) => runs.run(p))]));
+  const looked = Promise.race([networkIn, targetRun]);
+  // What the API server said (undefined where the call itself failed), once it has settled.
+  let kube: KubeFacts | undefined;
+  let settled = false;
+  const kubeSettled = kubeFacts
+    .then(
+      (k) => {
+        kube = k;
+      },
+      () => undefined,
+    )
+    .finally(() => {
+      settled = true;
+    });
+  const started = new Map<string, { facts: Promise<NodeFacts>; done?: NodeFacts }>();
+  const start = (chosen: Bystanders) => {
+    for (const p of peers) {
+      if ((chosen !== 'all' && !chosen.has(p.node.name)) || started.has(p.node.name)) continue;
+      const entry: { facts: Promise<NodeFacts>; done?: NodeFacts } = { facts: runs.run(p) };
+      entry.facts.then((f) => {
+        entry.done = f;
+      }, noop);
+      started.set(p.node.name, entry);
+    }
+  };
+  const name = targetPlan.node.name;
+  const last = choice.memory?.get(name);
+  if (last) start(last.needed);
+  await Promise.race([looked, kubeSettled]);
+  const live = settled ? liveNodeList(kube) : undefined;
+  // No live node list: every peer, now. Else what the target's network probes failed toward,
+  // judged on the node list if the API server has answered by then (every peer if not).
+  const candidates: Bystanders =
+    settled && !live ? 'all' : choice.candidates(await looked, settled ? kube : undefined, controlPlane);
+  start(candidates === 'all' ? 'all' : without(candidates, last?.deferred));
+  const target = await targetRun;
+  let needed = candidates;
+  let deferred: ReadonlySet<string> = new Set();
+  if (candidates !== 'all' && candidates.size > 0 && live && kube && choice.decidedByTarget) {
+    const inAlready = [...started.values()].flatMap((s) => (s.done ? [s.done] : []));
+    if (choice.decidedByTarget(runs.partial([target, ...inAlready], kube))) {
+      needed = new Set();
+      deferred = candidates;
+    }
+  }
+  start(needed);
+  choice.memory?.set(name, { needed, deferred });
+  // Waited for: the peers needed, and those the last diagnosis did (started at once, in by now).
+  const wanted = (peer: string, b: Bystanders | undefined) => b === 'all' || !!b?.has(peer);
+  const waited = [...started].filter(([peer]) => wanted(peer, needed) || wanted(peer, last?.needed));
+  const neededFacts = await Promise.all(waited.map(([, s]) => s.facts));
+  const others = [...started]
+    .filter(([peer]) => !waited.some(([w]) => w === peer))
+    .flatMap(([, s]) => (s.done ? [s.done] : []));
+  return inPlanOrder(plans, [target, ...neededFacts, ...others]);
+}
+
+const noop = () => undefined;
+
+const without = (set: ReadonlySet<string>, drop: ReadonlySet<string> | undefined): ReadonlySet<string> =>
+  drop ? new Set([...set].filter((n) => !drop.has(n))) : set;
+
+/** In the plan's order (the target, then the inventory's), which is the order a report lists them. */
+const inPlanOrder = (plans: readonly NodePlan[], facts: readonly NodeFacts[]): NodeFacts[] =>
+  plans.flatMap((p) => facts.filter((f) => f.name === p.node.name));
