@@ -38,3 +38,16 @@ export type KubeFacts =
 export function liveNodeList(kube: KubeFacts | undefined): readonly KubeNode[] | undefined {
   return kube?.status === 'reachable' && kube.nodes.length > 0 ? kube.nodes : undefined;
 }
+
+/**
+ * The node list to judge the cluster's shape by: the API server's now (`live`), else the last one
+ * seen, where the API server could not be asked (a cached list: the shape before the fault).
+ */
+export function knownNodeList(
+  kube: KubeFacts | undefined,
+): { readonly nodes: readonly KubeNode[]; readonly live: boolean } | undefined {
+  const live = liveNodeList(kube);
+  if (live) return { nodes: live, live: true };
+  const cached = kube?.status === 'unreachable' ? kube.cached?.nodes : undefined;
+  return cached && cached.length > 0 ? { nodes: cached, live: false } : undefined;
+}

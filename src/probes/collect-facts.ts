@@ -92,19 +92,31 @@ export async function collectFacts(
     facts.catch(() => undefined);
     return facts;
   };
-  const nodes = await collectNodes({ run, partial }, plans, cp.name, kubeFacts, deps.peers);
-  // The SSH facts are in; the API server's answer is waited for only as long as the round trips
-  // seen (the API server's earlier answers, the SSH handshake with the control plane) call for.
-  const wait = kubeWait(
-    deps.kubeRoundTrip?.(),
-    deps.transport.handshakeMs?.({ name: cp.name, host: cp.host, port: cp.port }),
-  );
-  const timer = setTimeout(
-    () =>
-      giveUp(`the API server did not answer within ${wait} ms (its round trips seen so far call for less)`),
-    Math.max(0, wait - (deps.now() - kubeStarted)),
-  );
-  return partial(nodes, await kubeFacts.finally(() => clearTimeout(timer)));
+  // The API server's answer is waited for only as long as the round trips seen (its earlier
+  // answers, the SSH handshake with the control plane) call for, from the start of the call. Armed
+  // now with what is known (a warm worker knows both), so that a silent API server is given up on
+  // while the nodes are still probed, and the peers to probe are judged on the last node list
+  // seen; armed again once the SSH facts are in, with the control plane's handshake if it was new.
+  // The first to fire wins.
+  const giveUpWhenOverdue = () => {
+    const wait = kubeWait(
+      deps.kubeRoundTrip?.(),
+      deps.transport.handshakeMs?.({ name: cp.name, host: cp.host, port: cp.port }),
+    );
+    return setTimeout(
+      () =>
+        giveUp(`the API server did not answer within ${wait} ms (its round trips seen so far call for less)`),
+      Math.max(0, wait - (deps.now() - kubeStarted)),
+    );
+  };
+  const timers = [giveUpWhenOverdue()];
+  try {
+    const nodes = await collectNodes({ run, partial }, plans, cp.name, kubeFacts, deps.peers);
+    timers.push(giveUpWhenOverdue());
+    return partial(nodes, await kubeFacts);
+  } finally {
+    for (const t of timers) clearTimeout(t);
+  }
 }
 
 /** `onNetwork`: called once with the node's facts so far, its first bundle's network probes. */

@@ -1,4 +1,4 @@
-import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
+import { type KubeFacts, knownNodeList } from '../kube/kube-facts.js';
 import type { ClusterFacts, NodeFacts } from './cluster-facts.js';
 import type { NodePlan } from './node-plan.js';
 
@@ -102,16 +102,17 @@ export async function collectNodes(
   const last = choice.memory?.get(name);
   if (last) start(last.needed);
   await Promise.race([looked, kubeSettled]);
-  const live = settled ? liveNodeList(kube) : undefined;
-  // No live node list: every peer, now. Else what the target's network probes failed toward,
-  // judged on the node list if the API server has answered by then (every peer if not).
+  const known = settled ? knownNodeList(kube) : undefined;
+  // No node list at all: every peer, now. Else what the target's network probes failed toward,
+  // judged on the node list if the API server has answered (or been given up on) by then, every
+  // peer if not.
   const candidates: Bystanders =
-    settled && !live ? 'all' : choice.candidates(await looked, settled ? kube : undefined, controlPlane);
+    settled && !known ? 'all' : choice.candidates(await looked, settled ? kube : undefined, controlPlane);
   start(candidates === 'all' ? 'all' : without(candidates, last?.deferred));
   const target = await targetRun;
   let needed = candidates;
   let deferred: ReadonlySet<string> = new Set();
-  if (candidates !== 'all' && candidates.size > 0 && live && kube && choice.decidedByTarget) {
+  if (candidates !== 'all' && candidates.size > 0 && known?.live && kube && choice.decidedByTarget) {
     const inAlready = [...started.values()].flatMap((s) => (s.done ? [s.done] : []));
     if (choice.decidedByTarget(runs.partial([target, ...inAlready], kube))) {
       needed = new Set();

@@ -1,6 +1,6 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { nodeHoldingAddress } from '../diagnosis/overlay-peer.js';
-import { type KubeFacts, liveNodeList } from '../kube/kube-facts.js';
+import { type KubeFacts, knownNodeList } from '../kube/kube-facts.js';
 import type { ClusterFacts, NodeFacts } from '../probes/cluster-facts.js';
 import type { Bystanders } from '../probes/collect-nodes.js';
 import { answered } from '../probes/probe-deadline.js';
@@ -34,9 +34,11 @@ export function bystandersToProbe(
   kube: KubeFacts | undefined,
   controlPlane: string,
 ): Bystanders {
-  const list = liveNodeList(kube);
-  if (!list || !target.connection.ok) return 'all';
-  const nodes = new Set<string>();
+  const known = knownNodeList(kube);
+  if (!known || !target.connection.ok) return 'all';
+  const list = known.nodes;
+  // The API server not answering now is itself a failure toward the control plane.
+  const nodes = new Set<string>(known.live ? [] : [controlPlane]);
   for (const output of Object.values(target.outputs)) {
     if (answered(output)) continue;
     if (output.probe === PROBE.pingControlPlane || output.probe === PROBE.httpsApiServer) {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { KEY_PREFIX } from '../../src/store/redis-keys.js';
 import { type Harness, messageText, startHarness } from '../support/netcheck-harness.js';
 
 /**
@@ -27,12 +29,16 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
     await h.check(node);
     const from = h.logLines.length;
     const { report } = await h.check(node);
-    const line = h.logLines
-      .slice(from)
+    return { text: messageText(report), probed: probedIn(h.logLines.slice(from), node) };
+  }
+
+  /** The nodes a diagnosis of `node` probed, from its `diagnosed` log line. */
+  function probedIn(lines: readonly string[], node: string): string[] {
+    const line = lines
       .map((l) => JSON.parse(l) as { msg?: string; node?: string; nodes?: { node: string }[] })
       .find((l) => l.msg === 'diagnosed' && l.node === node);
     assert.ok(line?.nodes, `no diagnosed line for ${node}`);
-    return { text: messageText(report), probed: line.nodes.map((n) => n.node).sort() };
+    return line.nodes.map((n) => n.node).sort();
   }
 
   it('a healthy worker, the API server answering: the worker alone', async () => {
@@ -68,11 +74,29 @@ describe('a diagnosis probes the nodes its evidence calls for', () => {
     });
   });
 
-  it('the API server down: every node, as the node list cannot say what the cluster looks like', async () => {
+  it('the API server down: the control plane, the other nodes judged on the last node list seen', async () => {
     await h.withFault({ id: 'apiserver-down', node: 'cp-1' }, async () => {
       const { text, probed } = await check('node-3');
-      assert.deepEqual(probed, ['cp-1', 'node-1', 'node-2', 'node-3']);
-      assert.match(text, /`apiserver-down`/, text);
+      assert.deepEqual(probed, ['cp-1', 'node-3']);
+      assert.match(JSON.stringify(text), /\*1\. `apiserver-down`\* on \*cp-1\*/, text);
+      assert.match(text, /last node list seen/, text);
     });
+  });
+
+  it('the API server down and no node list ever seen: every node, as nothing can say what the cluster looks like', async () => {
+    const redis = new Redis(h.redis.url);
+    try {
+      await h.withFault({ id: 'apiserver-down', node: 'cp-1' }, async () => {
+        await redis.del(`${KEY_PREFIX}:kube:nodes`);
+        const from = h.logLines.length;
+        const { report } = await h.check('node-3');
+        const text = messageText(report);
+        assert.deepEqual(probedIn(h.logLines.slice(from), 'node-3'), ['cp-1', 'node-1', 'node-2', 'node-3']);
+        assert.match(text, /`apiserver-down`/, text);
+        assert.match(text, /no earlier node list is known/, text);
+      });
+    } finally {
+      redis.disconnect();
+    }
   });
 });

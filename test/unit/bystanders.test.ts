@@ -71,6 +71,17 @@ describe('which peers a diagnosis probes besides the target', () => {
     assert.deepEqual(bystandersToProbe(target(outputs), LIVE, 'cp-1'), new Set(['node-1', 'node-2']));
   });
 
+  it('the API server not answering, with a node list seen before: the control plane, and the peers the checks failed toward judged on that list', () => {
+    const cachedOnly: KubeFacts = {
+      status: 'unreachable',
+      error: 'the API server did not answer within 200 ms',
+      cached: { nodes: LIVE.nodes, fetchedAt: '2026-12-07T03:00:00.000Z' },
+    };
+    assert.deepEqual(bystandersToProbe(target(HEALTHY), cachedOnly, 'cp-1'), new Set(['cp-1']));
+    const lostToNode2 = [...HEALTHY, lost('overlay-ping:10.244.2.0')];
+    assert.deepEqual(bystandersToProbe(target(lostToNode2), cachedOnly, 'cp-1'), new Set(['cp-1', 'node-2']));
+  });
+
   it('the control plane when the ping to it, the HTTPS check of the API server or an overlay ping to its subnet failed', () => {
     const without = (probe: string) => HEALTHY.filter((o) => o.probe !== probe);
     const cp = new Set(['cp-1']);
@@ -101,8 +112,8 @@ describe('which peers a diagnosis probes besides the target', () => {
       cached: { nodes: LIVE.nodes, fetchedAt: '' },
     };
     assert.ok(
-      all(bystandersToProbe(target(HEALTHY), cachedOnly, 'cp-1')),
-      'a cached list holds the state before the fault',
+      all(bystandersToProbe(target(HEALTHY), { ...cachedOnly, cached: undefined }, 'cp-1')),
+      'the API server down, and no list seen before',
     );
     assert.ok(all(bystandersToProbe(target(HEALTHY), { ...LIVE, nodes: [] }, 'cp-1')), 'an empty list');
     assert.ok(all(bystandersToProbe(target([], false), LIVE, 'cp-1')), 'the target could not be reached');
@@ -371,7 +382,22 @@ describe('collecting: the target, then the peers the evidence points at', () => 
     await run;
   });
 
-  it("the API server down, or not answering by the time the target's network probes are in: every peer", async () => {
+  it('the API server down with a node list seen before: the control plane, judged on that list; the other workers are not probed', async () => {
+    const t = recordingTransport(['https-apiserver']);
+    const facts = await collectFacts(
+      deps(t.transport, async () => ({
+        status: 'unreachable',
+        error: 'refused',
+        cached: { nodes: LIVE.nodes, fetchedAt: '2026-12-07T03:00:00.000Z' },
+      })),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(t.ran.sort(), ['cp-1', 'node-3']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'cp-1']);
+  });
+
+  it("the API server down with no list seen before, or not answering by the time the target's network probes are in: every peer", async () => {
     const down = recordingTransport();
     await collectFacts(
       deps(down.transport, async () => ({ status: 'unreachable', error: 'refused', cached: undefined })),
