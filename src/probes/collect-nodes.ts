@@ -43,9 +43,11 @@ interface NodeRuns {
 /**
  * The target at once; its peers, the control plane among them, as the evidence calls for them.
  *
- * - With no live node list from the API server (none configured, down, silent when the target's
- *   network probes are in, a cached list only), or the target unreachable: every peer, at once.
- * - Otherwise the peers the target's checks failed toward (`candidates`), started as soon as the
+ * - With no node list to judge by (none configured, or the API server not answering and none seen
+ *   before; the API server still silent when the target's network probes are in), or the target
+ *   unreachable: every peer, at once.
+ * - Otherwise the peers the target's checks failed toward (`candidates`, judged on the API
+ *   server's list, or on the last one seen where it does not answer now), started as soon as the
  *   target's network probes are in, while its local reads (the firewall dumps) still run.
  * - Once the target's facts are all in, if they decide the diagnosis on their own (a cause on the
  *   target explains every failed check: VXLAN dropped by its own firewall, its own flannel.1 wrong),
@@ -112,6 +114,7 @@ export async function collectNodes(
   const target = await targetRun;
   let needed = candidates;
   let deferred: ReadonlySet<string> = new Set();
+  // Only on a live list: a cached one is the cluster before the fault, not evidence that decides.
   if (candidates !== 'all' && candidates.size > 0 && known?.live && kube && choice.decidedByTarget) {
     const inAlready = [...started.values()].flatMap((s) => (s.done ? [s.done] : []));
     if (choice.decidedByTarget(runs.partial([target, ...inAlready], kube))) {

@@ -18,10 +18,11 @@ import { PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
  * carries every node's podCIDR, VtepMAC and public-ip, and answering at all says the control plane
  * serves it. The second needs only the peers the target's checks failed toward. So with a live
  * node list a peer is probed only when a check of the target toward it did not answer (toward the
- * control plane: the ping, and the HTTPS check of the API server); without one (no KUBECONFIG, the
- * API server down or not answering yet, a cached list only) every peer is, as are all of them when
- * the target's own evidence is missing (its SSH failed, or a failed overlay ping goes to a subnet
- * no node holds).
+ * control plane: the ping, and the HTTPS check of the API server). Where the API server does not
+ * answer now, the control plane is (that is a failure toward it) and the others are judged on the
+ * last list seen, the cluster's shape before the fault. With no list at all (no KUBECONFIG, none
+ * ever seen, the API server not answering yet) every peer is, as are all of them when the target's
+ * own evidence is missing (its SSH failed, or a failed overlay ping goes to a subnet no node holds).
  *
  * On a cluster of many nodes a healthy node's diagnosis touches that node alone, not all of them;
  * on the lab, where every node shares the machine's CPUs, the other bundles were the largest part
@@ -67,7 +68,8 @@ export function bystandersToProbe(
  * firewall or flannel.1 cannot change that cause, and the packets never reach the peer to show
  * another. Anything less (a cause on a peer, a guess, a failure nothing on the target explains)
  * waits for the peers, as before. A second fault on a peer behind the target's own shows once
- * the first is fixed: the check after a fix probes every node.
+ * the first is fixed: then the target's checks toward that peer still fail, with nothing on the
+ * target to explain them, and the peer is probed.
  */
 export function decidedByTarget(facts: ClusterFacts): boolean {
   const report = diagnose(facts);
