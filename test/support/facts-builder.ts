@@ -42,6 +42,10 @@ COMMIT
 COMMIT
 `;
 
+/** An iptables-save with these filter rules (default policies ACCEPT) and kube-proxy's API service rule. */
+export const filterRules = (...rules: string[]): string =>
+  `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-X\nCOMMIT\n`;
+
 /** node-3's own routes: its default route, its uplink and its cni0 subnet. */
 const HEALTHY_ROUTES = [
   '{"dst":"default","gateway":"198.18.0.1","dev":"eth0","protocol":"static","flags":[]}',

@@ -9,7 +9,7 @@ import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import type { ProbeTransport } from '../../src/probes/probe-transport.js';
 import { bystandersToProbe, decidedByTarget } from '../../src/worker/bystanders.js';
-import { clusterFactsWithPeer, fixture, output } from '../support/facts-builder.js';
+import { clusterFactsWithPeer, filterRules, fixture, output } from '../support/facts-builder.js';
 import { testInventory } from '../support/test-inventory.js';
 
 const inventory = testInventory(['node-1', 'node-2', 'node-3']);
@@ -126,8 +126,6 @@ describe('which peers a diagnosis probes besides the target', () => {
 
 describe("whether the target's own facts decide its diagnosis", () => {
   const LOST_PING = { exitCode: 1, stdout: fixture('ping-timeout.txt') };
-  const FILTER = (...rules: string[]) =>
-    `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-X\nCOMMIT\n`;
   /**
    * The target's facts alone, as when its peers have not been probed, and the API server's node
    * list of the fixture's overlay (node-3 routes to node-1's subnet only).
@@ -142,7 +140,7 @@ describe("whether the target's own facts decide its diagnosis", () => {
   it("VXLAN dropped by the target's own firewall: decided, the peer is not needed", () => {
     const facts = clusterFactsWithPeer({
       target: overlayLost,
-      worker: { [PROBE.iptables]: { stdout: FILTER('-A INPUT -p udp -m udp --dport 8472 -j DROP') } },
+      worker: { [PROBE.iptables]: { stdout: filterRules('-A INPUT -p udp -m udp --dport 8472 -j DROP') } },
     });
     assert.equal(decidedByTarget(targetOnly(facts)), true);
   });

@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
-import { clusterFactsWithPeer, fixture } from '../support/facts-builder.js';
+import { clusterFactsWithPeer, filterRules, fixture } from '../support/facts-builder.js';
 
 const LOST = { exitCode: 1, stdout: fixture('ping-timeout.txt') };
 const ids = (facts: Parameters<typeof diagnose>[0]) =>
   diagnose(facts).rootCauses.map((c) => `${c.id}@${c.node}`);
-const FILTER = (...rules: string[]) =>
-  `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n${rules.join('\n')}\nCOMMIT\n*nat\n-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m tcp --dport 443 -j KUBE-SVC-X\nCOMMIT\n`;
 
 describe('diagnose: overlay and node configuration', () => {
   it('the three-node healthy fixture is `healthy` (no false positives)', () => {
@@ -27,7 +25,7 @@ describe('diagnose: overlay and node configuration', () => {
   it('vxlan-8472-blocked: overlay ping fails, underlay works, the peer drops 8472/udp → attributed to the peer', () => {
     const facts = clusterFactsWithPeer({
       target: { 'overlay-ping:10.244.1.0': LOST, 'overlay-df-ping:10.244.1.0': LOST },
-      peer: { [PROBE.iptables]: { stdout: FILTER('-A INPUT -p udp -m udp --dport 8472 -j DROP') } },
+      peer: { [PROBE.iptables]: { stdout: filterRules('-A INPUT -p udp -m udp --dport 8472 -j DROP') } },
     });
     assert.deepEqual(ids(facts), ['vxlan-8472-blocked@node-1']);
     assert.deepEqual(diagnose(facts).unexplained, []);
@@ -111,13 +109,13 @@ describe('diagnose: overlay and node configuration', () => {
 
   it('forward-policy-drop: policy DROP with no FLANNEL-FWD jump; not when the jump is there', () => {
     const drop = clusterFactsWithPeer({
-      worker: { [PROBE.iptables]: { stdout: FILTER().replace(':FORWARD ACCEPT', ':FORWARD DROP') } },
+      worker: { [PROBE.iptables]: { stdout: filterRules().replace(':FORWARD ACCEPT', ':FORWARD DROP') } },
     });
     assert.deepEqual(ids(drop), ['forward-policy-drop@node-3']);
     const fine = clusterFactsWithPeer({
       worker: {
         [PROBE.iptables]: {
-          stdout: FILTER('-A FORWARD -j FLANNEL-FWD').replace(':FORWARD ACCEPT', ':FORWARD DROP'),
+          stdout: filterRules('-A FORWARD -j FLANNEL-FWD').replace(':FORWARD ACCEPT', ':FORWARD DROP'),
         },
       },
     });
