@@ -89,11 +89,11 @@ export async function collectNodes(
     .finally(() => {
       settled = true;
     });
-  const started = new Map<string, { facts: Promise<NodeFacts>; done?: NodeFacts }>();
+  const started = new Map<string, PeerRun>();
   const start = (chosen: Bystanders) => {
     for (const p of peers) {
       if ((chosen !== 'all' && !chosen.has(p.node.name)) || started.has(p.node.name)) continue;
-      const entry: { facts: Promise<NodeFacts>; done?: NodeFacts } = { facts: runs.run(p) };
+      const entry: PeerRun = { facts: runs.run(p) };
       entry.facts.then((f) => {
         entry.done = f;
       }, noop);
@@ -132,6 +132,12 @@ export async function collectNodes(
     .filter(([peer]) => !waited.some(([w]) => w === peer))
     .flatMap(([, s]) => (s.done ? [s.done] : []));
   return inPlanOrder(plans, [target, ...neededFacts, ...others]);
+}
+
+/** A peer's run, and its facts once they are in. */
+interface PeerRun {
+  readonly facts: Promise<NodeFacts>;
+  done?: NodeFacts;
 }
 
 const noop = () => undefined;
