@@ -81,6 +81,15 @@ export class KubeGateway {
     return { status: 'reachable', nodes, netConfNetwork, flannelPods: pods.map((p) => p.pod), flannelLog };
   }
 
+  /**
+   * The last node list seen, as fetch gives it where the API server cannot be asked (undefined
+   * where none was ever seen): for judging the peers to probe before the API server has answered.
+   */
+  async lastSeen(): Promise<KubeFacts | undefined> {
+    const cached = await this.cache.load();
+    return cached && { status: 'unreachable', error: 'the API server has not answered yet', cached };
+  }
+
   /** The node list, timed (the API server's round trip) and saved as the last list seen. */
   private async listNodesTimed(): Promise<KubeNode[]> {
     const started = this.monotonicMs?.();

@@ -31,6 +31,13 @@ export interface PeerChoice {
    */
   readonly decidedByTarget?: (facts: ClusterFacts) => boolean;
   readonly memory?: Map<string, PeerMemory>;
+  /**
+   * What the API server said last, as it reads where it cannot be asked (the last node list seen,
+   * with no live one): the peers are judged on it where the API server has not answered by the
+   * time the target's network probes are in. Without it, or where no list was ever seen, every
+   * peer is probed then.
+   */
+  readonly lastSeen?: () => Promise<KubeFacts | undefined>;
 }
 
 interface NodeRuns {
@@ -44,11 +51,13 @@ interface NodeRuns {
  * The target at once; its peers, the control plane among them, as the evidence calls for them.
  *
  * - With no node list to judge by (none configured, or the API server not answering and none seen
- *   before; the API server still silent when the target's network probes are in), or the target
- *   unreachable: every peer, at once.
+ *   before), or the target unreachable: every peer, at once.
  * - Otherwise the peers the target's checks failed toward (`candidates`, judged on the API
- *   server's list, or on the last one seen where it does not answer now), started as soon as the
- *   target's network probes are in, while its local reads (the firewall dumps) still run.
+ *   server's list, or on the last one seen where it does not answer now or has not yet), started
+ *   as soon as the target's network probes are in, while its local reads (the firewall dumps) still
+ *   run. Judged on the last list seen, the control plane is among them; if the API server answers
+ *   before the target's facts are all in, they are judged again on what it said, and a peer no
+ *   longer called for is not waited for.
  * - Once the target's facts are all in, if they decide the diagnosis on their own (a cause on the
  *   target explains every failed check: VXLAN dropped by its own firewall, its own flannel.1 wrong),
  *   the report does not wait for those peers: their facts could not change the cause. Whichever
@@ -104,14 +113,20 @@ export async function collectNodes(
   const last = choice.memory?.get(name);
   if (last) start(last.needed);
   await Promise.race([looked, kubeSettled]);
-  const known = settled ? knownNodeList(kube) : undefined;
-  // No node list at all: every peer, now. Else what the target's network probes failed toward,
-  // judged on the node list if the API server has answered (or been given up on) by then, every
-  // peer if not.
-  const candidates: Bystanders =
-    settled && !known ? 'all' : choice.candidates(await looked, settled ? kube : undefined, controlPlane);
+  const answeredEarly = settled;
+  // What the target's network probes failed toward, judged on the API server's node list if it
+  // has answered (or been given up on) by then, else on the last list seen, as where it does not
+  // answer (the control plane is then a candidate too). No node list at all: every peer, now.
+  const judgedBy = answeredEarly ? kube : await choice.lastSeen?.().catch(() => undefined);
+  let candidates: Bystanders = knownNodeList(judgedBy)
+    ? choice.candidates(await looked, judgedBy, controlPlane)
+    : 'all';
   start(candidates === 'all' ? 'all' : without(candidates, last?.deferred));
   const target = await targetRun;
+  // The API server has answered since: judged again on what it said, with all the target's facts.
+  if (!answeredEarly && settled)
+    candidates = knownNodeList(kube) ? choice.candidates(target, kube, controlPlane) : 'all';
+  const known = settled ? knownNodeList(kube) : undefined;
   let needed = candidates;
   let deferred: ReadonlySet<string> = new Set();
   // Only on a live list: a cached one is the cluster before the fault, not evidence that decides.

@@ -111,7 +111,7 @@ const CUT = sh`IFS='
  * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
  * SIGINT (its Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl
  * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
- * shorter --connect-timeout (exit 28, a timeout). A ping known to keep a wait of a fraction of a
+ * shorter --connect-timeout (exit 28, a timeout; curlTool below). A ping known to keep a wait of a fraction of a
  * second itself (ping-flavor.ts) is given that wait instead: it counts from the request sent, so
  * the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
  * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started. These
@@ -152,7 +152,30 @@ export function networkTools(waits: NetworkWaits | undefined): string {
     waits.tcpMs === undefined
       ? `if command -v perl >/dev/null 2>&1; then perl() { _NC_WAIT= timeout --kill-after=1 --preserve-status -s ALRM ${s(waits.connectMs)} perl "$@"; }; fi;`
       : `if command -v perl >/dev/null 2>&1; then perl() { ${ownWait('$3', 'perl', `_NC_WAIT=${s(waits.tcpMs)} `)}; }; fi;`,
-    `curl() { command curl "$@" --connect-timeout ${s(waits.connectMs)}; }`,
+    curlTool(waits, s),
+  ].join(' ');
+}
+
+/**
+ * curl's connect phase is its TCP handshake and then its TLS handshake, under one timer
+ * (--connect-timeout) that starts once curl has started, so its start-up is not in it. Where the
+ * node's tools measured the path's round trip (waits.tcpMs) and the URL names an IPv4 address (a
+ * name would put the resolver's wait in that timer too), curl first gets the wait a TCP handshake
+ * needs, as the Perl check does: a port that drops SYNs is known in a tenth of a second, not after
+ * a wait sized for a busy node's tools. If TCP did connect in that time (`num_connects` is 1) and
+ * only TLS was not done, that says nothing about the port: curl runs again with the wait its whole
+ * connect phase gets (waits.connectMs), so a slow API server is never called blocked. Its output
+ * is its `-w` line alone (every probe sends the body to /dev/null), kept in the shell to read
+ * `num_connects` and then printed as curl printed it.
+ */
+function curlTool(waits: NetworkWaits, s: (ms: number) => string): string {
+  const whole = `command curl "$@" --connect-timeout ${s(waits.connectMs)}`;
+  if (waits.tcpMs === undefined) return `curl() { ${whole}; }`;
+  return [
+    `curl() { for _nc_a do :; done; _nc_h=\${_nc_a#*://}; _nc_h=\${_nc_h%%[:/]*};`,
+    `case "$_nc_h" in *[!0-9.]*|'') ${whole};; *)`,
+    `_nc_o=$(command curl "$@" --connect-timeout ${s(waits.tcpMs)}); _nc_rc=$?; _nc_n=\${_nc_o#* }; _nc_n=\${_nc_n%% *};`,
+    `if [ "$_nc_rc" = 28 ] && [ "$_nc_n" != 0 ]; then ${whole}; else printf '%s\\n' "$_nc_o"; return "$_nc_rc"; fi;; esac; }`,
   ].join(' ');
 }
 

@@ -25,8 +25,8 @@ export const DECIDE_TOOL_FACTOR = 1.5;
 export const DEADLINE_FLOOR_MS = 200;
 /**
  * Below this a tool that keeps its own wait (a recent iputils ping: `pingInTool`; the Perl TCP
- * check: `tcpMs`) is never cut. That wait starts once the tool has started (ping: its request
- * sent; Perl: its connect begun), and an answer that reached the socket before it ends is counted
+ * check and curl's TCP handshake: `tcpMs`) is never cut. That wait starts once the tool has
+ * started (ping: its request sent; Perl, curl: the connect begun), and an answer that reached the socket before it ends is counted
  * however late the tool gets the CPU: only the network and the kernel's handling are in it.
  * 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
  */
@@ -60,9 +60,11 @@ export interface NetworkWaits {
    */
   readonly pingInTool?: true;
   /**
-   * The Perl TCP check's own wait (it waits with select() once started: tcp-connect-script.ts),
-   * from the round trip the node's tools measured; absent without such a measurement (the check
-   * is then cut from outside at connectMs, as curl's connect phase, TLS included, always is).
+   * The wait of a TCP handshake timed inside the tool, from the round trip the node's tools
+   * measured: the Perl TCP check's (it waits with select() once started: tcp-connect-script.ts),
+   * and curl's first try at its connect phase (probe-bundle.ts, curlTool; TLS, if TCP connected,
+   * then gets connectMs). Absent without such a measurement: the Perl check is then cut from
+   * outside at connectMs, and curl's connect phase, TLS included, has connectMs.
    */
   readonly tcpMs?: number;
 }

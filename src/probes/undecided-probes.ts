@@ -173,17 +173,17 @@ interface OwnWait {
 
 /**
  * The wait a probe's tool kept itself, counted from its request (not from its start): a ping that
- * takes a fraction of a second (waits.pingInTool), the Perl TCP check given its wait (waits.tcpMs:
- * its `tcp-connect` line says Perl ran, not curl); undefined for a tool cut from outside.
+ * takes a fraction of a second (waits.pingInTool); the Perl TCP check given its wait (waits.tcpMs:
+ * its `tcp-connect` line says Perl ran, not curl); curl given that wait for its TCP handshake (an
+ * IPv4 address in its URL: curlTool in probe-bundle.ts). Undefined for a tool cut from outside.
  */
 function ownWait(o: ProbeOutput, waits: NetworkWaits): OwnWait | undefined {
   if (waits.pingInTool && isPingProbeKey(o.probe))
     return { kind: 'ping', ms: waits.pingMs, wait: pingInToolWait };
-  if (
-    waits.tcpMs !== undefined &&
-    splitPeerProbeKey(o.probe)?.kind === 'tcp-node' &&
-    (/^tcp-connect /m.test(o.stdout) || o.timedOut)
-  )
+  if (waits.tcpMs === undefined) return undefined;
+  const perl = /^tcp-connect /m.test(o.stdout);
+  const tcp = splitPeerProbeKey(o.probe)?.kind === 'tcp-node';
+  if ((tcp && (perl || o.timedOut)) || (cutInsideTool(o) && curlUrlIsIpv4(o.command)))
     return { kind: 'tcp', ms: waits.tcpMs, wait: tcpInToolWait };
   return undefined;
 }
@@ -192,6 +192,16 @@ function ownWait(o: ProbeOutput, waits: NetworkWaits): OwnWait | undefined {
 function cutInsideTool(o: ProbeOutput): boolean {
   if (o.probe === PROBE.httpsApiServer) return true;
   return splitPeerProbeKey(o.probe)?.kind === 'tcp-node' && !/^tcp-connect /m.test(o.stdout);
+}
+
+/**
+ * Whether the URL of the command's curl names an IPv4 address, as the bundle's curl tells it (the
+ * text between `://` and the next `:` or `/`). The command is the probe's own text, from the
+ * validated inventory, never the node's output.
+ */
+export function curlUrlIsIpv4(command: string): boolean {
+  const host = /\bcurl\b.*?\b[a-z]+:\/\/([^\s'":/]*)/.exec(command)?.[1];
+  return host !== undefined && /^[0-9.]+$/.test(host);
 }
 
 /**

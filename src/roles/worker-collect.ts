@@ -45,6 +45,7 @@ export function workerDiagnoser(deps: {
       candidates: bystandersToProbe,
       decidedByTarget,
       memory: new Map<string, PeerMemory>(),
+      lastSeen: async () => kube?.lastSeen(),
     },
     // Durations only: a monotonic reading, never compared with the wall clock.
     now: clock.monotonicMs,

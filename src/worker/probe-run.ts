@@ -2,6 +2,7 @@ import type { Auditor } from '../audit/audit-event.js';
 import type { Clock } from '../core/clock.js';
 import type { IdSource } from '../core/ids.js';
 import type { DiagnosisReport } from '../diagnosis/diagnosis-report.js';
+import type { ProbeOutput } from '../probes/probe-output.js';
 import type { NodeReport, ProbeJobData } from '../queue/job-types.js';
 import type { Plan } from '../remediation/plan.js';
 import type { PlanSigner } from '../remediation/plan-signer.js';
@@ -74,7 +75,7 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
         node: n.name,
         connectMs: n.connection.ok ? Math.round(n.connection.durationMs) : n.connection.code,
         waits: n.waits,
-        slowest: Math.round(Math.max(0, ...Object.values(n.outputs).map((o) => o.durationMs))),
+        slowest: slowestProbe(n.outputs),
       })),
       kube: facts.kube.status,
       sinceRequestMs: deps.clock.now() - Date.parse(job.requestedAt),
@@ -85,4 +86,11 @@ export async function runProbe(deps: ProbeRunDeps, job: ProbeJobData): Promise<N
     'diagnosed',
   );
   return report;
+}
+
+/** A node's slowest probe and its run (ms), for the log: where a diagnosis' time went. */
+function slowestProbe(outputs: Readonly<Record<string, ProbeOutput>>): string | undefined {
+  let slowest: ProbeOutput | undefined;
+  for (const o of Object.values(outputs)) if (!slowest || o.durationMs > slowest.durationMs) slowest = o;
+  return slowest && `${slowest.probe} ${Math.round(slowest.durationMs)} ms`;
 }

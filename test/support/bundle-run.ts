@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
+import { promisify } from 'node:util';
 import { type BundledProbe, type ProbeBundle, parseBundle } from '../../src/probes/probe-bundle.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 
@@ -44,10 +45,24 @@ export function runBundleLocally(
   probes: readonly BundledProbe[],
   bin?: string,
 ): Record<string, ProbeOutput> {
-  const stdout = execFileSync('sh', ['-c', bundle.command.text], {
-    encoding: 'utf8',
-    timeout: 20_000,
-    env: { ...process.env, ...(bin ? { PATH: `${bin}:${process.env.PATH}` } : {}) },
-  });
-  return Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+  const stdout = execFileSync('sh', ['-c', bundle.command.text], runOptions(bin));
+  return byKey(bundle, probes, stdout);
 }
+
+/** runBundleLocally without blocking this process: for a bundle that talks to a server the test runs. */
+export async function runBundleLocallyAsync(
+  bundle: ProbeBundle,
+  probes: readonly BundledProbe[],
+): Promise<Record<string, ProbeOutput>> {
+  const { stdout } = await promisify(execFile)('sh', ['-c', bundle.command.text], runOptions());
+  return byKey(bundle, probes, stdout);
+}
+
+const runOptions = (bin?: string) => ({
+  encoding: 'utf8' as const,
+  timeout: 20_000,
+  env: { ...process.env, ...(bin ? { PATH: `${bin}:${process.env.PATH}` } : {}) },
+});
+
+const byKey = (bundle: ProbeBundle, probes: readonly BundledProbe[], stdout: string) =>
+  Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));

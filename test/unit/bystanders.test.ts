@@ -182,7 +182,7 @@ function recordingTransport(fail: readonly string[] = []) {
  * As recordingTransport, but the target's bundle streams its network frames and the NET line
  * first, as NETWORK_FIRST does, and ends only once `release` is called.
  */
-function streamingTransport(fail: readonly string[]) {
+function streamingTransport(fail: readonly string[], hanging: readonly string[] = []) {
   const t = recordingTransport(fail);
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => {
@@ -192,6 +192,7 @@ function streamingTransport(fail: readonly string[]) {
     connect: async () => undefined,
     exec: async (node, command, opts) => {
       const result = await t.transport.exec(node, command, opts);
+      if (hanging.includes(node.name)) return new Promise(() => undefined);
       if (node.name !== 'node-3') return result;
       const boundary = /_nc_B=(NETCHECK-[0-9a-f]+)/.exec(command.text)?.[1] ?? '';
       opts.onStdout?.(Buffer.from(`${result.stdout}\n${boundary} NET\n`));
@@ -365,7 +366,7 @@ describe('collecting: the target, then the peers the evidence points at', () => 
     assert.deepEqual(memory.get('node-3'), { needed: new Set(['node-1']), deferred: new Set() });
   });
 
-  it('the API server silent when the network probes are in: every peer, started while the target still runs', async () => {
+  it('the API server silent when the network probes are in, and no list seen before: every peer, started while the target still runs', async () => {
     const t = streamingTransport([]);
     const { late, answer } = lateAnswer();
     const run = collectFacts(
@@ -378,6 +379,31 @@ describe('collecting: the target, then the peers the evidence points at', () => 
     t.release();
     answer(LIVE);
     await run;
+  });
+
+  it('the API server silent when the network probes are in, with a list seen before: judged on that list, and again once it answers', async () => {
+    // The control plane's bundle never ends: once the API server has answered with a live list
+    // and the target's checks toward the control plane passed, it must not be waited for.
+    const t = streamingTransport(['tcp-node:node-2'], ['cp-1']);
+    const { late, answer } = lateAnswer();
+    const lastSeen = async (): Promise<KubeFacts> => ({
+      status: 'unreachable',
+      error: 'the API server has not answered yet',
+      cached: { nodes: LIVE.nodes, fetchedAt: '2026-12-07T03:00:00.000Z' },
+    });
+    const run = collectFacts(
+      deps(t.transport, () => late, { lastSeen }),
+      inventory,
+      node3,
+    );
+    for (let i = 0; i < 20 && t.ran.length < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    // Not answering yet counts as a failure toward the control plane; node-1 is not called for.
+    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-2', 'node-3'], 'started while the target still runs');
+    answer(LIVE);
+    t.release();
+    const facts = await run;
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-2']);
+    assert.equal(facts.kube.status, 'reachable');
   });
 
   it('the API server down with a node list seen before: the control plane, judged on that list; the other workers are not probed', async () => {

@@ -1,15 +1,28 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { selfSignedCertCommand } from '../../src/lab/lab-pki.js';
+import { parseHttps } from '../../src/probes/parsers/curl.js';
 import { PING_VERSION, pingWaitsInTool } from '../../src/probes/ping-flavor.js';
 import { buildBundle } from '../../src/probes/probe-bundle.js';
+import { probeCommands } from '../../src/probes/probe-commands.js';
 import { IN_TOOL_FLOOR_MS, networkWaits, PING_CEILING_MS } from '../../src/probes/probe-deadline.js';
 import { RoundTrips } from '../../src/probes/round-trips.js';
 import { TCP_CONNECT_PERL } from '../../src/probes/tcp-connect-script.js';
-import { undecided } from '../../src/probes/undecided-probes.js';
+import { curlUrlIsIpv4, undecided } from '../../src/probes/undecided-probes.js';
 import { sh } from '../../src/ssh/remote-command.js';
-import { networkOutput, runBundleLocally, standInTools } from '../support/bundle-run.js';
+import {
+  networkOutput,
+  runBundleLocally,
+  runBundleLocallyAsync,
+  standInTools,
+} from '../support/bundle-run.js';
 
 const out = networkOutput;
 /** iputils 20221126's output for one request: a reply after `ms`, or none. */
@@ -276,5 +289,128 @@ describe('the Perl TCP check, for real on loopback', () => {
     const closed = check('127.0.0.1', 1, '0.2');
     assert.deepEqual([closed.line, closed.status], ['tcp-connect ECONNREFUSED', 1]);
     assert.equal(check('localhost', 1, '0.2').line, 'tcp-connect ECONNREFUSED');
+  });
+});
+
+/** A listener with a backlog of 0 that never accepts: once one connect fills its queue, SYNs to it get no answer. */
+async function silentPort(): Promise<number> {
+  const listener = spawn(
+    'perl',
+    [
+      '-e',
+      'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen($s, 0) or die; my ($p) = unpack_sockaddr_in(getsockname($s)); socket(my $c, PF_INET, SOCK_STREAM, 0) or die; connect($c, pack_sockaddr_in($p, inet_aton("127.0.0.1"))) or die; $| = 1; print "$p\n"; sleep 60',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  after(() => listener.kill());
+  const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
+  return Number(chunk.toString().trim());
+}
+
+/**
+ * An HTTPS server on loopback whose TLS handshake starts `delayMs` after TCP connected (a busy API
+ * server): TCP is accepted at once, the socket handed to TLS later. Counts the connections.
+ */
+async function slowTlsServer(delayMs: number): Promise<{ port: number; connections: () => number }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nc-slow-tls-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const files = { key: path.join(dir, 'key.pem'), cert: path.join(dir, 'cert.pem') };
+  const [cmd, ...args] = selfSignedCertCommand('/CN=127.0.0.1', files, 1);
+  execFileSync(cmd!, args, { stdio: 'ignore' });
+  const https = createHttpsServer(
+    { key: readFileSync(files.key), cert: readFileSync(files.cert) },
+    (_q, res) => res.end('ok'),
+  );
+  let connections = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const tcp: Server = createTcpServer((socket) => {
+    connections++;
+    socket.on('error', () => undefined);
+    const t = setTimeout(() => {
+      timers.delete(t);
+      https.emit('connection', socket);
+    }, delayMs);
+    timers.add(t);
+  });
+  tcp.listen(0, '127.0.0.1');
+  await once(tcp, 'listening');
+  after(() => {
+    for (const t of timers) clearTimeout(t);
+    tcp.close();
+    https.close();
+  });
+  const address = tcp.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return { port: address.port, connections: () => connections };
+}
+
+describe('curl, for real on loopback: its TCP handshake keeps the short wait, TLS the whole one', () => {
+  const waits = { pingMs: 300, connectMs: 2000, tcpMs: 100 };
+  const https = (url: string, host: string, port: number) => ({
+    key: 'https-apiserver',
+    command: probeCommands.httpsGet(url, host, port),
+    timeoutMs: 5000,
+    selfTimed: true,
+  });
+  const run = async (
+    probe: ReturnType<typeof https>,
+    w: typeof waits | { pingMs: number; connectMs: number },
+  ) => {
+    const r = (await runBundleLocallyAsync(buildBundle([probe], undefined, w), [probe]))[probe.key];
+    assert.ok(r, 'the probe ran');
+    return r;
+  };
+
+  it('a port that drops SYNs is a timeout after the TCP wait, not the whole connect wait', async () => {
+    const port = await silentPort();
+    const probe = https(`https://127.0.0.1:${port}/livez`, '127.0.0.1', port);
+    const started = Date.now();
+    const cut = await run(probe, waits);
+    const took = Date.now() - started;
+    const parsed = parseHttps(cut);
+    assert.equal(parsed.status, 'ok');
+    assert.deepEqual(parsed.status === 'ok' && [parsed.value.tcpConnected, parsed.value.tcpFailure], [
+      false,
+      'timeout',
+    ]);
+    assert.ok(took < 1500, `the 2 s connect wait applied (${took} ms); the TCP wait is 0.1 s`);
+    // Decided by the path's measured round trip (a fast ping to the control plane): not run again.
+    const rtt = 'rtt min/avg/max/mdev = 0.050/0.050/0.050/0.000 ms\n';
+    const ping = { ...cut, probe: 'ping-control-plane', exitCode: 0, stdout: rtt, command: '' };
+    assert.deepEqual(undecided([cut, ping], network, waits).probes, []);
+    // A path whose round trip is 40 ms: 0.1 s did not decide, it runs again with four of those.
+    const slowPing = { ...ping, stdout: 'rtt min/avg/max/mdev = 40.0/40.0/40.0/0.000 ms\n' };
+    assert.deepEqual(undecided([cut, slowPing], network, waits), {
+      probes: ['https-apiserver'],
+      waits: { pingMs: 300, connectMs: 2000, tcpMs: 160 },
+    });
+  });
+
+  it('a slow TLS handshake after a quick TCP one is tried again with the whole wait: answered, not blocked', async () => {
+    const server = await slowTlsServer(400);
+    const probe = https(`https://127.0.0.1:${server.port}/livez`, '127.0.0.1', server.port);
+    const answered = await run(probe, waits);
+    assert.equal(answered.exitCode, 0, answered.stderr);
+    assert.match(answered.stdout, /^200 1 \d/);
+    assert.equal(
+      server.connections(),
+      2,
+      'the first try gave up after 0.1 s, in TLS; the second got its answer',
+    );
+    // With no measured round trip (no tcpMs), and for a name (the resolver is in curl's timer): one try, the whole wait.
+    assert.equal((await run(probe, { pingMs: 300, connectMs: 2000 })).exitCode, 0);
+    assert.equal(server.connections(), 3);
+    const byName = https(`https://localhost:${server.port}/livez`, 'localhost', server.port);
+    assert.equal((await run(byName, waits)).exitCode, 0);
+    assert.equal(server.connections(), 4);
+  });
+
+  it('tells an IPv4 address in the probe’s URL from a name, as the bundle’s curl does', () => {
+    const cmd = (url: string) => probeCommands.httpsGet(url, 'x', 6443).text;
+    assert.equal(curlUrlIsIpv4(cmd('https://198.18.0.10:6443/livez')), true);
+    assert.equal(curlUrlIsIpv4(cmd('https://198.18.0.10/livez')), true);
+    assert.equal(curlUrlIsIpv4(cmd('https://cp.example:6443/livez')), false);
+    assert.equal(curlUrlIsIpv4(cmd('https://[fd00::10]:6443/livez')), false);
+    assert.equal(curlUrlIsIpv4('perl -e 1 198.18.0.10 6443 2'), false);
   });
 });
