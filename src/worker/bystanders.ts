@@ -19,10 +19,10 @@ import { PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
  * serves it. The second needs only the peers the target's checks failed toward. So with a live
  * node list a peer is probed only when a check of the target toward it did not answer (toward the
  * control plane: the ping, and the HTTPS check of the API server). Where the API server does not
- * answer now, the control plane is (that is a failure toward it) and the others are judged on the
- * last list seen, the cluster's shape before the fault. With no list at all (no KUBECONFIG, none
- * ever seen, the API server not answering yet) every peer is, as are all of them when the target's
- * own evidence is missing (its SSH failed, or a failed overlay ping goes to a subnet no node holds).
+ * answer now, or not yet (collect-nodes.ts), the control plane is (that is a failure toward it) and
+ * the others are judged on the last list seen, the cluster's shape before the fault. With no list
+ * at all (no KUBECONFIG, none ever seen) every peer is, as are all of them when the target's own
+ * evidence is missing (its SSH failed, or a failed overlay ping goes to a subnet no node holds).
  *
  * On a cluster of many nodes a healthy node's diagnosis touches that node alone, not all of them;
  * on the lab, where every node shares the machine's CPUs, the other bundles were the largest part
