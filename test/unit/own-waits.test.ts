@@ -265,19 +265,8 @@ describe('the Perl TCP check, for real on loopback', () => {
   };
 
   it('connected, refused, and a timeout after the fraction of a second it was given', async () => {
-    // A listener with a backlog of 0 that never accepts: the first connect fills its queue, and
-    // the kernel drops the SYNs of the next ones (nothing answers them, as a firewall's DROP).
-    const listener = spawn(
-      'perl',
-      [
-        '-e',
-        'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen($s, 0) or die; my ($p) = unpack_sockaddr_in(getsockname($s)); $| = 1; print "$p\n"; sleep 60',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    after(() => listener.kill());
-    const [chunk] = (await once(listener.stdout, 'data')) as [Buffer];
-    const port = Number(chunk.toString().trim());
+    // The first connect fills the queue; the kernel drops the SYNs of the next ones.
+    const port = await neverAccepting();
     assert.deepEqual(check('127.0.0.1', port, '0.5').line, 'tcp-connect ok');
     const cut = check('127.0.0.1', port, '0.300');
     assert.deepEqual([cut.line, cut.status], ['tcp-connect ETIMEDOUT', 1]);
@@ -292,13 +281,20 @@ describe('the Perl TCP check, for real on loopback', () => {
   });
 });
 
-/** A listener with a backlog of 0 that never accepts: once one connect fills its queue, SYNs to it get no answer. */
-async function silentPort(): Promise<number> {
+/**
+ * A loopback port with a backlog of 0 that never accepts: once one connect fills its queue, the
+ * kernel drops the SYNs of the next ones (nothing answers them, as a firewall's DROP). `filled`:
+ * that connect is made here, so the port drops SYNs from the start.
+ */
+async function neverAccepting(filled = false): Promise<number> {
+  const fill = filled
+    ? 'socket(my $c, PF_INET, SOCK_STREAM, 0) or die; connect($c, pack_sockaddr_in($p, inet_aton("127.0.0.1"))) or die; '
+    : '';
   const listener = spawn(
     'perl',
     [
       '-e',
-      'use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen($s, 0) or die; my ($p) = unpack_sockaddr_in(getsockname($s)); socket(my $c, PF_INET, SOCK_STREAM, 0) or die; connect($c, pack_sockaddr_in($p, inet_aton("127.0.0.1"))) or die; $| = 1; print "$p\n"; sleep 60',
+      `use Socket; socket(my $s, PF_INET, SOCK_STREAM, 0) or die; bind($s, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen($s, 0) or die; my ($p) = unpack_sockaddr_in(getsockname($s)); ${fill}$| = 1; print "$p\n"; sleep 60`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -362,7 +358,7 @@ describe('curl, for real on loopback: its TCP handshake keeps the short wait, TL
   };
 
   it('a port that drops SYNs is a timeout after the TCP wait, not the whole connect wait', async () => {
-    const port = await silentPort();
+    const port = await neverAccepting(true);
     const probe = https(`https://127.0.0.1:${port}/livez`, '127.0.0.1', port);
     const started = Date.now();
     const cut = await run(probe, waits);
