@@ -166,7 +166,9 @@ export function networkTools(waits: NetworkWaits | undefined): string {
  * only TLS was not done, that says nothing about the port: curl runs again with the wait its whole
  * connect phase gets (waits.connectMs), so a slow API server is never called blocked. Its output
  * is its `-w` line alone (every probe sends the body to /dev/null), kept in the shell to read
- * `num_connects` and then printed as curl printed it.
+ * `num_connects` and then printed as curl printed it; its stderr is kept beside the probe's frame
+ * (`net` names it: $_nc_f) and shown only where that try is the answer, so a check answered on
+ * the second try does not carry the first one's timeout.
  */
 function curlTool(waits: NetworkWaits, s: (ms: number) => string): string {
   const whole = `command curl "$@" --connect-timeout ${s(waits.connectMs)}`;
@@ -174,8 +176,9 @@ function curlTool(waits: NetworkWaits, s: (ms: number) => string): string {
   return [
     `curl() { for _nc_a do :; done; _nc_h=\${_nc_a#*://}; _nc_h=\${_nc_h%%[:/]*};`,
     `case "$_nc_h" in *[!0-9.]*|'') ${whole};; *)`,
-    `_nc_o=$(command curl "$@" --connect-timeout ${s(waits.tcpMs)}); _nc_rc=$?; _nc_n=\${_nc_o#* }; _nc_n=\${_nc_n%% *};`,
-    `if [ "$_nc_rc" = 28 ] && [ "$_nc_n" != 0 ]; then ${whole}; else printf '%s\\n' "$_nc_o"; return "$_nc_rc"; fi;; esac; }`,
+    `_nc_o=$(command curl "$@" --connect-timeout ${s(waits.tcpMs)} 2> "$_nc_f.e1"); _nc_rc=$?; _nc_n=\${_nc_o#* }; _nc_n=\${_nc_n%% *};`,
+    `if [ "$_nc_rc" = 28 ] && [ "$_nc_n" != 0 ]; then ${whole}; else printf '%s\\n' "$_nc_o";`,
+    `while IFS= read -r _nc_l || [ -n "$_nc_l" ]; do printf '%s\\n' "$_nc_l" >&2; done < "$_nc_f.e1"; return "$_nc_rc"; fi;; esac; }`,
   ].join(' ');
 }
 

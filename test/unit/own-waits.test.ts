@@ -370,6 +370,7 @@ describe('curl, for real on loopback: its TCP handshake keeps the short wait, TL
       'timeout',
     ]);
     assert.ok(took < 1500, `the 2 s connect wait applied (${took} ms); the TCP wait is 0.1 s`);
+    assert.notEqual(cut.stderr.trim(), '', 'curl’s own message is shown');
     // Decided by the path's measured round trip (a fast ping to the control plane): not run again.
     const rtt = 'rtt min/avg/max/mdev = 0.050/0.050/0.050/0.000 ms\n';
     const ping = { ...cut, probe: 'ping-control-plane', exitCode: 0, stdout: rtt, command: '' };
@@ -388,6 +389,7 @@ describe('curl, for real on loopback: its TCP handshake keeps the short wait, TL
     const answered = await run(probe, waits);
     assert.equal(answered.exitCode, 0, answered.stderr);
     assert.match(answered.stdout, /^200 1 \d/);
+    assert.equal(answered.stderr, '', 'the first try’s timeout is not shown with the answer');
     assert.equal(
       server.connections(),
       2,
