@@ -111,9 +111,9 @@ const CUT = sh`IFS='
  * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
  * SIGINT (its Ctrl-C: statistics and exit 1, "no reply", on iputils and busybox alike); the Perl
  * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
- * shorter --connect-timeout (exit 28, a timeout; curlTool below). A ping known to keep a wait of a fraction of a
- * second itself (ping-flavor.ts) is given that wait instead: it counts from the request sent, so
- * the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
+ * shorter --connect-timeout (exit 28, a timeout; curlTool below). A ping known to keep a wait of a
+ * fraction of a second itself (ping-flavor.ts) is given that wait instead: it counts from the
+ * request sent, so the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
  * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started. These
  * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
  * ping from 2021 on ends at `-W` whatever the answer; the Perl check given an IPv4 address ends on

@@ -26,9 +26,10 @@ export const DEADLINE_FLOOR_MS = 200;
 /**
  * Below this a tool that keeps its own wait (a recent iputils ping: `pingInTool`; the Perl TCP
  * check and curl's TCP handshake: `tcpMs`) is never cut. That wait starts once the tool has
- * started (ping: its request sent; Perl, curl: the connect begun), and an answer that reached the socket before it ends is counted
- * however late the tool gets the CPU: only the network and the kernel's handling are in it.
- * 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
+ * started (ping: its request sent; Perl, curl: the connect begun), and an answer that reached the
+ * socket before it ends is counted however late the tool gets the CPU (libcurl, too, looks at the
+ * socket before it applies its connect timeout): only the network and the kernel's handling are
+ * in it. 100 ms is four round trips of a 25 ms path, and far above a LAN's jitter.
  */
 export const IN_TOOL_FLOOR_MS = 100;
 /** Today's fixed waits: ping's `-W 1`; the TCP checks' 2 s connect (curl's --connect-timeout, Perl's alarm). */
