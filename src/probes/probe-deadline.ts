@@ -63,7 +63,7 @@ export interface NetworkWaits {
   /**
    * The wait of a TCP handshake timed inside the tool, from the round trip the node's tools
    * measured: the Perl TCP check's (it waits with select() once started: tcp-connect-script.ts),
-   * and curl's first try at its connect phase (probe-bundle.ts, curlTool; TLS, if TCP connected,
+   * and curl's first try at its connect phase (network-tools.ts, curlTool; TLS, if TCP connected,
    * then gets connectMs). Absent without such a measurement: the Perl check is then cut from
    * outside at connectMs, and curl's connect phase, TLS included, has connectMs.
    */

@@ -175,7 +175,7 @@ interface OwnWait {
  * The wait a probe's tool kept itself, counted from its request (not from its start): a ping that
  * takes a fraction of a second (waits.pingInTool); the Perl TCP check given its wait (waits.tcpMs:
  * its `tcp-connect` line says Perl ran, not curl); curl given that wait for its TCP handshake (an
- * IPv4 address in its URL: curlTool in probe-bundle.ts). Undefined for a tool cut from outside.
+ * IPv4 address in its URL: curlTool in network-tools.ts). Undefined for a tool cut from outside.
  */
 function ownWait(o: ProbeOutput, waits: NetworkWaits): OwnWait | undefined {
   if (waits.pingInTool && isPingProbeKey(o.probe))
