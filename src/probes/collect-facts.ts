@@ -223,6 +223,7 @@ async function runBundle(
       maxOutputBytes: 16 * 1024 * 1024,
       // Read-only, so safe to run twice: a pooled connection killed by an sshd restart is not a fact.
       retryOnStaleConnection: true,
+      lastLine: bundle.lastLine,
       ...(onNetwork ? { onStdout: watchNetworkFrames(target.name, bundle, probes, onNetwork) } : {}),
     });
     outputs = parseBundle(target.name, bundle, probes, r.stdout);

@@ -110,6 +110,7 @@ async function collectNode(
       timeoutMs: bundle.timeoutMs,
       maxOutputBytes: 4 * 1024 * 1024,
       retryOnStaleConnection: true,
+      lastLine: bundle.lastLine,
     });
     outputs = parseBundle(node.name, bundle, plan.probes, r.stdout);
     if (r.timedOut) failure = `the preflight bundle timed out after ${bundle.timeoutMs} ms`;

@@ -22,6 +22,11 @@ export interface PlannedProbe {
    * is the very file theirs is: probe-bundle.ts's sameAs). Any other `SAME` line is output as it is.
    */
   readonly sameAs?: readonly string[];
+  /**
+   * A quick read's usual CPU relative to the others' (probe-registry.ts): the bundle spreads its
+   * quick reads over lanes by it, so that no lane ends long after the rest. Unset counts as 1.
+   */
+  readonly cost?: number;
 }
 
 export interface OverlayPingSpec {

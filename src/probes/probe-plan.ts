@@ -22,6 +22,7 @@ function planned(sites: readonly ProbeSite[], ctx: ProbeContext): PlannedProbe[]
     ...('selfTimed' in spec ? { selfTimed: spec.selfTimed } : {}),
     ...('capOutput' in spec ? { capOutput: spec.capOutput } : {}),
     ...('sameAs' in spec ? { sameAs: spec.sameAs } : {}),
+    ...('cost' in spec ? { cost: spec.cost } : {}),
   }));
 }
 

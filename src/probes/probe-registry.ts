@@ -55,6 +55,8 @@ export interface ProbeSpec<T> {
   readonly capOutput?: boolean;
   /** Probes whose output this one may stand for with `SAME <key>` (node-plan.ts). */
   readonly sameAs?: readonly ProbeKey[];
+  /** A quick read's usual CPU, relative to the others: spreads them evenly over lanes (node-plan.ts). */
+  readonly cost?: number;
 }
 
 /** Probe keys (stable: recorded fixtures and diagnosis refer to them). */
@@ -87,9 +89,12 @@ export type ProbeKey = (typeof PROBE)[keyof typeof PROBE];
 
 const QUICK = 3000;
 const PING = 3000;
-const local = (ms = QUICK) => ({ timeoutMs: ms, quick: true }) as const;
+// A quick read's cost is roughly the CPU its tools take on a small VM (ms, `perf stat`): starting a
+// process is a few ms of it; the kernel log (dmesg, grep, tail over the whole ring buffer), systemctl
+// and the firewall dumps are the heavy ones. Only the relative sizes matter.
+const local = (cost: number, ms = QUICK) => ({ timeoutMs: ms, quick: true, cost }) as const;
 /** A local read whose output grows with the cluster (rules, routes, addresses, neighbours). */
-const bulky = (ms = QUICK) => ({ timeoutMs: ms, quick: true, capOutput: true }) as const;
+const bulky = (cost: number, ms = QUICK) => ({ timeoutMs: ms, quick: true, capOutput: true, cost }) as const;
 /** Every network probe here runs ping, curl or the Perl checks, which end their own wait. */
 const network = (ms: number) => ({ timeoutMs: ms, quick: false, selfTimed: true }) as const;
 const TARGET = ['target'] as const;
@@ -118,92 +123,97 @@ export const PROBES = {
     command: () => probeCommands.linkShow('flannel.1'),
     parse: (o: ProbeOutput) => parseLink(o, 'flannel.1'),
     runsOn: EVERY_NODE,
-    ...local(),
+    ...local(5),
   },
-  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...bulky() },
+  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...bulky(5) },
   [PROBE.routeControlPlane]: {
     command: (c) => probeCommands.routeGet(c.controlPlaneHost),
     parse: parseRouteGet,
     runsOn: TARGET,
-    ...local(),
+    ...local(5),
   },
-  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...bulky() },
+  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...bulky(7) },
   [PROBE.fdb]: {
     command: () => probeCommands.fdb('flannel.1'),
     parse: parseFdb,
     runsOn: EVERY_NODE,
-    ...bulky(),
+    ...bulky(4),
   },
   [PROBE.neigh]: {
     command: () => probeCommands.neigh('flannel.1'),
     parse: parseNeigh,
     runsOn: TARGET,
-    ...bulky(),
+    ...bulky(5),
   },
   [PROBE.cniConfig]: {
     command: probeCommands.cniConfigDir,
     parse: parseCniConfigDir,
     runsOn: TARGET,
-    ...local(),
+    ...local(3),
   },
   [PROBE.subnetEnv]: {
     command: probeCommands.subnetEnv,
     parse: parseSubnetEnv,
     runsOn: EVERY_NODE,
-    ...local(),
+    ...local(1),
   },
-  [PROBE.sysctls]: { command: probeCommands.sysctls, parse: parseSysctls, runsOn: TARGET, ...local() },
+  [PROBE.sysctls]: { command: probeCommands.sysctls, parse: parseSysctls, runsOn: TARGET, ...local(3) },
   [PROBE.flannelLog]: {
     command: probeCommands.flannelLog,
     parse: parseFlannelLog,
     runsOn: TARGET,
-    ...local(),
+    ...local(3),
   },
   [PROBE.iptables]: {
     command: probeCommands.iptablesSave,
     parse: parseIptablesSave,
     runsOn: EVERY_NODE,
-    ...bulky(5000),
+    ...bulky(2, 5000),
     sameAs: [PROBE.iptablesNftSave, PROBE.iptablesLegacySave],
   },
-  [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local() },
+  [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local(11) },
   [PROBE.listening]: {
     command: probeCommands.listeningTcp,
     parse: parseListeningPorts,
     runsOn: ['control-plane'],
-    ...bulky(),
+    ...bulky(6),
   },
   [PROBE.networkManager]: {
     command: probeCommands.networkManager,
     parse: parseNetworkManager,
     runsOn: TARGET,
-    ...local(),
+    ...local(3),
   },
   [PROBE.ethtoolFlannel]: {
     command: () => probeCommands.ethtoolFeatures('flannel.1'),
     parse: parseEthtoolFeatures,
     runsOn: TARGET,
-    ...local(),
+    ...local(5),
   },
-  [PROBE.kernelLog]: { command: probeCommands.kernelLog, parse: parseKernelLog, runsOn: TARGET, ...local() },
-  [PROBE.conntrack]: { command: probeCommands.conntrack, parse: parseConntrack, runsOn: TARGET, ...local() },
+  [PROBE.kernelLog]: {
+    command: probeCommands.kernelLog,
+    parse: parseKernelLog,
+    runsOn: TARGET,
+    ...local(22),
+  },
+  [PROBE.conntrack]: { command: probeCommands.conntrack, parse: parseConntrack, runsOn: TARGET, ...local(3) },
   [PROBE.nftRuleset]: {
     command: probeCommands.nftRuleset,
     parse: parseNftRuleset,
     runsOn: EVERY_NODE,
-    ...bulky(5000),
+    ...bulky(12, 5000),
   },
   [PROBE.iptablesNftSave]: {
     command: probeCommands.iptablesNftSave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...bulky(5000),
+    ...bulky(6, 5000),
   },
   [PROBE.iptablesLegacySave]: {
     command: probeCommands.iptablesLegacySave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...bulky(5000),
+    ...bulky(2, 5000),
   },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 

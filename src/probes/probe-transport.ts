@@ -25,6 +25,7 @@ export interface ProbeTransport {
       maxOutputBytes?: number;
       retryOnStaleConnection?: boolean;
       onStdout?: (chunk: Buffer) => void;
+      lastLine?: string;
     },
   ): Promise<ProbeExecResult>;
 }

@@ -15,6 +15,13 @@ export interface ExecOptions {
   readonly stdin?: string;
   /** Each chunk of stdout as it arrives (the result still has all of it, as capped). */
   readonly onStdout?: (chunk: Buffer) => void;
+  /**
+   * The line (newline included) a command prints as its very last step, and only then: once stdout
+   * ends with it, its output is all in and the result is returned, with exit status 0, without
+   * waiting for the remote shells to exit and the channel to close (a few ms on an idle node, more
+   * on a busy one). What the command might write after it is not read.
+   */
+  readonly lastLine?: string;
 }
 
 export interface ExecResult {
@@ -45,19 +52,30 @@ export function watchExit(stream: ClientChannel): void {
 /** How long past its remote `timeout` a command may take before the link itself is presumed dead. */
 const LOCAL_DEADLINE_SLACK_MS = 2000;
 
+/** A command's result, and whether its channel was still open when the result was in (`lastLine`). */
+export interface Collected {
+  readonly result: ExecResult;
+  /** Settles when the channel closes; undefined when it already had when the result was in. */
+  readonly closing?: Promise<void>;
+}
+
 /**
- * Reads one exec channel to its end: stdout and stderr each capped at `maxOutputBytes`, and a local
- * deadline in case the remote `timeout` never reports back. Never rejects: a dead channel is a
- * timed-out result. `monotonicMs` measures the duration from `startedMs`.
+ * Reads one exec channel to its end (or to `lastLine`): stdout and stderr each capped at
+ * `maxOutputBytes`, and a local deadline in case the remote `timeout` never reports back. Never
+ * rejects: a dead channel is a timed-out result. `monotonicMs` measures the duration from `startedMs`.
  */
 export function collectOutput(
   stream: ClientChannel,
   opts: ExecOptions,
   startedMs: number,
   monotonicMs: () => number,
-): Promise<ExecResult> {
+): Promise<Collected> {
   const cap = opts.maxOutputBytes ?? 256 * 1024;
-  return new Promise<ExecResult>((resolve) => {
+  // Listened to from the start: ssh2 may emit the close in the same tick as the last data.
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  const last = opts.lastLine === undefined ? undefined : Buffer.from(opts.lastLine, 'utf8');
+  let tail = Buffer.alloc(0);
+  return new Promise<Collected>((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
@@ -78,15 +96,19 @@ export function collectOutput(
     stream.on('data', (chunk: Buffer) => {
       outBytes = collect(out, outBytes, chunk);
       opts.onStdout?.(chunk);
+      if (!last || settled) return;
+      tail = Buffer.concat([tail, chunk]);
+      tail = tail.subarray(Math.max(0, tail.length - last.length));
+      if (tail.equals(last)) finish(0, null, true);
     });
     stream.stderr.on('data', (chunk: Buffer) => {
       errBytes = collect(err, errBytes, chunk);
     });
-    const finish = (exitCode: number | null, signal: string | null) => {
+    const finish = (exitCode: number | null, signal: string | null, open = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      resolve({
+      const result: ExecResult = {
         exitCode,
         signal,
         stdout: Buffer.concat(out).toString('utf8'),
@@ -95,7 +117,8 @@ export function collectOutput(
         // 124 is timeout(1)'s own exit code, 137 its SIGKILL after --kill-after.
         timedOut: timedOut || exitCode === 124 || exitCode === 137,
         durationMs: Math.round(monotonicMs() - startedMs),
-      });
+      };
+      resolve(open ? { result, closing: closed } : { result });
     };
     const deadline = setTimeout(() => {
       timedOut = true;

@@ -10,6 +10,9 @@ import { type RemoteCommand, sh } from './remote-command.js';
 import { SshError } from './ssh-error.js';
 import type { SshTarget } from './ssh-target.js';
 
+/** How long a channel whose result is in (ExecOptions.lastLine) may take to close by itself. */
+const CLOSE_AFTER_LAST_LINE_MS = 5000;
+
 export type { ExecOptions, ExecResult } from './collect-output.js';
 export type { SshTarget } from './ssh-target.js';
 
@@ -145,18 +148,47 @@ export class SshTransport {
       return { kind: 'failed', error, stale: reused && error.code === 'node-unreachable' };
     }
     pooled.served = true;
+    let closing: Promise<void> | undefined;
     try {
-      const result = await collectOutput(opened.stream, opts, opened.startedMs, () =>
+      const collected = await collectOutput(opened.stream, opts, opened.startedMs, () =>
         this.clock.monotonicMs(),
       );
+      const { result } = collected;
+      closing = collected.closing;
       // The channel closed with no exit status because the connection went (ssh2 reports the
       // connection's close before it closes its channels): the command's outcome is unknown.
       const cut =
         result.exitCode === null && result.signal === null && !result.timedOut && pooled.slots.closed;
       return cut ? { kind: 'cut', result, stale: reused } : { kind: 'done', result };
     } finally {
-      this.pool.releaseSlot(target, pooled);
+      if (closing) this.releaseWhenClosed(target, pooled, opened.stream, closing);
+      else this.pool.releaseSlot(target, pooled);
     }
+  }
+
+  /**
+   * A channel whose result came in before it closed (ExecOptions.lastLine) keeps its slot until it
+   * closes: the server counts it against MaxSessions until then. One that does not close soon (its
+   * shell hung on the way out) is closed from here, and its slot given back all the same.
+   */
+  private releaseWhenClosed(
+    target: SshTarget,
+    pooled: PooledConnection<NodeSSH>,
+    stream: ClientChannel,
+    closing: Promise<void>,
+  ): void {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(bound);
+      this.pool.releaseSlot(target, pooled);
+    };
+    const bound = setTimeout(() => {
+      stream.close();
+      release();
+    }, CLOSE_AFTER_LAST_LINE_MS);
+    void closing.then(release);
   }
 
   /**

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { parseKnownHosts } from '../../src/ssh/known-hosts.js';
 import { sh } from '../../src/ssh/remote-command.js';
 import type { SshError } from '../../src/ssh/ssh-error.js';
 import { SshTransport } from '../../src/ssh/ssh-transport.js';
 import { freePort } from '../support/free-port.js';
 import { startSshd, type TestSshd } from '../support/sshd.js';
+
+const execFileAsync = promisify(execFile);
 
 describe('SSH transport against a real sshd', () => {
   let sshd: TestSshd;
@@ -95,6 +100,43 @@ describe('SSH transport against a real sshd', () => {
     } finally {
       await t.close();
       await limited.stop();
+    }
+  });
+
+  it('returns at the last line without waiting for the command to exit, and keeps its slot until the channel closes', async () => {
+    // One channel at a time: a command that can only run once the first one's channel has closed.
+    const t = new SshTransport({
+      user: 'root',
+      privateKey: sshd.privateKey,
+      knownHosts: parseKnownHosts(sshd.knownHostsLine),
+      maxConcurrentChannels: 1,
+    });
+    const gate = `${sshd.dir}/gate`;
+    const after = `${sshd.dir}/after`;
+    await execFileAsync('mkfifo', [gate]);
+    try {
+      // The command blocks on the FIFO after its last line: only this test can let it end.
+      const first = await t.exec(
+        target(),
+        sh`printf 'out\\nLAST\\n'; read x < ${gate}; echo "$x" > ${after}; echo more`,
+        { timeoutMs: 10_000, lastLine: 'LAST\n' },
+      );
+      assert.deepEqual(
+        { code: first.exitCode, out: first.stdout, timedOut: first.timedOut },
+        { code: 0, out: 'out\nLAST\n', timedOut: false },
+      );
+      const second = t.exec(target(), sh`cat ${after}`, { timeoutMs: 5000 });
+      // Had the slot been given back at the last line, `cat` would have run (and failed) by now.
+      const early = await Promise.race([
+        second.then(() => 'ran'),
+        new Promise((resolve) => setTimeout(resolve, 500, 'waiting')),
+      ]);
+      assert.equal(early, 'waiting');
+      await writeFile(gate, 'opened\n');
+      const r = await second;
+      assert.deepEqual({ code: r.exitCode, out: r.stdout }, { code: 0, out: 'opened\n' });
+    } finally {
+      await t.close();
     }
   });
 
