@@ -1,6 +1,6 @@
 import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { SharedRuns } from '../core/shared-runs.js';
-import { coreClient, kubeCall } from './kube-client.js';
+import { coreClient, kubeCall, kubeRead } from './kube-client.js';
 import type { KubeFacts, KubeFlannelPod, KubeNode } from './kube-facts.js';
 
 export interface NodeListCache {
@@ -15,7 +15,10 @@ const FLANNEL_NAMESPACES = ['kube-flannel', 'kube-system'];
  * has none by default, and a hung API server is exactly the situation netcheck is used in.
  */
 export class KubeGateway {
+  /** For the node list: a new connection per call (kube-client.ts). */
   private readonly core: CoreV1Api;
+  /** For the calls once the API server has answered: connections kept between them. */
+  private readonly reads: CoreV1Api;
   private lastNodeListMs: number | undefined;
 
   constructor(
@@ -27,6 +30,7 @@ export class KubeGateway {
     private readonly monotonicMs?: () => number,
   ) {
     this.core = coreClient(kubeconfigPath);
+    this.reads = coreClient(kubeconfigPath, { reuseConnections: true });
   }
 
   /** How long the last successful node list call took (ms), if timed. */
@@ -36,6 +40,11 @@ export class KubeGateway {
 
   private deadline<T>(what: string, call: Promise<T>): Promise<T> {
     return kubeCall(what, this.timeoutMs, call);
+  }
+
+  /** A read on a kept connection, made again if that connection was closed underneath it. */
+  private read<T>(what: string, call: (core: CoreV1Api) => Promise<T>): Promise<T> {
+    return kubeRead(what, this.timeoutMs, () => call(this.reads));
   }
 
   /**
@@ -119,9 +128,8 @@ export class KubeGateway {
   private async netConf(): Promise<string | undefined> {
     for (const namespace of FLANNEL_NAMESPACES) {
       try {
-        const cm = await this.deadline(
-          'GET kube-flannel-cfg',
-          this.core.readNamespacedConfigMap({ name: 'kube-flannel-cfg', namespace }),
+        const cm = await this.read('GET kube-flannel-cfg', (core) =>
+          core.readNamespacedConfigMap({ name: 'kube-flannel-cfg', namespace }),
         );
         const json = cm.data?.['net-conf.json'];
         if (json) return (JSON.parse(json) as { Network?: string }).Network;
@@ -135,9 +143,8 @@ export class KubeGateway {
   private async flannelPods(): Promise<{ namespace: string; pod: KubeFlannelPod }[]> {
     for (const namespace of FLANNEL_NAMESPACES) {
       try {
-        const list = await this.deadline(
-          'GET flannel pods',
-          this.core.listNamespacedPod({ namespace, labelSelector: 'app=flannel' }),
+        const list = await this.read('GET flannel pods', (core) =>
+          core.listNamespacedPod({ namespace, labelSelector: 'app=flannel' }),
         );
         if (list.items.length > 0) return list.items.map((p) => ({ namespace, pod: toFlannelPod(p) }));
       } catch {
@@ -149,9 +156,8 @@ export class KubeGateway {
 
   private async podLog(namespace: string, name: string): Promise<string[]> {
     try {
-      const text = await this.deadline(
-        'GET flannel pod log',
-        this.core.readNamespacedPodLog({ name, namespace, container: 'kube-flannel', tailLines: 50 }),
+      const text = await this.read('GET flannel pod log', (core) =>
+        core.readNamespacedPodLog({ name, namespace, container: 'kube-flannel', tailLines: 50 }),
       );
       return String(text)
         .split('\n')

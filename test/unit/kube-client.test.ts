@@ -18,7 +18,11 @@ import { selfSignedCertCommand } from '../../src/lab/lab-pki.js';
  * kubeconfig that trusts it. Returns the kubeconfig's path and each connection's session reuse.
  */
 async function localApiServer(
-  answer: (path: string, res: import('node:http').ServerResponse) => void,
+  answer: (
+    path: string,
+    res: import('node:http').ServerResponse,
+    req: import('node:http').IncomingMessage,
+  ) => void,
 ): Promise<{ kubeconfig: string; connections: boolean[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'nckube-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +35,7 @@ async function localApiServer(
   const connections: boolean[] = [];
   const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     res.setHeader('content-type', 'application/json');
-    answer(req.url ?? '', res);
+    answer(req.url ?? '', res, req);
   });
   server.on('secureConnection', (socket: TLSSocket) => connections.push(socket.isSessionReused()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -72,6 +76,80 @@ describe('Kubernetes client', () => {
     const core = coreClient(kubeconfig);
     for (let i = 0; i < 3; i++) assert.deepEqual((await core.listNode()).items, []);
     assert.deepEqual(connections, [false, true, true]);
+  });
+});
+
+describe('connections: a new one for the node list, kept ones for the reads after it', () => {
+  const FLANNEL_POD = {
+    metadata: { name: 'kube-flannel-ds-b', namespace: 'kube-flannel' },
+    spec: { nodeName: 'node-3' },
+    status: { phase: 'Running', containerStatuses: [{ ready: true, restartCount: 0 }] },
+  };
+  /** Each request with its path and how many requests its connection had served before it. */
+  async function server(opts: { closeOnSecondUse?: boolean } = {}) {
+    const seen: { path: string; before: number }[] = [];
+    const served = new WeakMap<object, number>();
+    let closed = 0;
+    const { kubeconfig } = await localApiServer((url, res, req) => {
+      const path = url.split('?')[0]!;
+      const before = served.get(req.socket) ?? 0;
+      served.set(req.socket, before + 1);
+      // The server closes a kept connection just as a call goes out on it (its idle timeout).
+      if (opts.closeOnSecondUse && before > 0 && closed === 0) {
+        closed++;
+        req.socket.destroy();
+        return;
+      }
+      seen.push({ path, before });
+      if (path === '/api/v1/nodes') return res.end(NODE_LIST);
+      if (path.endsWith('/configmaps/kube-flannel-cfg'))
+        return res.end(
+          JSON.stringify({
+            kind: 'ConfigMap',
+            apiVersion: 'v1',
+            metadata: { name: 'kube-flannel-cfg' },
+            data: { 'net-conf.json': '{"Network":"10.244.0.0/16"}' },
+          }),
+        );
+      if (path.endsWith('/pods'))
+        return res.end(
+          JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [FLANNEL_POD] }),
+        );
+      res.setHeader('content-type', 'text/plain');
+      res.end('a flannel log line\n');
+    });
+    const cache = { save: async () => undefined, load: async () => undefined };
+    const clock = fixedClock(0);
+    return { seen, kube: new KubeGateway(kubeconfig, cache, 5000, clock.isoNow, clock.monotonicMs) };
+  }
+
+  it('every node list on a new connection; the reads after it reuse theirs, across diagnoses', async () => {
+    const { seen, kube } = await server();
+    for (let i = 0; i < 3; i++) {
+      const facts = await kube.fetch('node-3');
+      assert.equal(facts.status === 'reachable' && facts.netConfNetwork, '10.244.0.0/16');
+    }
+    const lists = seen.filter((r) => r.path === '/api/v1/nodes');
+    assert.deepEqual(
+      lists.map((r) => r.before),
+      [0, 0, 0],
+    );
+    const reads = seen.filter((r) => r.path !== '/api/v1/nodes');
+    assert.equal(reads.length, 9);
+    assert.ok(reads.filter((r) => r.before > 0).length >= 6, JSON.stringify(reads));
+  });
+
+  it('a kept connection closed as a read goes out: the read is made again and answered', async () => {
+    const { seen, kube } = await server({ closeOnSecondUse: true });
+    const first = await kube.fetch('node-3');
+    const second = await kube.fetch('node-3');
+    for (const facts of [first, second]) {
+      assert.equal(facts.status, 'reachable');
+      assert.equal(facts.status === 'reachable' && facts.netConfNetwork, '10.244.0.0/16');
+      assert.equal(facts.status === 'reachable' && facts.flannelPods.length, 1);
+      assert.deepEqual(facts.status === 'reachable' && facts.flannelLog, ['a flannel log line']);
+    }
+    assert.equal(seen.filter((r) => r.path !== '/api/v1/nodes').length, 6);
   });
 });
 
