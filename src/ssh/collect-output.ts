@@ -97,7 +97,7 @@ export function collectOutput(
       outBytes = collect(out, outBytes, chunk);
       opts.onStdout?.(chunk);
       if (!last || settled) return;
-      tail = Buffer.concat([tail, chunk]);
+      tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - last.length))]);
       tail = tail.subarray(Math.max(0, tail.length - last.length));
       if (tail.equals(last)) finish(0, null, true);
     });

@@ -188,6 +188,8 @@ export class SshTransport {
       stream.close();
       release();
     }, CLOSE_AFTER_LAST_LINE_MS);
+    // Nothing waits on it: it must not hold the process open at shutdown.
+    bound.unref();
     void closing.then(release);
   }
 

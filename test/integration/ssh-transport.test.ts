@@ -135,6 +135,21 @@ describe('SSH transport against a real sshd', () => {
       await writeFile(gate, 'opened\n');
       const r = await second;
       assert.deepEqual({ code: r.exitCode, out: r.stdout }, { code: 0, out: 'opened\n' });
+      // The last line split over two writes (two SSH packets) is still the last line; the deadline
+      // (a minute) is not what ends the wait.
+      const split = await t.exec(
+        target(),
+        sh`printf 'out\\nLA'; sleep 0.2; printf 'ST\\n'; read x < ${gate}`,
+        {
+          timeoutMs: 60_000,
+          lastLine: 'LAST\n',
+        },
+      );
+      assert.deepEqual(
+        { out: split.stdout, timedOut: split.timedOut },
+        { out: 'out\nLAST\n', timedOut: false },
+      );
+      await writeFile(gate, 'opened\n');
     } finally {
       await t.close();
     }
