@@ -15,8 +15,9 @@ export function nmcliStandIn(): string {
 set -f
 NM=${NM_STATE_DIR}
 if [ ! -e "$NM/running" ]; then echo "Error: NetworkManager is not running." >&2; exit 8; fi
+specs=
 covered() {
-  for spec in $(tr ';,' '  ' < "$NM/unmanaged" 2>/dev/null); do
+  for spec in $specs; do
     case "$spec" in interface-name:*) pat=\${spec#interface-name:}; pat=\${pat#[=~]};; *) continue;; esac
     case "$1" in $pat) return 0;; esac
   done
@@ -30,11 +31,15 @@ if [ "$*" = "general reload" ]; then
   exit 0
 fi
 if [ "$1 $2 $3" = "-t -f DEVICE,STATE" ] && { [ "$4" = dev ] || [ "$4" = device ]; }; then
+  # A handful of processes in all, as nmcli is one: the config is read once, a name is escaped by
+  # sed only where it has a character to escape.
+  specs=$(tr ';,' '  ' < "$NM/unmanaged" 2>/dev/null)
   ip -o link show | sed -n 's/^[0-9]*: \\([^:@]*\\)[:@].*/\\1/p' | while read -r d; do
     if [ "$d" = lo ] || covered "$d"; then s=unmanaged
     elif [ "$d" = eth0 ]; then s=connected
     else s="connected (externally)"; fi
-    printf '%s:%s\\n' "$(printf '%s' "$d" | sed 's/[\\\\:]/\\\\&/g')" "$s"
+    case "$d" in *[\\\\:]*) e=$(printf '%s' "$d" | sed 's/[\\\\:]/\\\\&/g');; *) e=$d;; esac
+    printf '%s:%s\\n' "$e" "$s"
   done
   exit 0
 fi
