@@ -88,8 +88,8 @@ export function kubeCall<T>(what: string, timeoutMs: number, call: Promise<T>): 
 
 /**
  * A read over a kept connection that the server closed as the call went out fails at once with a
- * reset: read-only, so it is made once more, on a new connection, each try under its own deadline.
- * Any other failure is the answer.
+ * reset: read-only, so it is made once more (the agent has dropped that connection), each try under
+ * its own deadline. Any other failure, or a second reset, is the answer.
  */
 export async function kubeRead<T>(what: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
   try {
