@@ -30,6 +30,16 @@ export interface PeerChoice {
    * facts are then not waited for. Without it they always are.
    */
   readonly decidedByTarget?: (facts: ClusterFacts) => boolean;
+  /**
+   * Of the candidates, those whose failures point at the target itself (they failed toward every
+   * peer): started only once the target's facts are in, and only if those do not decide
+   * (worker/bystanders.ts). Without it every candidate starts when the network probes are in.
+   */
+  readonly heldBack?: (
+    target: NodeFacts,
+    kube: KubeFacts | undefined,
+    controlPlane: string,
+  ) => ReadonlySet<string>;
   readonly memory?: Map<string, PeerMemory>;
   /**
    * What the API server said last, as it reads where it cannot be asked (the last node list seen,
@@ -57,7 +67,8 @@ interface NodeRuns {
  *   as soon as the target's network probes are in, while its local reads (the firewall dumps) still
  *   run. Judged on the last list seen, the control plane is among them; if the API server answers
  *   before the target's facts are all in, they are judged again on what it said, and a peer no
- *   longer called for is not waited for.
+ *   longer called for is not waited for. Those whose failures point at the target (`heldBack`: a
+ *   check failed toward every node) wait for the target's facts, as below.
  * - Once the target's facts are all in, if they decide the diagnosis on their own (a cause on the
  *   target explains every failed check: VXLAN dropped by its own firewall, its own flannel.1 wrong),
  *   the report does not wait for those peers: their facts could not change the cause. Whichever
@@ -118,10 +129,12 @@ export async function collectNodes(
   // has answered (or been given up on) by then, else on the last list seen, as where it does not
   // answer (the control plane is then a candidate too). No node list at all: every peer, now.
   const judgedBy = answeredEarly ? kube : await choice.lastSeen?.().catch(() => undefined);
+  const network = await looked;
   let candidates: Bystanders = knownNodeList(judgedBy)
-    ? choice.candidates(await looked, judgedBy, controlPlane)
+    ? choice.candidates(network, judgedBy, controlPlane)
     : 'all';
-  start(candidates === 'all' ? 'all' : without(candidates, last?.deferred));
+  const held = candidates === 'all' ? undefined : choice.heldBack?.(network, judgedBy, controlPlane);
+  start(candidates === 'all' ? 'all' : without(without(candidates, last?.deferred), held));
   const target = await targetRun;
   // The API server has answered since: judged again on what it said, with all the target's facts.
   if (!answeredEarly && settled)

@@ -9,7 +9,7 @@ import { type CollectDeps, collectFacts } from '../probes/collect-facts.js';
 import type { PeerMemory } from '../probes/collect-nodes.js';
 import type { ProbeTransport } from '../probes/probe-transport.js';
 import { RoundTrips } from '../probes/round-trips.js';
-import { bystandersToProbe, decidedByTarget } from '../worker/bystanders.js';
+import { bystandersToProbe, decidedByTarget, heldBack } from '../worker/bystanders.js';
 import { COALESCE_WINDOW_MS, createNodeDiagnoser, type NodeDiagnoser } from '../worker/diagnose-node.js';
 
 /**
@@ -44,6 +44,7 @@ export function workerDiagnoser(deps: {
     peers: {
       candidates: bystandersToProbe,
       decidedByTarget,
+      heldBack,
       memory: new Map<string, PeerMemory>(),
       lastSeen: async () => kube?.lastSeen(),
     },

@@ -4,7 +4,7 @@ import { type KubeFacts, knownNodeList } from '../kube/kube-facts.js';
 import type { ClusterFacts, NodeFacts } from '../probes/cluster-facts.js';
 import type { Bystanders } from '../probes/collect-nodes.js';
 import { answered } from '../probes/probe-deadline.js';
-import { PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
+import { isOverlayProbeKey, PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
 
 /**
  * Which of the target's peers, the control plane among them, a diagnosis probes.
@@ -58,6 +58,56 @@ export function bystandersToProbe(
     nodes.add(owner.name);
   }
   return nodes;
+}
+
+/**
+ * Of the peers the target's checks failed toward, those to hold back until the target's own facts
+ * are in: every check that failed toward them is of a kind (the underlay ping, the TCP check, the
+ * overlay pings) that failed toward every node it ran toward, two at least. A failure everywhere
+ * points at the target (VXLAN or ICMP dropped by its own firewall, its flannel.1 wrong), and the
+ * target's facts, in a few tens of ms, usually decide it (decidedByTarget): then no peer is
+ * probed at all, where starting them at once would open a connection and run a bundle on every
+ * node of the cluster. Where those facts do not decide, the peers are started then. A peer any
+ * other failure calls for (the HTTPS check, the API server silent, a check that failed toward it
+ * alone) starts at once, as before.
+ */
+export function heldBack(
+  target: NodeFacts,
+  kube: KubeFacts | undefined,
+  controlPlane: string,
+): ReadonlySet<string> {
+  const known = knownNodeList(kube);
+  if (!known?.live || !target.connection.ok) return new Set();
+  const ran = new Map<string, Set<string>>();
+  const failed = new Map<string, Set<string>>();
+  const why = new Map<string, Set<string>>();
+  const note = (map: Map<string, Set<string>>, key: string, value: string) =>
+    map.set(key, (map.get(key) ?? new Set()).add(value));
+  for (const output of Object.values(target.outputs)) {
+    const split = splitPeerProbeKey(output.probe);
+    const toControlPlane = output.probe === PROBE.pingControlPlane || output.probe === PROBE.httpsApiServer;
+    if (!split && !toControlPlane) continue;
+    // The ping to the control plane is the underlay ping toward it; the HTTPS check goes to it alone.
+    const kind = split ? (isOverlayProbeKey(output.probe) ? 'overlay' : split.kind) : output.probe;
+    const peer =
+      split === undefined
+        ? controlPlane
+        : kind === 'overlay'
+          ? nodeHoldingAddress(known.nodes, split.peer)?.name
+          : split.peer;
+    if (!peer) return new Set();
+    const as = output.probe === PROBE.pingControlPlane ? 'ping-node' : kind;
+    note(ran, as, peer);
+    if (!answered(output)) {
+      note(failed, as, peer);
+      note(why, peer, as);
+    }
+  }
+  const everywhere = (kind: string) => {
+    const n = failed.get(kind)?.size ?? 0;
+    return n >= 2 && n === ran.get(kind)?.size;
+  };
+  return new Set([...why].filter(([, kinds]) => [...kinds].every(everywhere)).map(([peer]) => peer));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { PeerChoice, PeerMemory } from '../../src/probes/collect-nodes.js';
 import type { ProbeOutput } from '../../src/probes/probe-output.js';
 import { PROBE } from '../../src/probes/probe-registry.js';
 import type { ProbeTransport } from '../../src/probes/probe-transport.js';
-import { bystandersToProbe, decidedByTarget } from '../../src/worker/bystanders.js';
+import { bystandersToProbe, decidedByTarget, heldBack } from '../../src/worker/bystanders.js';
 import { clusterFactsWithPeer, filterRules, fixture, output } from '../support/facts-builder.js';
 import { testInventory } from '../support/test-inventory.js';
 
@@ -121,6 +121,38 @@ describe('which peers a diagnosis probes besides the target', () => {
       all(bystandersToProbe(target([...HEALTHY, lost('overlay-ping:10.244.9.0')]), LIVE, 'cp-1')),
       'a lost overlay ping to a subnet no node holds',
     );
+  });
+});
+
+describe('the peers held back until the target is in: its checks failed toward every node', () => {
+  const failing = (...probes: string[]) =>
+    target([...HEALTHY.filter((o) => !probes.includes(o.probe)), ...probes.map(lost)]);
+
+  it('the overlay pings lost toward every peer they ran toward: those peers', () => {
+    const t = failing('overlay-ping:10.244.1.0', 'overlay-df-ping:10.244.2.0');
+    assert.deepEqual(heldBack(t, LIVE, 'cp-1'), new Set(['node-1', 'node-2']));
+  });
+
+  it('the underlay ping lost toward every node, the control plane among them: all three', () => {
+    const t = failing('ping-control-plane', 'ping-node:node-1', 'ping-node:node-2');
+    assert.deepEqual(heldBack(t, LIVE, 'cp-1'), new Set(['cp-1', 'node-1', 'node-2']));
+  });
+
+  it('not held back: a check lost toward one peer only, a peer another failure calls for, a list not live', () => {
+    assert.deepEqual(heldBack(failing('overlay-ping:10.244.1.0'), LIVE, 'cp-1'), new Set());
+    // The underlay ping everywhere, but the TCP check toward node-2 alone: node-2 starts at once.
+    const mixed = failing('ping-control-plane', 'ping-node:node-1', 'ping-node:node-2', 'tcp-node:node-2');
+    assert.deepEqual(heldBack(mixed, LIVE, 'cp-1'), new Set(['cp-1', 'node-1']));
+    // The HTTPS check goes to the control plane alone.
+    const https = failing('ping-control-plane', 'ping-node:node-1', 'ping-node:node-2', 'https-apiserver');
+    assert.deepEqual(heldBack(https, LIVE, 'cp-1'), new Set(['node-1', 'node-2']));
+    const cached: KubeFacts = {
+      status: 'unreachable',
+      error: 'x',
+      cached: { nodes: LIVE.nodes, fetchedAt: 't' },
+    };
+    const everywhere = failing('ping-control-plane', 'ping-node:node-1', 'ping-node:node-2');
+    assert.deepEqual(heldBack(everywhere, cached, 'cp-1'), new Set());
   });
 });
 
@@ -364,6 +396,29 @@ describe('collecting: the target, then the peers the evidence points at', () => 
     assert.deepEqual(t.ran, ['node-3', 'node-1'], 'node-1 started once the target was in');
     assert.deepEqual(Object.keys(facts.nodes), ['node-3', 'node-1']);
     assert.deepEqual(memory.get('node-3'), { needed: new Set(['node-1']), deferred: new Set() });
+  });
+
+  it('checks failed toward every node: no peer is started before the target is in, and none at all where it decides', async () => {
+    const everywhere = ['ping-control-plane', 'ping-node:node-1', 'ping-node:node-2'];
+    // The peers' bundles never end: a diagnosis that started one would never be decided.
+    const decided = hangingPeers(everywhere);
+    const facts = await collectFacts(
+      deps(decided.transport, async () => LIVE, { heldBack, decidedByTarget: () => true }),
+      inventory,
+      node3,
+    );
+    assert.deepEqual(decided.ran, ['node-3']);
+    assert.deepEqual(Object.keys(facts.nodes), ['node-3']);
+    // Not decided by the target: all three are started once it is in, and waited for.
+    const t = recordingTransport(everywhere);
+    const undecided = await collectFacts(
+      deps(t.transport, async () => LIVE, { heldBack, decidedByTarget: () => false }),
+      inventory,
+      node3,
+    );
+    assert.equal(t.ran[0], 'node-3');
+    assert.deepEqual([...t.ran].sort(), ['cp-1', 'node-1', 'node-2', 'node-3']);
+    assert.deepEqual(Object.keys(undecided.nodes), ['node-3', 'cp-1', 'node-1', 'node-2']);
   });
 
   it('the API server silent when the network probes are in, and no list seen before: every peer, started while the target still runs', async () => {
