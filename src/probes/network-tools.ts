@@ -1,6 +1,13 @@
 import type { NetworkWaits } from './probe-deadline.js';
 
 /**
+ * A tool that keeps its own wait, run as itself where `host` (shell text: the argument that names
+ * the destination) is an IPv4 address, else under `timeout` (the resolver's wait is not its own).
+ */
+const ownWait = (host: string, tool: string, env = ''): string =>
+  `case "${host}" in *[!0-9.]*|'') ${env}timeout --kill-after=1 "$_nc_T" ${tool} "$@";; *) ${env}command ${tool} "$@";; esac`;
+
+/**
  * The network tools as the self-timed probes see them (shell functions, defined only in their
  * shells; the probe's command, and the text shown as evidence, are unchanged). Each ends its own
  * wait: ping after `-W`, curl after `--max-time`, the Perl check on select()'s wait or its alarm.
@@ -13,8 +20,9 @@ import type { NetworkWaits } from './probe-deadline.js';
  * check gets its SIGALRM early (it prints ETIMEDOUT, as when its own alarm fires); curl gets a
  * shorter --connect-timeout (exit 28, a timeout; curlTool below). A ping known to keep a wait of a
  * fraction of a second itself (ping-flavor.ts) is given that wait instead: it counts from the
- * request sent, so the time a busy node takes to start ping is not part of it. Likewise the Perl check, given its
- * wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once started. These
+ * request sent, so the time a busy node takes to start ping is not part of it. Likewise the Perl
+ * check, given its wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once
+ * started. These
  * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
  * ping from 2021 on ends at `-W` whatever the answer; the Perl check given an IPv4 address ends on
  * select()), and the bundle's own deadline is behind it. `timeout` is a process of its own per
@@ -27,13 +35,6 @@ import type { NetworkWaits } from './probe-deadline.js';
  * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
  * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
  */
-/**
- * A tool that keeps its own wait, run as itself where `host` (shell text: the argument that names
- * the destination) is an IPv4 address, else under `timeout` (the resolver's wait is not its own).
- */
-const ownWait = (host: string, tool: string, env = ''): string =>
-  `case "${host}" in *[!0-9.]*|'') ${env}timeout --kill-after=1 "$_nc_T" ${tool} "$@";; *) ${env}command ${tool} "$@";; esac`;
-
 export function networkTools(waits: NetworkWaits | undefined): string {
   const s = (ms: number) => (ms / 1000).toFixed(3);
   if (!waits)

@@ -196,7 +196,7 @@ export function quickLanes(
   count: number,
 ): { p: BundledProbe; i: number }[][] {
   const quick = probes.flatMap((p, i) => (p.quick ? [{ p, i }] : []));
-  const byCost = [...quick].sort((a, b) => cost(b.p) - cost(a.p) || a.i - b.i);
+  const byCost = quick.sort((a, b) => cost(b.p) - cost(a.p) || a.i - b.i);
   const lanes = Array.from({ length: count }, () => ({
     load: 0,
     reads: [] as { p: BundledProbe; i: number }[],

@@ -71,9 +71,9 @@ export function collectOutput(
   monotonicMs: () => number,
 ): Promise<Collected> {
   const cap = opts.maxOutputBytes ?? 256 * 1024;
-  // Listened to from the start: ssh2 may emit the close in the same tick as the last data.
-  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   const last = opts.lastLine === undefined ? undefined : Buffer.from(opts.lastLine, 'utf8');
+  // Listened to from the start: ssh2 may emit the close in the same tick as the last data.
+  const closed = last && new Promise<void>((resolve) => stream.once('close', () => resolve()));
   let tail = Buffer.alloc(0);
   return new Promise<Collected>((resolve) => {
     const out: Buffer[] = [];
@@ -118,7 +118,7 @@ export function collectOutput(
         timedOut: timedOut || exitCode === 124 || exitCode === 137,
         durationMs: Math.round(monotonicMs() - startedMs),
       };
-      resolve(open ? { result, closing: closed } : { result });
+      resolve(open && closed ? { result, closing: closed } : { result });
     };
     const deadline = setTimeout(() => {
       timedOut = true;

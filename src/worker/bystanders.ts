@@ -1,10 +1,10 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { nodeHoldingAddress } from '../diagnosis/overlay-peer.js';
-import { type KubeFacts, knownNodeList } from '../kube/kube-facts.js';
+import { type KubeFacts, type KubeNode, knownNodeList } from '../kube/kube-facts.js';
 import type { ClusterFacts, NodeFacts } from '../probes/cluster-facts.js';
 import type { Bystanders } from '../probes/collect-nodes.js';
 import { answered } from '../probes/probe-deadline.js';
-import { isOverlayProbeKey, PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
+import { PROBE, splitPeerProbeKey } from '../probes/probe-registry.js';
 
 /**
  * Which of the target's peers, the control plane among them, a diagnosis probes.
@@ -37,27 +37,41 @@ export function bystandersToProbe(
 ): Bystanders {
   const known = knownNodeList(kube);
   if (!known || !target.connection.ok) return 'all';
-  const list = known.nodes;
   // The API server not answering now is itself a failure toward the control plane.
   const nodes = new Set<string>(known.live ? [] : [controlPlane]);
-  for (const output of Object.values(target.outputs)) {
-    if (answered(output)) continue;
-    if (output.probe === PROBE.pingControlPlane || output.probe === PROBE.httpsApiServer) {
-      nodes.add(controlPlane);
-      continue;
-    }
-    const split = splitPeerProbeKey(output.probe);
-    if (!split) continue;
-    if (split.kind === 'ping-node' || split.kind === 'tcp-node') {
-      nodes.add(split.peer);
-      continue;
-    }
-    // An overlay ping: its destination is a pod subnet's gateway, whose node the list names.
-    const owner = nodeHoldingAddress(list, split.peer);
-    if (!owner) return 'all';
-    nodes.add(owner.name);
+  for (const check of checksToward(target, known.nodes, controlPlane)) {
+    if (check.answered) continue;
+    // An overlay ping to a subnet no node holds: nothing says which peer it concerns.
+    if (check.node === undefined) return 'all';
+    nodes.add(check.node);
   }
   return nodes;
+}
+
+/** One network check of the target: its kind, the node it goes toward, whether it was answered. */
+interface CheckToward {
+  /** The underlay ping (the control plane's too), the TCP check, the overlay pings, HTTPS. */
+  readonly kind: 'ping' | 'tcp' | 'overlay' | 'https';
+  /** Undefined for an overlay ping to a subnet no node on the list holds. */
+  readonly node: string | undefined;
+  readonly answered: boolean;
+}
+
+/**
+ * The target's network checks toward other nodes, in its outputs' order; an overlay ping's node is
+ * the one whose podCIDR holds its destination.
+ */
+function checksToward(target: NodeFacts, list: readonly KubeNode[], controlPlane: string): CheckToward[] {
+  return Object.values(target.outputs).flatMap((output): CheckToward[] => {
+    const ok = answered(output);
+    if (output.probe === PROBE.pingControlPlane) return [{ kind: 'ping', node: controlPlane, answered: ok }];
+    if (output.probe === PROBE.httpsApiServer) return [{ kind: 'https', node: controlPlane, answered: ok }];
+    const split = splitPeerProbeKey(output.probe);
+    if (!split) return [];
+    if (split.kind === 'ping-node') return [{ kind: 'ping', node: split.peer, answered: ok }];
+    if (split.kind === 'tcp-node') return [{ kind: 'tcp', node: split.peer, answered: ok }];
+    return [{ kind: 'overlay', node: nodeHoldingAddress(list, split.peer)?.name, answered: ok }];
+  });
 }
 
 /**
@@ -78,30 +92,19 @@ export function heldBack(
 ): ReadonlySet<string> {
   const known = knownNodeList(kube);
   if (!known?.live || !target.connection.ok) return new Set();
+  const checks = checksToward(target, known.nodes, controlPlane);
+  if (checks.some((c) => c.node === undefined)) return new Set();
+  // Per kind, the nodes it ran toward and those it failed toward; per node, the kinds that failed.
   const ran = new Map<string, Set<string>>();
   const failed = new Map<string, Set<string>>();
   const why = new Map<string, Set<string>>();
   const note = (map: Map<string, Set<string>>, key: string, value: string) =>
     map.set(key, (map.get(key) ?? new Set()).add(value));
-  for (const output of Object.values(target.outputs)) {
-    const split = splitPeerProbeKey(output.probe);
-    const toControlPlane = output.probe === PROBE.pingControlPlane || output.probe === PROBE.httpsApiServer;
-    if (!split && !toControlPlane) continue;
-    // The ping to the control plane is the underlay ping toward it; the HTTPS check goes to it alone.
-    const kind = split ? (isOverlayProbeKey(output.probe) ? 'overlay' : split.kind) : output.probe;
-    const peer =
-      split === undefined
-        ? controlPlane
-        : kind === 'overlay'
-          ? nodeHoldingAddress(known.nodes, split.peer)?.name
-          : split.peer;
-    if (!peer) return new Set();
-    const as = output.probe === PROBE.pingControlPlane ? 'ping-node' : kind;
-    note(ran, as, peer);
-    if (!answered(output)) {
-      note(failed, as, peer);
-      note(why, peer, as);
-    }
+  for (const { kind, node, answered: ok } of checks) {
+    note(ran, kind, node!);
+    if (ok) continue;
+    note(failed, kind, node!);
+    note(why, node!, kind);
   }
   const everywhere = (kind: string) => {
     const n = failed.get(kind)?.size ?? 0;
