@@ -13,6 +13,17 @@ import type { SshTarget } from './ssh-target.js';
 /** How long a channel whose result is in (ExecOptions.lastLine) may take to close by itself. */
 const CLOSE_AFTER_LAST_LINE_MS = 5000;
 
+/**
+ * The longest wrapped command sent as the exec request's own text. sshd runs it as one argument
+ * (`$SHELL -c <command>`), and Linux refuses any single argument over 128 KiB (MAX_ARG_STRLEN) with
+ * E2BIG: the shell never starts. A longer command (a target's bundle on a cluster of some 80 nodes
+ * or more) goes to the node's stdin, and a fixed, short command reads it from there.
+ */
+export const INLINE_COMMAND_MAX_BYTES = 64 * 1024;
+
+/** Reads the whole command from stdin, then runs it: nothing it starts can read the rest of it. */
+const FROM_STDIN = 'eval "$(cat)"';
+
 export type { ExecOptions, ExecResult } from './collect-output.js';
 export type { SshTarget } from './ssh-target.js';
 
@@ -119,8 +130,18 @@ export class SshTransport {
   async exec(target: SshTarget, command: RemoteCommand, opts: ExecOptions): Promise<ExecResult> {
     const seconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // The remote side kills a hung command itself; the local deadline covers a dead link.
-    const wrapped = sh`timeout --kill-after=1 ${seconds} sh -c ${command.text}`;
-    const first = await this.execOnce(target, wrapped.text, opts);
+    const timed = (text: string) => sh`timeout --kill-after=1 ${seconds} sh -c ${text}`.text;
+    const inline = timed(command.text);
+    const viaStdin = Buffer.byteLength(inline) > INLINE_COMMAND_MAX_BYTES;
+    if (viaStdin && opts.stdin !== undefined)
+      throw new SshError(
+        'ssh-protocol',
+        target.name,
+        `a command of ${Buffer.byteLength(command.text)} bytes that also reads stdin cannot be sent (at most ${INLINE_COMMAND_MAX_BYTES} bytes); nothing was run`,
+      );
+    const wrapped = viaStdin ? timed(FROM_STDIN) : inline;
+    const sent = viaStdin ? { ...opts, stdin: command.text } : opts;
+    const first = await this.execOnce(target, wrapped, sent);
     if (first.kind === 'done') return first.result;
     if (!(opts.retryOnStaleConnection && first.stale)) return outcome(first);
     // Only the caller knows that running the command twice is harmless: it asked for this.
@@ -131,7 +152,7 @@ export class SshTransport {
       },
       'a pooled SSH connection was dead (sshd restarted or node rebooted?); running the read-only command again on a fresh one',
     );
-    return outcome(await this.execOnce(target, wrapped.text, opts));
+    return outcome(await this.execOnce(target, wrapped, sent));
   }
 
   /** Runs `text` once on the pooled connection; says whether a failure was that connection going stale. */

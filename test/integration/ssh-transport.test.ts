@@ -53,6 +53,27 @@ describe('SSH transport against a real sshd', () => {
     assert.equal(r.stdout, hostile);
   });
 
+  it('runs a command longer than one exec argument may be (128 KiB) from stdin, which nothing it starts can read', async () => {
+    // A target's bundle on a cluster of ~80 nodes or more is this long; as the exec request's text,
+    // sshd's shell fails to start with E2BIG ("Argument list too long") and nothing runs.
+    const filler = 'x'.repeat(200 * 1024);
+    const r = await transport.exec(target(), sh`a=${filler}; printf '%s ' "\${#a}"; cat; echo end; exit 3`, {
+      timeoutMs: 5000,
+    });
+    assert.deepEqual(
+      { out: r.stdout, err: r.stderr, code: r.exitCode },
+      { out: '204800 end\n', err: '', code: 3 },
+    );
+    // Such a command cannot also be given stdin of its own: refused, not run.
+    await assert.rejects(
+      transport.exec(target(), sh`a=${filler}; cat > /tmp/netcheck-must-not-exist`, {
+        timeoutMs: 5000,
+        stdin: 'secret',
+      }),
+      (e: SshError) => e.code === 'ssh-protocol' && /nothing was run/.test(e.detail),
+    );
+  });
+
   it('reuses one pooled connection and runs 20 commands at once within MaxSessions', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
