@@ -15,8 +15,6 @@ export interface PlannedProbe {
    * network tools): it needs no `timeout` and shell of its own. Any other runs under `timeout`.
    */
   readonly selfTimed?: boolean;
-  /** Output that grows with the cluster (rules, routes, addresses, FDB): cut at PROBE_OUTPUT_CAP on the node. */
-  readonly capOutput?: boolean;
   /**
    * Probes of the same bundle whose output this one may stand for with a `SAME <key>` line (its tool
    * is the very file theirs is: probe-bundle.ts's sameAs). Any other `SAME` line is output as it is.

@@ -39,12 +39,14 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // A shell killed by a signal it does not trap runs no EXIT trap, and every cut bundle would leave
 // its directory behind in the node's /tmp. Subshells reset these traps: only this shell removes it.
 //
-// Frames are files named <number>.a (header, or the whole frame), .b (a capped probe's output) and
-// .c (its trailer), concatenated in name order at the end (a network probe's, <number>.n, as soon as
-// the network probes have ended: NETWORK_FIRST): under LC_ALL=C, byte order, which keeps
-// each probe's three together whatever the numbers' widths ('.' sorts before any digit; a locale's
-// collation may ignore it). Output that may grow with the cluster is cut to _nc_cap bytes by one
-// `find` for the whole bundle, not a `head` per probe.
+// A quick read's frame is four files: <number>.a (its header), .b (its stdout), .c (the STDERR
+// line, then its stderr) and .d (its trailer), concatenated in name order at the end by one
+// `head -q -c _nc_cap`, which also cuts each file to _nc_cap bytes: a huge iptables-save
+// (thousands of services) or a tool's flood of errors is cut, and no header, STDERR line or
+// trailer ever is (they are one line each, and come first in their file). A network probe's frame is one file, <number>.n, sent as soon as the
+// network probes have ended (NETWORK_FIRST). Name order is byte order under LC_ALL=C, which keeps
+// each probe's files together whatever the numbers' widths ('.' sorts before any digit; a
+// locale's collation may ignore it).
 const RUNNER = sh`_nc_d=\${TMPDIR:-/tmp}/$_nc_B; mkdir -m 700 "$_nc_d" || exit 70
 trap 'rm -rf "$_nc_d"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
@@ -54,8 +56,7 @@ run() { ( now; _nc_s=$_nc_t; timeout --kill-after=1 "$3" sh -c "$4" > "$_nc_d/$1
 net() { ( _nc_f=$_nc_d/$1; _nc_T=$3; exec > "$_nc_f.n" 2> "$_nc_f.err"; eval "$_nc_tools"; begin "$2" "$4"; now; _nc_s=$_nc_t; trap '_nc_rc=$?; now; case $_nc_rc in 130|142) _nc_rc=124;; esac; end "$_nc_f.err" "$_nc_rc" "$((_nc_t - _nc_s))"' EXIT; eval "$4" ) & _nc_np="$_nc_np $!"; }
 inline() { eval "$1"; }
 alone() { ( eval "$1" ); }
-quick() { _nc_i=$1; _nc_k=$2; _nc_c=$3; _nc_how=$4; { begin "$_nc_k" "$_nc_c"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } 2> "$_nc_d/$_nc_i.err"; _nc_rc=$?; now; end "$_nc_d/$_nc_i.err" "$_nc_rc" "$((_nc_t - _nc_s))"; } > "$_nc_d/$_nc_i.a"; }
-capped() { _nc_i=$1; _nc_k=$2; _nc_c=$3; _nc_how=$4; begin "$_nc_k" "$_nc_c" > "$_nc_d/$_nc_i.a"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } > "$_nc_d/$_nc_i.b" 2> "$_nc_d/$_nc_i.err"; _nc_rc=$?; now; end "$_nc_d/$_nc_i.err" "$_nc_rc" "$((_nc_t - _nc_s))" > "$_nc_d/$_nc_i.c"; }`;
+quick() { _nc_i=$_nc_d/$1; _nc_c=$3; _nc_how=$4; begin "$2" "$3" > "$_nc_i.a"; printf "\\n%s STDERR\\n" "$_nc_B" > "$_nc_i.c"; now; _nc_s=$_nc_t; { "$_nc_how" "$_nc_c"; } > "$_nc_i.b" 2>> "$_nc_i.c"; _nc_rc=$?; now; printf "\\n%s END %s %s\\n" "$_nc_B" "$_nc_rc" "$((_nc_t - _nc_s))" > "$_nc_i.d"; }`;
 
 // The overlay peers are the gateways of flannel.1's routes, read from `ip -j` (a JSON key, not
 // the text layout; split on commas by the shell, no grep) and kept only when they look like an
@@ -76,7 +77,7 @@ for gw in $gws; do
   j=$((j + 1)); net "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
-const COLLECT = sh`set -- "$_nc_d"/*.[abc]; if [ -e "$1" ]; then cat "$@"; fi && printf "\\n%s DONE\\n" "$_nc_B"`;
+const COLLECT = sh`set -- "$_nc_d"/*.[a-d]; if [ -e "$1" ]; then head -q -c "$_nc_cap" -- "$@"; fi && printf "\\n%s DONE\\n" "$_nc_B"`;
 
 /**
  * After the network probes (`net`, `run`: their shells' pids in _nc_np, their frames in <n>.n),
@@ -99,10 +100,6 @@ export const LEFTOVER_AGE_MIN = 5;
  */
 const LEFTOVERS = sh`find "\${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'NETCHECK-*' ! -name "$_nc_B" -mmin +${LEFTOVER_AGE_MIN} -exec rm -rf {} + 2>/dev/null &`;
 
-/** Cuts each capped output to _nc_cap bytes: one `find` for the bundle, `head` only where needed. */
-const CUT = sh`IFS='
-'; for _nc_f in $(find "$_nc_d" -name '*.b' -size +"$_nc_cap"c 2>/dev/null); do head -c "$_nc_cap" "$_nc_f" > "$_nc_f.t" && mv "$_nc_f.t" "$_nc_f"; done; unset IFS`;
-
 export function buildBundle(
   probes: readonly BundledProbe[],
   overlay: OverlayPingSpec | undefined,
@@ -120,8 +117,8 @@ export function buildBundle(
     ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
     // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
     // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
-    // written straight into its frame (no copy per probe), capped by one `find` where it grows with
-    // the cluster, and stderr is copied only when there is some. Network probes each run in the
+    // written straight into its frame's files, which one `head` collects and caps at the end; a
+    // network probe's stderr is copied only when there is some. Network probes each run in the
     // background: the self-timed ones (ping, curl, Perl: network-tools.ts) without a second
     // shell, any other under its own `timeout`. Quick local reads run one after another, in the
     // lane's own shell where the command allows (runsInline), in a few lanes (the firewall dumps
@@ -154,9 +151,7 @@ export function buildBundle(
     ...lanes.map((lane) => {
       const reads = lane.map(({ p, i }) => {
         const how = runsInline(p.command.text) ? 'inline' : 'alone';
-        return p.capOutput
-          ? sh`capped ${i} ${p.key} ${p.command.text} ${how}`
-          : sh`quick ${i} ${p.key} ${p.command.text} ${how}`;
+        return sh`quick ${i} ${p.key} ${p.command.text} ${how}`;
       });
       return script(sh`(`, ...reads, sh`true`, sh`) &`);
     }),
@@ -165,7 +160,6 @@ export function buildBundle(
   // the local reads may still run: the collector can decide on them meanwhile (network-frames.ts).
   if (timed) parts.push(NETWORK_FIRST);
   parts.push(sh`wait`);
-  if (probes.some((p) => p.quick && p.capOutput)) parts.push(CUT);
   parts.push(COLLECT);
   const slowest = Math.max(...probes.map((p) => p.timeoutMs), overlay?.timeoutMs ?? 0);
   return { command: script(...parts), boundary, timeoutMs: slowest + 3000, lastLine: `\n${boundary} DONE\n` };

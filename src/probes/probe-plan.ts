@@ -20,7 +20,6 @@ function planned(sites: readonly ProbeSite[], ctx: ProbeContext): PlannedProbe[]
     timeoutMs: spec.timeoutMs,
     quick: spec.quick,
     ...('selfTimed' in spec ? { selfTimed: spec.selfTimed } : {}),
-    ...('capOutput' in spec ? { capOutput: spec.capOutput } : {}),
     ...('sameAs' in spec ? { sameAs: spec.sameAs } : {}),
     ...('cost' in spec ? { cost: spec.cost } : {}),
   }));

@@ -51,8 +51,6 @@ export interface ProbeSpec<T> {
   readonly quick: boolean;
   /** Network probes: their tools (ping, curl, Perl) end their own wait (node-plan.ts). */
   readonly selfTimed?: boolean;
-  /** Output that grows with the cluster: cut on the node (node-plan.ts). */
-  readonly capOutput?: boolean;
   /** Probes whose output this one may stand for with `SAME <key>` (node-plan.ts). */
   readonly sameAs?: readonly ProbeKey[];
   /** A quick read's usual CPU, relative to the others: spreads them evenly over lanes (node-plan.ts). */
@@ -93,8 +91,6 @@ const PING = 3000;
 // process is a few ms of it; the kernel log (dmesg, grep, tail over the whole ring buffer), systemctl
 // and the firewall dumps are the heavy ones. Only the relative sizes matter.
 const local = (cost: number, ms = QUICK) => ({ timeoutMs: ms, quick: true, cost }) as const;
-/** A local read whose output grows with the cluster (rules, routes, addresses, neighbours). */
-const bulky = (cost: number, ms = QUICK) => ({ timeoutMs: ms, quick: true, capOutput: true, cost }) as const;
 /** Every network probe here runs ping, curl or the Perl checks, which end their own wait. */
 const network = (ms: number) => ({ timeoutMs: ms, quick: false, selfTimed: true }) as const;
 const TARGET = ['target'] as const;
@@ -125,25 +121,25 @@ export const PROBES = {
     runsOn: EVERY_NODE,
     ...local(5),
   },
-  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...bulky(5) },
+  [PROBE.addresses]: { command: probeCommands.addrShow, parse: parseAddresses, runsOn: TARGET, ...local(5) },
   [PROBE.routeControlPlane]: {
     command: (c) => probeCommands.routeGet(c.controlPlaneHost),
     parse: parseRouteGet,
     runsOn: TARGET,
     ...local(5),
   },
-  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...bulky(7) },
+  [PROBE.routes]: { command: probeCommands.routes, parse: parseRoutes, runsOn: TARGET, ...local(7) },
   [PROBE.fdb]: {
     command: () => probeCommands.fdb('flannel.1'),
     parse: parseFdb,
     runsOn: EVERY_NODE,
-    ...bulky(4),
+    ...local(4),
   },
   [PROBE.neigh]: {
     command: () => probeCommands.neigh('flannel.1'),
     parse: parseNeigh,
     runsOn: TARGET,
-    ...bulky(5),
+    ...local(5),
   },
   [PROBE.cniConfig]: {
     command: probeCommands.cniConfigDir,
@@ -168,7 +164,7 @@ export const PROBES = {
     command: probeCommands.iptablesSave,
     parse: parseIptablesSave,
     runsOn: EVERY_NODE,
-    ...bulky(2, 5000),
+    ...local(2, 5000),
     sameAs: [PROBE.iptablesNftSave, PROBE.iptablesLegacySave],
   },
   [PROBE.services]: { command: probeCommands.services, parse: parseServices, runsOn: TARGET, ...local(11) },
@@ -176,7 +172,7 @@ export const PROBES = {
     command: probeCommands.listeningTcp,
     parse: parseListeningPorts,
     runsOn: ['control-plane'],
-    ...bulky(6),
+    ...local(6),
   },
   [PROBE.networkManager]: {
     command: probeCommands.networkManager,
@@ -201,19 +197,19 @@ export const PROBES = {
     command: probeCommands.nftRuleset,
     parse: parseNftRuleset,
     runsOn: EVERY_NODE,
-    ...bulky(12, 5000),
+    ...local(12, 5000),
   },
   [PROBE.iptablesNftSave]: {
     command: probeCommands.iptablesNftSave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...bulky(6, 5000),
+    ...local(6, 5000),
   },
   [PROBE.iptablesLegacySave]: {
     command: probeCommands.iptablesLegacySave,
     parse: parseBackendSave,
     runsOn: EVERY_NODE,
-    ...bulky(2, 5000),
+    ...local(2, 5000),
   },
 } as const satisfies { readonly [K in ProbeKey]: ProbeSpec<unknown> };
 

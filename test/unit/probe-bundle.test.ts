@@ -79,7 +79,7 @@ describe('probe bundle', () => {
     assert.equal(out?.stdout, 'NETCHECK-0000 END 0 0 0\n');
   });
 
-  it('a quick probe that exits ends only itself; output is cut on the node only where it may grow', () => {
+  it('a quick probe that exits ends only itself; stdout and stderr are each cut on the node, frames never', () => {
     const probes = [
       { key: 'exits', command: sh`echo before; exit 4`, timeoutMs: 3000, quick: true },
       ...Array.from({ length: QUICK_LANES }, (_, i) => ({
@@ -93,7 +93,13 @@ describe('probe bundle', () => {
         command: sh`yes | head -c ${PROBE_OUTPUT_CAP + 1000}`,
         timeoutMs: 3000,
         quick: true,
-        capOutput: true,
+      },
+      // A flood of errors: cut too, and the frames after it still come back whole.
+      {
+        key: 'noisy',
+        command: sh`yes oops | head -c ${PROBE_OUTPUT_CAP + 1000} >&2; echo out`,
+        timeoutMs: 3000,
+        quick: true,
       },
       { key: 'quiet', command: sh`printf x`, timeoutMs: 3000, quick: true },
     ];
@@ -105,6 +111,13 @@ describe('probe bundle', () => {
     for (let i = 0; i < QUICK_LANES; i++) assert.equal(by[`next-${i}`]?.stdout, 'after\n');
     assert.equal(by.bulky?.stdout.length, PROBE_OUTPUT_CAP);
     assert.equal(by.bulky?.truncated, true);
+    // Its file starts with the STDERR line, which the cap counts.
+    const errBytes = by.noisy?.stderr.length ?? 0;
+    assert.ok(
+      errBytes <= PROBE_OUTPUT_CAP && errBytes > PROBE_OUTPUT_CAP - 100,
+      `${errBytes} bytes of stderr`,
+    );
+    assert.deepEqual({ out: by.noisy?.stdout, rc: by.noisy?.exitCode }, { out: 'out\n', rc: 0 });
     assert.deepEqual({ out: by.quiet?.stdout, err: by.quiet?.stderr }, { out: 'x', err: '' });
   });
 
@@ -119,7 +132,7 @@ describe('probe bundle', () => {
         quick: true,
       },
       { key: 'fails', command: sh`false`, timeoutMs: 3000, quick: true },
-      { key: 'bulky', command: sh`printf big`, timeoutMs: 3000, quick: true, capOutput: true },
+      { key: 'bulky', command: sh`printf big`, timeoutMs: 3000, quick: true },
     ];
     for (const p of probes) assert.equal(runsInline(p.command.text), true, p.key);
     const bundle = buildBundle(probes, undefined);
