@@ -75,8 +75,9 @@ export class AuditStore implements Auditor {
 
   private async appendNow(events: readonly AuditEvent[]): Promise<AuditEntry[]> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      await this.writer.watch(HEAD);
-      let head = parseHead(await this.writer.get(HEAD));
+      // WATCH then GET in one round trip: the connection sends them in this order.
+      const [, raw] = await Promise.all([this.writer.watch(HEAD), this.writer.get(HEAD)]);
+      let head = parseHead(raw);
       const at = this.isoNow();
       const entries = events.map((event) => {
         const body = { ...event, seq: head.seq + 1, at, prev: head.hash };
