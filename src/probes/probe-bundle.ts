@@ -115,30 +115,33 @@ export function buildBundle(
     sh`_nc_B=${boundary}; _nc_cap=${PROBE_OUTPUT_CAP}; _nc_tools=${networkTools(waits)}; _nc_np=; LC_ALL=C`,
     RUNNER,
     ...(askPing && waits ? [askPingInShell(networkTools(askPing))] : []),
-    // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
-    // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
-    // written straight into its frame's files, which one `head` collects and caps at the end; a
-    // network probe's stderr is copied only when there is some. Network probes each run in the
-    // background: the self-timed ones (ping, curl, Perl: network-tools.ts) without a second
-    // shell, any other under its own `timeout`. Quick local reads run one after another, in the
-    // lane's own shell where the command allows (runsInline), in a few lanes (the firewall dumps
-    // alone take tens of ms each), bounded by the bundle's deadline.
-    ...probes.flatMap((p, i) => {
-      if (p.quick) return [];
-      const t = seconds(p.timeoutMs);
-      return [
-        p.selfTimed
-          ? sh`net ${i} ${p.key} ${t} ${p.command.text}`
-          : sh`run ${i} ${p.key} ${t} ${p.command.text}`,
-      ];
-    }),
   ];
-  // The timed network probes first (the overlay loop's route read included); then the shell lowers
-  // its own priority, so the local reads it starts from here on (the firewall dumps are most of a
+  // The timed network probes first, the overlay pings first among them: their peers come from a
+  // route read (one `ip`), which started behind the other probes' processes on a busy node (and
+  // their pings 50-60 ms into the bundle, where the others started at once). A lost overlay ping
+  // then ran to its wait's end last, and the NET line with it. Then the shell lowers its own
+  // priority, so the local reads it starts from here on (the firewall dumps are most of a
   // bundle's work) never hold up a probe whose run decides how long a cut probe waits. Without
   // renice (bsdutils) they simply run at the same priority.
   const timed = overlay !== undefined || probes.some((p) => !p.quick);
   if (overlay) parts.push(sh`MAXPEERS=${overlay.maxPeers}; PINGT=${seconds(overlay.timeoutMs)}`, OVERLAY);
+  // Every process costs: on a busy node, or a small VM, starting one takes milliseconds (forks
+  // included), and a bundle of 30 probes per node on four nodes is hundreds of them. So output is
+  // written straight into its frame's files, which one `head` collects and caps at the end; a
+  // network probe's stderr is copied only when there is some. Network probes each run in the
+  // background: the self-timed ones (ping, curl, Perl: network-tools.ts) without a second
+  // shell, any other under its own `timeout`. Quick local reads run one after another, in the
+  // lane's own shell where the command allows (runsInline), in a few lanes (the firewall dumps
+  // alone take tens of ms each), bounded by the bundle's deadline.
+  for (const [i, p] of probes.entries()) {
+    if (p.quick) continue;
+    const t = seconds(p.timeoutMs);
+    parts.push(
+      p.selfTimed
+        ? sh`net ${i} ${p.key} ${t} ${p.command.text}`
+        : sh`run ${i} ${p.key} ${t} ${p.command.text}`,
+    );
+  }
   if (timed) parts.push(sh`renice -n 10 -p $$ >/dev/null 2>&1`);
   // Behind the timed probes, at the local reads' priority: it must not slow what sets their waits.
   if (sweepLeftovers) parts.push(LEFTOVERS);
