@@ -77,7 +77,12 @@ for gw in $gws; do
   j=$((j + 1)); net "$j" "overlay-df-ping:$gw" "$PINGT" "LC_ALL=C ping -n -M do -s $size -c 1 -W 1 $gw"
 done`;
 
-const COLLECT = sh`set -- "$_nc_d"/*.[a-d]; if [ -e "$1" ]; then head -q -c "$_nc_cap" -- "$@"; fi && printf "\\n%s DONE\\n" "$_nc_B"`;
+/**
+ * Every quick read's frame files, in name order, each cut to _nc_cap bytes. A `head` without
+ * `-q -c` (a busybox built without its "fancy" head) says so before it prints anything: the files
+ * are then sent whole, by `cat`.
+ */
+const COLLECT = sh`set -- "$_nc_d"/*.[a-d]; if [ -e "$1" ]; then head -q -c "$_nc_cap" -- "$@" 2>/dev/null || cat -- "$@"; fi && printf "\\n%s DONE\\n" "$_nc_B"`;
 
 /**
  * After the network probes (`net`, `run`: their shells' pids in _nc_np, their frames in <n>.n),

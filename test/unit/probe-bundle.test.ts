@@ -121,6 +121,33 @@ describe('probe bundle', () => {
     assert.deepEqual({ out: by.quiet?.stdout, err: by.quiet?.stderr }, { out: 'x', err: '' });
   });
 
+  it('a node whose head has no -q or -c still sends every frame, whole', () => {
+    const bin = mkdtempSync(path.join(tmpdir(), 'netcheck-head-'));
+    try {
+      // As a busybox head built without its "fancy" options answers them.
+      writeFileSync(path.join(bin, 'head'), '#!/bin/sh\necho "head: invalid option -- q" >&2\nexit 1\n', {
+        mode: 0o755,
+      });
+      const probes = [
+        { key: 'one', command: sh`echo 1; echo e1 >&2`, timeoutMs: 3000, quick: true },
+        { key: 'two', command: sh`echo 2`, timeoutMs: 3000, quick: true },
+      ];
+      const bundle = buildBundle(probes, undefined);
+      const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      assert.ok(stdout.endsWith(bundle.lastLine));
+      const by = Object.fromEntries(parseBundle('n1', bundle, probes, stdout).map((o) => [o.probe, o]));
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(by).map(([k, o]) => [k, [o.stdout, o.stderr, o.exitCode]])),
+        { one: ['1\n', 'e1\n', 0], two: ['2\n', '', 0] },
+      );
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   it('quick probes run in the lane shell, and what they set there cannot reach the runner', () => {
     // Positional parameters, the runner's old variable names, a failing command: the frames after
     // them (one lane: the bundle has no network probe) still come back whole.
