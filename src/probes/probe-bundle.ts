@@ -43,10 +43,10 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // line, then its stderr) and .d (its trailer), concatenated in name order at the end by one
 // `head -q -c _nc_cap`, which also cuts each file to _nc_cap bytes: a huge iptables-save
 // (thousands of services) or a tool's flood of errors is cut, and no header, STDERR line or
-// trailer ever is (they are one line each, and come first in their file). A network probe's frame is one file, <number>.n, sent as soon as the
-// network probes have ended (NETWORK_FIRST). Name order is byte order under LC_ALL=C, which keeps
-// each probe's files together whatever the numbers' widths ('.' sorts before any digit; a
-// locale's collation may ignore it).
+// trailer ever is (they are one line each, and come first in their file). A network probe's frame
+// is one file, <number>.n, sent as soon as the network probes have ended (NETWORK_FIRST). Name
+// order is byte order under LC_ALL=C, which keeps each probe's files together whatever the
+// numbers' widths ('.' sorts before any digit; a locale's collation may ignore it).
 const RUNNER = sh`_nc_d=\${TMPDIR:-/tmp}/$_nc_B; mkdir -m 700 "$_nc_d" || exit 70
 trap 'rm -rf "$_nc_d"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM
 now() { read -r _nc_up _ < /proc/uptime; _nc_t="\${_nc_up%.*}\${_nc_up#*.}0"; }
