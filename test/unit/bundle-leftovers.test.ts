@@ -38,26 +38,32 @@ describe("a cut bundle's directory is removed by the node's next bundle", () => 
     utimesSync(path.join(dir, 'NETCHECK-aaaaaaaaaaaaaaaaaa'), old, old);
     return { dir, outside };
   }
-  const run = (dir: string, sweep: boolean) => {
+  /** A bundle whose RAM directory is `ram` (/dev/shm on a node), on a node whose TMPDIR is `tmp`. */
+  const run = (ram: string, tmp: string, sweep: boolean) => {
     const bundle = buildBundle(
       [{ key: 'x', command: sh`echo hi`, timeoutMs: 3000, quick: true }],
       undefined,
       undefined,
       undefined,
       sweep,
+      ram,
     );
     const out = execFileSync('sh', ['-c', bundle.command.text], {
       encoding: 'utf8',
-      env: { ...process.env, TMPDIR: dir },
+      env: { ...process.env, TMPDIR: tmp },
     });
     assert.match(out, /DONE/);
   };
 
   it('removes only bundle directories older than the age, and nothing a link inside points to', () => {
-    const { dir, outside } = nodeTmp();
-    run(dir, true);
-    assert.deepEqual(readdirSync(dir).sort(), ['NETCHECK-fedcba9876543210fe', 'something-else']);
-    assert.deepEqual(readdirSync(outside), ['keep']);
+    // Both places a bundle may have used: the RAM directory, and the node's TMPDIR where it had none.
+    const ram = nodeTmp();
+    const tmp = nodeTmp();
+    run(ram.dir, tmp.dir, true);
+    for (const { dir, outside } of [ram, tmp]) {
+      assert.deepEqual(readdirSync(dir).sort(), ['NETCHECK-fedcba9876543210fe', 'something-else']);
+      assert.deepEqual(readdirSync(outside), ['keep']);
+    }
   });
 
   it("runs behind the timed probes, at the local reads' lowered priority", () => {
@@ -74,7 +80,7 @@ describe("a cut bundle's directory is removed by the node's next bundle", () => 
 
   it('a bundle that was not asked to leaves them', () => {
     const { dir } = nodeTmp();
-    run(dir, false);
+    run(dir, dir, false);
     assert.equal(readdirSync(dir).length, 4);
   });
 

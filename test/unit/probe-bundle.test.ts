@@ -307,7 +307,7 @@ describe('probe bundle', () => {
       ['timeout', '--kill-after=5', '1'],
       ['timeout', '-s', 'HUP', '--kill-after=5', '1'],
     ]) {
-      const bundle = buildBundle(probes, undefined);
+      const bundle = buildBundle(probes, undefined, undefined, undefined, false, dir);
       const started = Date.now();
       assert.throws(
         () =>
@@ -321,5 +321,43 @@ describe('probe bundle', () => {
       assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
       assert.deepEqual(readdirSync(dir), [], `left behind after ${cut.join(' ')}`);
     }
+  });
+
+  it("keeps its files in the RAM directory, in the node's TMPDIR where it cannot, and runs nothing where neither works", () => {
+    const ram = mkdtempSync(path.join(tmpdir(), 'ncbundle-ram-'));
+    const tmp = mkdtempSync(path.join(tmpdir(), 'ncbundle-tmp-'));
+    after(() => {
+      for (const d of [ram, tmp]) rmSync(d, { recursive: true, force: true });
+    });
+    // What each place holds while the bundle runs: its own directory, in one of them.
+    const probes = [{ key: 'where', command: sh`ls ${ram} ${tmp}`, timeoutMs: 3000, quick: true }];
+    const where = (ramDir: string, tmpDir: string) => {
+      const bundle = buildBundle(probes, undefined, undefined, undefined, false, ramDir);
+      const stdout = execFileSync('sh', ['-c', bundle.command.text], {
+        encoding: 'utf8',
+        env: { ...process.env, TMPDIR: tmpDir },
+      });
+      const listing = parseBundle('n1', bundle, probes, stdout)[0]?.stdout ?? '';
+      return listing
+        .replace(/NETCHECK-[0-9a-f]+/g, 'NETCHECK-*')
+        .replaceAll(ram, 'ram')
+        .replaceAll(tmp, 'tmp');
+    };
+    assert.equal(where(ram, tmp), 'ram:\nNETCHECK-*\n\ntmp:\n');
+    // No such directory (a node without /dev/shm), or one the bundle cannot write in.
+    assert.equal(where(path.join(ram, 'missing'), tmp), 'ram:\n\ntmp:\nNETCHECK-*\n');
+    assert.deepEqual([readdirSync(ram), readdirSync(tmp)], [[], []]);
+    // Neither: the bundle stops before any probe, with mkdir's own message.
+    const bundle = buildBundle(probes, undefined, undefined, undefined, false, path.join(ram, 'missing'));
+    assert.throws(
+      () =>
+        execFileSync('sh', ['-c', bundle.command.text], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+          env: { ...process.env, TMPDIR: path.join(tmp, 'missing') },
+        }),
+      (error: { status?: number; stdout?: string; stderr?: string }) =>
+        error.status === 70 && error.stdout === '' && /mkdir/.test(error.stderr ?? ''),
+    );
   });
 });
