@@ -38,12 +38,12 @@ export const PROBE_OUTPUT_CAP = 1024 * 1024;
 // temporary directory. /dev/shm is a tmpfs on every systemd node: a file created there costs no
 // inode allocation on a disk filesystem and no journal (on ext4, 70 files made and removed per bundle
 // were 8 % of a diagnosis's CPU on the lab's two cores), and it still works on a node whose disk is
-// full or whose root filesystem went read-only, which are faults an on-call engineer meets.
+// full or out of inodes, or whose root filesystem went read-only: faults an on-call engineer meets.
 //
 // That directory goes whatever ends the bundle: its end, the outer \`timeout\`'s TERM (sent
 // to the whole group: the lanes die with it), a closed channel (HUP, or PIPE at the first write).
 // A shell killed by a signal it does not trap runs no EXIT trap, and every cut bundle would leave
-// its directory behind in the node's /tmp. Subshells reset these traps: only this shell removes it.
+// its directory behind. Subshells reset these traps: only this shell removes it.
 //
 // A quick read's frame is four files: <number>.a (its header), .b (its stdout), .c (the STDERR
 // line, then its stderr) and .d (its trailer), concatenated in name order at the end by one

@@ -344,7 +344,7 @@ describe('probe bundle', () => {
         .replaceAll(tmp, 'tmp');
     };
     assert.equal(where(ram, tmp), 'ram:\nNETCHECK-*\n\ntmp:\n');
-    // No such directory (a node without /dev/shm), or one the bundle cannot write in.
+    // No such directory (a node without /dev/shm): the node's TMPDIR.
     assert.equal(where(path.join(ram, 'missing'), tmp), 'ram:\n\ntmp:\nNETCHECK-*\n');
     assert.deepEqual([readdirSync(ram), readdirSync(tmp)], [[], []]);
     // Neither: the bundle stops before any probe, with mkdir's own message.
