@@ -120,6 +120,23 @@ describe('host network faults end to end on the lab', () => {
     assert.equal((await inNode('node-3', 'ping', '-n', '-c', '1', '-W', '1', `198.18.${NET}.11`)).code, 0);
   });
 
+  it("a node whose /tmp went read-only is still diagnosed: the bundle's files are in /dev/shm", async () => {
+    // node-2 on Debian 13's root, node-3 on the host's; each node's mount namespace is its own.
+    for (const node of ['node-2', 'node-3']) {
+      const ro = await inNode(node, 'sh', '-c', 'mount --rbind /tmp /tmp && mount -o remount,bind,ro /tmp');
+      assert.equal(ro.code, 0, ro.stderr);
+      try {
+        const write = await inNode(node, 'sh', '-c', 'mkdir /tmp/netcheck-ro-check');
+        assert.notEqual(write.code, 0, `${node}'s /tmp takes no new directory`);
+        const { report } = await h.check(node);
+        const text = messageText(report);
+        assert.match(text, /`healthy`/, `${node}:\n${text}`);
+      } finally {
+        await inNode(node, 'umount', '-R', '/tmp');
+      }
+    }
+  });
+
   it('flannel1-stale-address@node-3: named with the extra address; the approved plan removes it and node-3 is healthy', async () => {
     await withFault({ id: 'flannel1-stale-address', node: 'node-3' }, async () => {
       await diagnoseAndFix('node-3', 'flannel1-stale-address', /169\.254\.23\.13\/16/);
