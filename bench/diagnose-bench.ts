@@ -4,9 +4,9 @@
  * lab's FAULT_IDS: injected, measured warm and cold, cleared), each report checked for the
  * expected catalog id. The runs go in rounds (a warm sample of every case, then a cold one of
  * every case), so that each row's samples are spread over the whole run. Then a burst of BURST
- * commands at once (time until the last report, RSS before and after); then the same probes the way an SRE would script them (plain OpenSSH); then
- * what one command costs on a pooled connection right after another (a follow-up bundle, a fix's
- * next step).
+ * commands at once (time until the last report, RSS before and after); then the same probes the
+ * way an SRE would script them (plain OpenSSH); then what one command costs on a pooled
+ * connection right after another (a follow-up bundle, a fix's next step).
  * Not a test: the machine is shared and noisy (the load average is printed with the figures).
  */
 import { execFile } from 'node:child_process';

@@ -11,8 +11,8 @@ const ownWait = (host: string, tool: string, env = ''): string =>
  * The network tools as the self-timed probes see them (shell functions, defined only in their
  * shells; the probe's command, and the text shown as evidence, are unchanged). Each ends its own
  * wait: ping after `-W`, curl after `--max-time`, the Perl check on select()'s wait or its alarm.
- * Where the wait is cut from outside, or the ping's flavour is not known, `timeout` around ping
- * and Perl is also the guard against a tool that hangs anyway (exit 124, or 137 once killed).
+ * Where the wait is cut from outside, or the ping's flavour is not known, `timeout` around ping and
+ * Perl is also the guard against a tool that hangs anyway (exit 124, or 137 once killed).
  *
  * With waits derived from the node's round trips (probe-deadline.ts) each tool is cut the way it
  * ends its own wait, so a cut answer reads exactly like today's timeout: ping is stopped with
@@ -22,18 +22,18 @@ const ownWait = (host: string, tool: string, env = ''): string =>
  * fraction of a second itself (ping-flavor.ts) is given that wait instead: it counts from the
  * request sent, so the time a busy node takes to start ping is not part of it. Likewise the Perl
  * check, given its wait in _NC_WAIT where there is one (waits.tcpMs): it waits with select() once
- * started. These
- * two run without `timeout`, as curl always has: the tool's own deadline is the guard (an iputils
- * ping from 2021 on ends at `-W` whatever the answer; the Perl check given an IPv4 address ends on
- * select()), and the bundle's own deadline is behind it. `timeout` is a process of its own per
- * probe, a fork and an exec before the tool's: on a busy node, a tenth of a bundle's CPU. Only for
- * an IPv4 address, though (ping's last argument; the Perl check's $3, its script's first): given a
- * host name either tool first waits on the resolver, which `-W` does not bound, and Perl runs its
- * alarm handler only once getaddrinfo returns (glibc retries the interrupted poll); so a name keeps
- * `timeout` around the tool.
+ * started. These two run without `timeout`, as curl always has: the tool's own deadline is the
+ * guard (an iputils ping from 2021 on ends at `-W` whatever the answer; the Perl check given an
+ * IPv4 address ends on select()), and the bundle's own deadline is behind it. `timeout` is a
+ * process of its own per probe, a fork and an exec before the tool's: on a busy node, a tenth of a
+ * bundle's CPU. Only for an IPv4 address, though (ping's last argument; the Perl check's $3, its
+ * script's first): given a host name either tool first waits on the resolver, which `-W` does not
+ * bound, and Perl runs its alarm handler only once getaddrinfo returns (glibc retries the
+ * interrupted poll); so a name keeps `timeout` around the tool.
  *
- * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function answers.
- * Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the node's own.
+ * perl is wrapped only where it exists: the commands ask `command -v perl`, which a function
+ * answers. Its _NC_WAIT is always the bundle's (empty: the argument's whole seconds), never the
+ * node's own.
  */
 export function networkTools(waits: NetworkWaits | undefined): string {
   const s = (ms: number) => (ms / 1000).toFixed(3);
